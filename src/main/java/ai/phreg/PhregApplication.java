@@ -1,0 +1,18 @@
+package ai.phreg;
+
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+
+/**
+ * Entry point of the phreg service.
+ */
+@SpringBootApplication
+public class PhregApplication {
+
+	public static void main(String[] args) {
+		// DJL must never reach for the network: set before the engine class loads.
+		System.setProperty("ai.djl.offline", "true");
+		SpringApplication.run(PhregApplication.class, args);
+	}
+
+}
