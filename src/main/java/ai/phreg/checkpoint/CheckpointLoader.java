@@ -1,0 +1,107 @@
+package ai.phreg.checkpoint;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.phreg.model.ViTConfig;
+import ai.phreg.model.VisionTransformer;
+
+/**
+ * Reads a checkpoint file or folder of any supported family into a
+ * {@link VisionTransformer}. The family is detected from the key names; a checkpoint no
+ * family recognizes is refused with a list of what was found. Every key must be used and
+ * every shape must fit before any value is read.
+ */
+public final class CheckpointLoader {
+
+	private static final List<FamilyConverter> CONVERTERS = List.of(new DinoV2HubConverter(),
+			new DinoV2HuggingFaceConverter(), new ClipConverter(), new TimmConverter());
+
+	private CheckpointLoader() {
+	}
+
+	/** Detects the family and maps the checkpoint without reading any tensor values. */
+	public static ConvertedCheckpoint convert(StateDict dict) throws IOException {
+		FamilyConverter converter = detect(dict);
+		ConvertedCheckpoint converted = converter.convert(new KeyLedger(dict), SidecarConfig.find(dict.location()));
+		checkShapes(dict.location(), converted);
+		return converted;
+	}
+
+	public static LoadedModel load(Path location, NDManager manager) throws IOException {
+		return load(location, manager, UnaryOperator.identity());
+	}
+
+	/**
+	 * Loads a checkpoint, letting the caller adjust what the weights cannot tell (such as
+	 * CLIP's activation) through {@code adjust}; the adjusted config must keep every
+	 * parameter shape.
+	 */
+	public static LoadedModel load(Path location, NDManager manager, UnaryOperator<ViTConfig> adjust)
+			throws IOException {
+		try (StateDict dict = StateDict.open(location)) {
+			ConvertedCheckpoint converted = convert(dict);
+			ConvertedCheckpoint adjusted = new ConvertedCheckpoint(converted.format(), adjust.apply(converted.config()),
+					converted.normalization(), converted.parameters(), converted.ignored());
+			checkShapes(location, adjusted);
+			VisionTransformer model = VisionTransformer.create(adjusted.config(), manager);
+			for (Map.Entry<String, TensorSource> parameter : adjusted.parameters().entrySet()) {
+				model.setParameter(parameter.getKey(), parameter.getValue().read());
+			}
+			return new LoadedModel(location, adjusted.format(), model, adjusted.normalization(), adjusted.ignored());
+		}
+	}
+
+	private static FamilyConverter detect(StateDict dict) throws InvalidCheckpointException {
+		List<FamilyConverter> matches = CONVERTERS.stream()
+			.filter((converter) -> converter.recognizes(dict.tensors().keySet()))
+			.toList();
+		if (matches.size() == 1) {
+			return matches.get(0);
+		}
+		if (matches.isEmpty()) {
+			String known = CONVERTERS.stream()
+				.map((converter) -> converter.format().description() + " (" + converter.signature() + ")")
+				.collect(Collectors.joining("; "));
+			List<String> found = dict.tensors().keySet().stream().limit(16).toList();
+			throw new InvalidCheckpointException(
+					"No known checkpoint family recognizes " + dict.location() + ": it has " + dict.tensors().size()
+							+ " tensors, such as " + found + ". Known families: " + known);
+		}
+		throw new InvalidCheckpointException("Checkpoint " + dict.location() + " matches several families: "
+				+ matches.stream().map(FamilyConverter::format).toList());
+	}
+
+	private static void checkShapes(Path location, ConvertedCheckpoint converted) throws InvalidCheckpointException {
+		Map<String, Shape> expected = new VisionTransformer(converted.config()).parameterShapes();
+		List<String> problems = new ArrayList<>();
+		for (Map.Entry<String, Shape> parameter : expected.entrySet()) {
+			TensorSource source = converted.parameters().get(parameter.getKey());
+			if (source == null) {
+				problems.add(parameter.getKey() + " missing");
+			}
+			else if (!Arrays.equals(source.shape(), parameter.getValue().getShape())) {
+				problems.add(parameter.getKey() + " is " + Arrays.toString(source.shape()) + ", model needs "
+						+ parameter.getValue());
+			}
+		}
+		converted.parameters()
+			.keySet()
+			.stream()
+			.filter((name) -> !expected.containsKey(name))
+			.forEach((name) -> problems.add(name + " is not a parameter of this architecture"));
+		if (!problems.isEmpty()) {
+			throw new InvalidCheckpointException("Checkpoint " + location + " does not fit "
+					+ converted.format().description() + " " + converted.config() + ": " + String.join("; ", problems));
+		}
+	}
+
+}

@@ -1,0 +1,120 @@
+package ai.phreg.checkpoint;
+
+import java.util.Set;
+
+import ai.phreg.image.Normalization;
+import ai.phreg.model.MlpActivation;
+import ai.phreg.model.PositionResampling;
+import ai.phreg.model.RegisterPlacement;
+import ai.phreg.model.ViTConfig;
+
+/**
+ * The visual tower of OpenAI CLIP, OpenCLIP and DFN checkpoints, either a whole CLIP
+ * model (keys under {@code visual.}, the text tower is ignored) or the visual module
+ * alone. phreg's own CLIP students add {@code visual.register_tokens} {@code [R, W]},
+ * placed after the patches.
+ *
+ * <p>
+ * The activation is not visible in the weights: OpenAI's models use QuickGELU, most
+ * OpenCLIP models exact GELU. The sidecar config decides ({@code quick_gelu} of
+ * {@code open_clip_config.json}, or {@code activation}); without one, OpenAI's QuickGELU.
+ */
+final class ClipConverter extends FamilyConverter {
+
+	private static final KeyRenames RENAMES = new KeyRenames().rename("cls_token", "class_embedding")
+		.rename("reg_token", "register_tokens")
+		.rename("pos_embed", "positional_embedding")
+		.rename("patch_embed\\.proj\\.weight", "conv1.weight")
+		.rename("norm_pre\\.(\\w+)", "ln_pre.$1")
+		.rename("blocks\\.(\\d+)\\.norm(\\d)\\.(\\w+)", "transformer.resblocks.$1.ln_$2.$3")
+		.rename("blocks\\.(\\d+)\\.attn\\.qkv\\.(\\w+)", "transformer.resblocks.$1.attn.in_proj_$2")
+		.rename("blocks\\.(\\d+)\\.attn\\.proj\\.(\\w+)", "transformer.resblocks.$1.attn.out_proj.$2")
+		.rename("blocks\\.(\\d+)\\.ls(\\d)\\.gamma", "transformer.resblocks.$1.ls_$2.gamma")
+		.rename("blocks\\.(\\d+)\\.mlp\\.fc1\\.(\\w+)", "transformer.resblocks.$1.mlp.c_fc.$2")
+		.rename("blocks\\.(\\d+)\\.mlp\\.fc2\\.(\\w+)", "transformer.resblocks.$1.mlp.c_proj.$2")
+		.rename("norm\\.(\\w+)", "ln_post.$1")
+		.rename("proj", "proj");
+
+	@Override
+	CheckpointFormat format() {
+		return CheckpointFormat.CLIP_OPENAI;
+	}
+
+	@Override
+	boolean recognizes(Set<String> keys) {
+		return keys.contains("visual.conv1.weight")
+				|| (keys.contains("conv1.weight") && keys.contains("class_embedding"));
+	}
+
+	@Override
+	String signature() {
+		return "visual.conv1.weight (or conv1.weight with class_embedding)";
+	}
+
+	@Override
+	Normalization defaultNormalization() {
+		return Normalization.CLIP;
+	}
+
+	@Override
+	ViTConfig inferConfig(KeyLedger ledger, SidecarConfig sidecar) throws InvalidCheckpointException {
+		String prefix = prefix(ledger);
+		int width = (int) ledger.take(prefix + "class_embedding", 1).shape()[0];
+		long[] pos = ledger.take(prefix + "positional_embedding", 2).shape();
+		int grid = squareSide(pos[0] - 1, prefix + "positional_embedding");
+		long[] patch = ledger.take(prefix + "conv1.weight", 4).shape();
+		int registers = ledger.has(prefix + "register_tokens")
+				? (int) ledger.take(prefix + "register_tokens", 2).shape()[0] : 0;
+		String blocks = prefix + "transformer.resblocks.";
+		boolean quickGelu = sidecar.bool("model_cfg", "quick_gelu")
+			.or(() -> sidecar.bool("quick_gelu"))
+			.or(() -> sidecar.text("activation").map((act) -> act.toLowerCase().contains("quick")))
+			.orElse(true);
+		return ViTConfig.builder()
+			.setImageSize(grid * (int) patch[2])
+			.setPatchSize((int) patch[2])
+			.setEmbedDim(width)
+			.setDepth(ledger.countIndexed(blocks))
+			.setNumHeads(numHeads(sidecar, width, "heads", "vision_heads"))
+			.setMlpHiddenDim((int) ledger.take(blocks + "0.mlp.c_fc.weight", 2).shape()[0])
+			.optPatchBias(false)
+			.optPreNorm(true)
+			.optLayerScale(ledger.has(blocks + "0.ls_1.gamma"))
+			.optLayerNormEps(sidecar.number("layer_norm_eps").orElse(1e-5).floatValue())
+			.optActivation(quickGelu ? MlpActivation.QUICK_GELU : MlpActivation.GELU)
+			.optRegisters(registers, RegisterPlacement.AFTER_PATCHES)
+			.optPositionResampling(PositionResampling.BICUBIC)
+			.optProjectionDim(ledger.has(prefix + "proj") ? (int) ledger.take(prefix + "proj", 2).shape()[1] : 0)
+			.build();
+	}
+
+	/**
+	 * Whole CLIP models keep the image tower under {@code visual.}; a bare visual module
+	 * has no prefix.
+	 */
+	private static String prefix(KeyLedger ledger) {
+		return ledger.has("visual.conv1.weight") ? "visual." : "";
+	}
+
+	@Override
+	TensorSource tensorFor(String parameter, KeyLedger ledger) throws InvalidCheckpointException {
+		TensorSource source = ledger.take(prefix(ledger) + RENAMES.apply(parameter));
+		long[] shape = source.shape();
+		return switch (parameter) {
+			// CLIP stores token embeddings without the batch axis: [W] and [T, W] become
+			// [1, T, W].
+			case "cls_token" -> source.reshaped(1, 1, shape[0]);
+			case "reg_token", "pos_embed" -> source.reshaped(1, shape[0], shape[1]);
+			default -> source;
+		};
+	}
+
+	@Override
+	void ignoreUnused(KeyLedger ledger) {
+		String prefix = prefix(ledger);
+		if (!prefix.isEmpty()) {
+			ledger.ignore((key) -> !key.startsWith(prefix), "text tower of a full CLIP checkpoint");
+		}
+	}
+
+}

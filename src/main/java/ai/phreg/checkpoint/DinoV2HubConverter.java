@@ -1,0 +1,78 @@
+package ai.phreg.checkpoint;
+
+import java.util.Set;
+
+import ai.phreg.model.PositionResampling;
+import ai.phreg.model.RegisterPlacement;
+import ai.phreg.model.ViTConfig;
+
+/**
+ * facebookresearch/dinov2 torch.hub checkpoints ({@code dinov2_vit*14[_reg4]_pretrain}):
+ * key names already match phreg's except {@code register_tokens}. Plain models resample
+ * position embeddings with the hub's {@code +0.1} scale-factor rule, register models to
+ * size with antialiasing.
+ */
+final class DinoV2HubConverter extends FamilyConverter {
+
+	@Override
+	CheckpointFormat format() {
+		return CheckpointFormat.DINOV2_HUB;
+	}
+
+	@Override
+	boolean recognizes(Set<String> keys) {
+		return keys.contains("cls_token") && keys.contains("pos_embed") && keys.contains("blocks.0.attn.qkv.weight")
+				&& (keys.contains("mask_token") || keys.contains("register_tokens"));
+	}
+
+	@Override
+	String signature() {
+		return "cls_token, pos_embed, blocks.0.attn.qkv.weight and mask_token or register_tokens";
+	}
+
+	@Override
+	ViTConfig inferConfig(KeyLedger ledger, SidecarConfig sidecar) throws InvalidCheckpointException {
+		long[] cls = ledger.take("cls_token", 3).shape();
+		int dim = (int) cls[2];
+		long[] pos = ledger.take("pos_embed", 3).shape();
+		int grid = squareSide(pos[1] - 1, "pos_embed");
+		long[] patch = ledger.take("patch_embed.proj.weight", 4).shape();
+		int registers = ledger.has("register_tokens") ? (int) ledger.take("register_tokens", 3).shape()[1] : 0;
+		double offset = sidecar.number("interpolate_offset").orElse((registers > 0) ? 0.0 : 0.1);
+		boolean antialias = sidecar.bool("interpolate_antialias").orElse(registers > 0);
+		return ViTConfig.builder()
+			.setImageSize(grid * (int) patch[2])
+			.setPatchSize((int) patch[2])
+			.setEmbedDim(dim)
+			.setDepth(ledger.countIndexed("blocks."))
+			.setNumHeads(numHeads(sidecar, dim, "num_heads"))
+			.setMlpHiddenDim((int) ledger.take("blocks.0.mlp.fc1.weight", 2).shape()[0])
+			.optQkvBias(ledger.has("blocks.0.attn.qkv.bias"))
+			.optLayerScale(ledger.has("blocks.0.ls1.gamma"))
+			.optRegisters(registers, RegisterPlacement.AFTER_CLASS_TOKEN)
+			.optPositionResampling(resampling(offset, antialias))
+			.build();
+	}
+
+	private static PositionResampling resampling(double offset, boolean antialias) throws InvalidCheckpointException {
+		if (offset == 0.1 && !antialias) {
+			return PositionResampling.BICUBIC_OFFSET;
+		}
+		if (offset == 0.0) {
+			return antialias ? PositionResampling.BICUBIC_ANTIALIAS : PositionResampling.BICUBIC;
+		}
+		throw new InvalidCheckpointException("Unsupported DINOv2 interpolation: offset " + offset + " with antialias "
+				+ antialias + " (the hub models use offset 0.1 without antialias, or 0 with it)");
+	}
+
+	@Override
+	TensorSource tensorFor(String parameter, KeyLedger ledger) throws InvalidCheckpointException {
+		return ledger.take(parameter.equals("reg_token") ? "register_tokens" : parameter);
+	}
+
+	@Override
+	void ignoreUnused(KeyLedger ledger) {
+		ledger.ignore("mask_token"::equals, "mask token of masked-image pretraining, unused at inference");
+	}
+
+}

@@ -1,0 +1,93 @@
+package ai.phreg.checkpoint;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+import ai.phreg.model.PositionResampling;
+import ai.phreg.model.RegisterPlacement;
+import ai.phreg.model.ViTConfig;
+
+/**
+ * Hugging Face {@code Dinov2Model} / {@code Dinov2WithRegistersModel}
+ * ({@code model.safetensors} and {@code config.json}): separate query/key/value
+ * projections are fused into qkv. transformers resamples plain models to size without
+ * antialiasing, register models with it.
+ */
+final class DinoV2HuggingFaceConverter extends FamilyConverter {
+
+	private static final KeyRenames RENAMES = new KeyRenames().rename("cls_token", "embeddings.cls_token")
+		.rename("reg_token", "embeddings.register_tokens")
+		.rename("pos_embed", "embeddings.position_embeddings")
+		.rename("patch_embed\\.proj\\.(\\w+)", "embeddings.patch_embeddings.projection.$1")
+		.rename("blocks\\.(\\d+)\\.attn\\.proj\\.(\\w+)", "encoder.layer.$1.attention.output.dense.$2")
+		.rename("blocks\\.(\\d+)\\.ls(\\d)\\.gamma", "encoder.layer.$1.layer_scale$2.lambda1")
+		.rename("blocks\\.(\\d+)\\.(norm\\d|mlp\\.fc\\d)\\.(\\w+)", "encoder.layer.$1.$2.$3")
+		.rename("norm\\.(\\w+)", "layernorm.$1");
+
+	@Override
+	CheckpointFormat format() {
+		return CheckpointFormat.DINOV2_HF;
+	}
+
+	@Override
+	boolean recognizes(Set<String> keys) {
+		return keys.contains("embeddings.cls_token")
+				&& keys.contains("encoder.layer.0.attention.attention.query.weight");
+	}
+
+	@Override
+	String signature() {
+		return "embeddings.cls_token and encoder.layer.0.attention.attention.query.weight";
+	}
+
+	@Override
+	ViTConfig inferConfig(KeyLedger ledger, SidecarConfig sidecar) throws InvalidCheckpointException {
+		int dim = (int) ledger.take("embeddings.cls_token", 3).shape()[2];
+		long[] pos = ledger.take("embeddings.position_embeddings", 3).shape();
+		int grid = squareSide(pos[1] - 1, "embeddings.position_embeddings");
+		long[] patch = ledger.take("embeddings.patch_embeddings.projection.weight", 4).shape();
+		int registers = ledger.has("embeddings.register_tokens")
+				? (int) ledger.take("embeddings.register_tokens", 3).shape()[1] : 0;
+		String activation = sidecar.text("hidden_act").orElse("gelu");
+		if (!activation.equals("gelu")) {
+			throw new InvalidCheckpointException("Unsupported hidden_act '" + activation + "' in " + sidecar);
+		}
+		if (sidecar.bool("use_swiglu_ffn").orElse(false)) {
+			throw new InvalidCheckpointException("SwiGLU feed-forward layers (DINOv2 ViT-g) are not supported yet");
+		}
+		return ViTConfig.builder()
+			.setImageSize(grid * (int) patch[2])
+			.setPatchSize((int) patch[2])
+			.setEmbedDim(dim)
+			.setDepth(ledger.countIndexed("encoder.layer."))
+			.setNumHeads(numHeads(sidecar, dim, "num_attention_heads"))
+			.setMlpHiddenDim((int) ledger.take("encoder.layer.0.mlp.fc1.weight", 2).shape()[0])
+			.optQkvBias(ledger.has("encoder.layer.0.attention.attention.query.bias"))
+			.optLayerScale(ledger.has("encoder.layer.0.layer_scale1.lambda1"))
+			.optLayerNormEps(sidecar.number("layer_norm_eps").orElse(1e-6).floatValue())
+			.optRegisters(registers, RegisterPlacement.AFTER_CLASS_TOKEN)
+			.optPositionResampling((registers > 0) ? PositionResampling.BICUBIC_ANTIALIAS : PositionResampling.BICUBIC)
+			.build();
+	}
+
+	@Override
+	TensorSource tensorFor(String parameter, KeyLedger ledger) throws InvalidCheckpointException {
+		if (parameter.matches("blocks\\.\\d+\\.attn\\.qkv\\.(weight|bias)")) {
+			String[] parts = parameter.split("\\.");
+			String prefix = "encoder.layer." + parts[1] + ".attention.attention.";
+			List<TensorSource> projections = new ArrayList<>();
+			for (String projection : List.of("query", "key", "value")) {
+				projections.add(ledger.take(prefix + projection + "." + parts[4]));
+			}
+			return TensorSource.concatRows(projections);
+		}
+		return ledger.take(RENAMES.apply(parameter));
+	}
+
+	@Override
+	void ignoreUnused(KeyLedger ledger) {
+		ledger.ignore("embeddings.mask_token"::equals, "mask token of masked-image pretraining, unused at inference");
+	}
+
+}

@@ -1,0 +1,26 @@
+package ai.phreg.checkpoint;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+import ai.phreg.image.Normalization;
+import ai.phreg.model.VisionTransformer;
+
+/**
+ * A model read from a checkpoint, with what is needed to feed it and to write it back in
+ * its own format.
+ *
+ * @param location the checkpoint file or folder
+ * @param format the detected layout
+ * @param model the model, every parameter frozen
+ * @param normalization the pixel mean/std of the model
+ * @param ignored checkpoint tensors deliberately not loaded, with the reason
+ */
+public record LoadedModel(Path location, CheckpointFormat format, VisionTransformer model, Normalization normalization,
+		Map<String, String> ignored) {
+
+	public long parameterCount() {
+		return this.model.parameterShapes().values().stream().mapToLong((shape) -> shape.size()).sum();
+	}
+
+}

@@ -1,0 +1,81 @@
+package ai.phreg.checkpoint;
+
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A tensor of a checkpoint with its shape known up front and its values read only when a
+ * parameter is filled, so a multi-gigabyte checkpoint never sits in memory twice.
+ */
+public interface TensorSource {
+
+	long[] shape();
+
+	/** Row-major values as float32, whatever the stored dtype. */
+	float[] read() throws IOException;
+
+	default long elementCount() {
+		return Arrays.stream(shape()).reduce(1, Math::multiplyExact);
+	}
+
+	/** The same values viewed with another shape of the same element count. */
+	default TensorSource reshaped(long... newShape) {
+		long count = Arrays.stream(newShape).reduce(1, Math::multiplyExact);
+		if (count != elementCount()) {
+			throw new IllegalArgumentException(
+					"Cannot view " + Arrays.toString(shape()) + " as " + Arrays.toString(newShape));
+		}
+		TensorSource source = this;
+		return new TensorSource() {
+			@Override
+			public long[] shape() {
+				return newShape.clone();
+			}
+
+			@Override
+			public float[] read() throws IOException {
+				return source.read();
+			}
+		};
+	}
+
+	/**
+	 * Stacks tensors along their first axis, as Hugging Face's separate query, key and
+	 * value projections become one fused qkv projection.
+	 */
+	static TensorSource concatRows(List<TensorSource> parts) {
+		long[] first = parts.get(0).shape();
+		long rows = 0;
+		for (TensorSource part : parts) {
+			long[] shape = part.shape();
+			if (shape.length != first.length || !Arrays.equals(Arrays.copyOfRange(shape, 1, shape.length),
+					Arrays.copyOfRange(first, 1, first.length))) {
+				throw new IllegalArgumentException("Cannot stack " + Arrays.toString(shape) + " onto "
+						+ Arrays.toString(first) + ": trailing dimensions differ");
+			}
+			rows += shape[0];
+		}
+		long[] stacked = first.clone();
+		stacked[0] = rows;
+		return new TensorSource() {
+			@Override
+			public long[] shape() {
+				return stacked.clone();
+			}
+
+			@Override
+			public float[] read() throws IOException {
+				float[] values = new float[Math.toIntExact(elementCount())];
+				int offset = 0;
+				for (TensorSource part : parts) {
+					float[] chunk = part.read();
+					System.arraycopy(chunk, 0, values, offset, chunk.length);
+					offset += chunk.length;
+				}
+				return values;
+			}
+		};
+	}
+
+}

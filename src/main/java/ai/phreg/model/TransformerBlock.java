@@ -1,0 +1,52 @@
+package ai.phreg.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+/**
+ * A pre-norm transformer block: {@code x + ls1(attn(norm1(x)))}, then
+ * {@code x + ls2(mlp(norm2(x)))}; the LayerScales are identity when the model has none.
+ */
+public final class TransformerBlock extends NamedBlock {
+
+	private final LayerNormalization norm1;
+
+	private final Attention attn;
+
+	private final LayerScale ls1;
+
+	private final LayerNormalization norm2;
+
+	private final Mlp mlp;
+
+	private final LayerScale ls2;
+
+	public TransformerBlock(ViTConfig config) {
+		int dim = config.embedDim();
+		this.norm1 = addNamedChild("norm1", new LayerNormalization(dim, config.layerNormEps()));
+		this.attn = addNamedChild("attn", new Attention(dim, config.numHeads(), config.qkvBias()));
+		this.ls1 = config.layerScale() ? addNamedChild("ls1", new LayerScale(dim)) : null;
+		this.norm2 = addNamedChild("norm2", new LayerNormalization(dim, config.layerNormEps()));
+		this.mlp = addNamedChild("mlp", new Mlp(dim, config.mlpHiddenDim(), config.activation()));
+		this.ls2 = config.layerScale() ? addNamedChild("ls2", new LayerScale(dim)) : null;
+	}
+
+	@Override
+	protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training,
+			PairList<String, Object> params) {
+		NDArray x = inputs.singletonOrThrow();
+		NDArray attended = scaled(store, this.ls1,
+				this.attn.forward(store, this.norm1.forward(store, x, training), training), training);
+		x = x.add(attended);
+		NDArray fed = scaled(store, this.ls2, this.mlp.forward(store, this.norm2.forward(store, x, training), training),
+				training);
+		return new NDList(x.add(fed));
+	}
+
+	private static NDArray scaled(ParameterStore store, LayerScale scale, NDArray branch, boolean training) {
+		return (scale != null) ? scale.forward(store, branch, training) : branch;
+	}
+
+}

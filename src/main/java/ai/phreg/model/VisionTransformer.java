@@ -1,0 +1,222 @@
+package ai.phreg.model;
+
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
+import ai.djl.util.PairList;
+
+/**
+ * One Vision Transformer for the DINOv2, CLIP and timm families, configured by a
+ * {@link ViTConfig}: patch embedding, class token, optional registers (no position
+ * embedding), position embedding resampled to any input that is a multiple of the patch
+ * size, optional pre-norm, pre-norm transformer blocks, final norm, optional CLIP
+ * projection.
+ *
+ * <p>
+ * Parameter names follow timm ({@code cls_token}, {@code reg_token}, {@code pos_embed},
+ * {@code patch_embed.proj.weight}, {@code norm_pre.*},
+ * {@code blocks.<i>.attn.qkv.weight}, {@code norm.*}, {@code proj}); checkpoint
+ * converters map each foreign format onto them.
+ */
+public final class VisionTransformer extends NamedBlock {
+
+	private final ViTConfig config;
+
+	private final Parameter classToken;
+
+	private final Parameter registerTokens;
+
+	private final Parameter positionEmbedding;
+
+	private final Parameter projection;
+
+	private final PatchEmbedding patchEmbed;
+
+	private final LayerNormalization preNorm;
+
+	private final List<TransformerBlock> blocks = new ArrayList<>();
+
+	private final LayerNormalization norm;
+
+	public VisionTransformer(ViTConfig config) {
+		this.config = config;
+		int dim = config.embedDim();
+		this.classToken = addWeight("cls_token", new Shape(1, 1, dim));
+		this.registerTokens = (config.numRegisters() > 0)
+				? addWeight("reg_token", new Shape(1, config.numRegisters(), dim)) : null;
+		this.positionEmbedding = addWeight("pos_embed", new Shape(1, config.positionEmbeddingLength(), dim));
+		this.projection = (config.projectionDim() > 0) ? addWeight("proj", new Shape(dim, config.projectionDim()))
+				: null;
+		this.patchEmbed = addNamedChild("patch_embed",
+				new PatchEmbedding(config.patchSize(), 3, dim, config.patchBias()));
+		this.preNorm = config.preNorm() ? addNamedChild("norm_pre", new LayerNormalization(dim, config.layerNormEps()))
+				: null;
+		for (int i = 0; i < config.depth(); i++) {
+			this.blocks.add(addNamedChild("blocks." + i, new TransformerBlock(config)));
+		}
+		this.norm = addNamedChild("norm", new LayerNormalization(dim, config.layerNormEps()));
+	}
+
+	/**
+	 * Builds the model with every parameter allocated (zeros) in {@code manager} and
+	 * frozen, ready for {@link #setParameter}; a trainer unlocks what it trains.
+	 */
+	public static VisionTransformer create(ViTConfig config, NDManager manager) {
+		VisionTransformer model = new VisionTransformer(config);
+		model.initialize(manager, DataType.FLOAT32, new Shape(1, 3, config.imageSize(), config.imageSize()));
+		model.freezeParameters(true);
+		return model;
+	}
+
+	public ViTConfig config() {
+		return this.config;
+	}
+
+	/** Every parameter name with its shape, in a stable order. */
+	public Map<String, Shape> parameterShapes() {
+		Map<String, Shape> shapes = new LinkedHashMap<>();
+		for (Pair<String, Parameter> parameter : getParameters()) {
+			shapes.put(parameter.getKey(), parameter.getValue().getShape());
+		}
+		return shapes;
+	}
+
+	/** Copies row-major float32 values into the named parameter. */
+	public void setParameter(String name, float[] values) {
+		Parameter parameter = getParameters().get(name);
+		if (parameter == null) {
+			throw new IllegalArgumentException("No parameter named '" + name + "'");
+		}
+		long expected = parameter.getShape().size();
+		if (values.length != expected) {
+			throw new IllegalArgumentException("Parameter '" + name + "' of shape " + parameter.getShape() + " needs "
+					+ expected + " values, got " + values.length);
+		}
+		parameter.getArray().set(FloatBuffer.wrap(values));
+	}
+
+	/** Runs the model for inference or training on pixels {@code (B, 3, H, W)}. */
+	public ViTOutput forward(ParameterStore store, NDArray pixels, boolean training, boolean keepHiddenStates) {
+		Shape shape = pixels.getShape();
+		int patch = this.config.patchSize();
+		if (shape.dimension() != 4 || shape.get(1) != 3 || shape.get(2) % patch != 0 || shape.get(3) % patch != 0
+				|| shape.get(2) == 0 || shape.get(3) == 0) {
+			throw new IllegalArgumentException("Expected pixels (B, 3, H, W) with H and W positive multiples of the "
+					+ "patch size " + patch + ", got " + shape);
+		}
+		int gridHeight = (int) (shape.get(2) / patch);
+		int gridWidth = (int) (shape.get(3) / patch);
+		long batch = shape.get(0);
+		int dim = this.config.embedDim();
+		NDManager step = pixels.getManager();
+
+		NDArray patches = this.patchEmbed.forward(store, pixels, training);
+		NDArray fullPosition = value(store, this.positionEmbedding, pixels, training);
+		int prefix = this.config.classTokenPositioned() ? 1 : 0;
+		// Slices of a parameter belong to the parameter's manager: move them to the
+		// step's.
+		NDArray classPosition = (prefix == 1) ? owned(fullPosition.get(":, :1, :"), step) : null;
+		NDArray patchPosition = owned(fullPosition.get(":, " + prefix + ":, :"), step);
+		int grid = this.config.gridSize();
+		if (gridHeight != grid || gridWidth != grid) {
+			// (1, G*G, D) -> (G, G, D) -> (h, w, D) -> (1, h*w, D)
+			patchPosition = this.config.positionResampling()
+				.resample(patchPosition.reshape(grid, grid, dim), gridHeight, gridWidth)
+				.reshape(1, (long) gridHeight * gridWidth, dim);
+		}
+		NDArray positionUsed = (classPosition != null) ? classPosition.concat(patchPosition, 1) : patchPosition;
+
+		// Starting from step-owned zeros keeps the broadcast tokens out of the
+		// parameters' manager.
+		NDArray cls = broadcastToken(store, this.classToken, pixels, training, batch, 1);
+		if (classPosition != null) {
+			cls = cls.add(classPosition);
+		}
+		NDList sequence = new NDList(cls);
+		NDArray positionedPatches = patches.add(patchPosition);
+		NDArray registers = (this.registerTokens != null)
+				? broadcastToken(store, this.registerTokens, pixels, training, batch, this.config.numRegisters())
+				: null;
+		if (registers != null && this.config.registerPlacement() == RegisterPlacement.AFTER_CLASS_TOKEN) {
+			sequence.add(registers);
+		}
+		sequence.add(positionedPatches);
+		if (registers != null && this.config.registerPlacement() == RegisterPlacement.AFTER_PATCHES) {
+			sequence.add(registers);
+		}
+		// (B, T, D)
+		NDArray embeddings = NDArrays.concat(sequence, 1);
+
+		NDArray hidden = (this.preNorm != null) ? this.preNorm.forward(store, embeddings, training) : embeddings;
+		List<NDArray> hiddenStates = new ArrayList<>();
+		if (keepHiddenStates) {
+			hiddenStates.add(hidden);
+		}
+		for (TransformerBlock block : this.blocks) {
+			hidden = block.forward(store, hidden, training);
+			if (keepHiddenStates) {
+				hiddenStates.add(hidden);
+			}
+		}
+		NDArray tokens = this.norm.forward(store, hidden, training);
+		return split(store, pixels, training, patches, positionUsed, embeddings, hiddenStates, hidden, tokens,
+				gridHeight, gridWidth);
+	}
+
+	private ViTOutput split(ParameterStore store, NDArray pixels, boolean training, NDArray patches,
+			NDArray positionUsed, NDArray embeddings, List<NDArray> hiddenStates, NDArray prenorm, NDArray tokens,
+			int gridHeight, int gridWidth) {
+		int registers = this.config.numRegisters();
+		int patchCount = gridHeight * gridWidth;
+		NDArray cls = tokens.get(":, 0, :");
+		int firstPatch = (this.config.registerPlacement() == RegisterPlacement.AFTER_CLASS_TOKEN) ? 1 + registers : 1;
+		int firstRegister = (this.config.registerPlacement() == RegisterPlacement.AFTER_CLASS_TOKEN) ? 1
+				: 1 + patchCount;
+		NDArray patchTokens = tokens.get(":, " + firstPatch + ":" + (firstPatch + patchCount) + ", :");
+		NDArray registerTokens = (registers > 0)
+				? tokens.get(":, " + firstRegister + ":" + (firstRegister + registers) + ", :") : null;
+		NDArray projected = (this.projection != null) ? cls.matMul(value(store, this.projection, pixels, training))
+				: null;
+		return new ViTOutput(patches, positionUsed, embeddings, hiddenStates, prenorm, tokens, cls, registerTokens,
+				patchTokens, projected, gridHeight, gridWidth);
+	}
+
+	private static NDArray broadcastToken(ParameterStore store, Parameter token, NDArray pixels, boolean training,
+			long batch, int count) {
+		NDArray value = value(store, token, pixels, training);
+		Shape shape = new Shape(batch, count, value.getShape().get(2));
+		return pixels.getManager().zeros(shape, value.getDataType(), pixels.getDevice()).add(value);
+	}
+
+	private static NDArray owned(NDArray derived, NDManager step) {
+		derived.attach(step);
+		return derived;
+	}
+
+	@Override
+	protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training,
+			PairList<String, Object> params) {
+		return new NDList(forward(store, inputs.singletonOrThrow(), training, false).tokens());
+	}
+
+	@Override
+	public Shape[] getOutputShapes(Shape[] inputShapes) {
+		Shape pixels = inputShapes[0];
+		long patches = (pixels.get(2) / this.config.patchSize()) * (pixels.get(3) / this.config.patchSize());
+		return new Shape[] {
+				new Shape(pixels.get(0), 1 + this.config.numRegisters() + patches, this.config.embedDim()) };
+	}
+
+}

@@ -1,0 +1,206 @@
+package ai.phreg.checkpoint;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import ai.phreg.Fixtures;
+import ai.phreg.checkpoint.safetensors.SafetensorsReader;
+import ai.phreg.model.MlpActivation;
+import ai.phreg.model.ViTConfig;
+import ai.phreg.model.ViTOutput;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+/**
+ * Every model, checkpoint form and reference run listed in the fixture set's
+ * {@code manifest.json} reproduces the upstream PyTorch outputs at atol 1e-4 + rtol 1e-4.
+ * The models, checkpoints, inputs and outputs are discovered from the manifest and the
+ * fixture folder, so the same tests run on any fixture set of the same layout
+ * ({@code PHREG_FIXTURES}).
+ */
+class FixtureParityTests {
+
+	private static final double ATOL = 1e-4;
+
+	private static final double RTOL = 1e-4;
+
+	/**
+	 * Reference output names (after the run prefix) and the part of our output they pin
+	 * down.
+	 */
+	private static final Map<String, Function<ViTOutput, NDArray>> OUTPUTS = Map.ofEntries(
+			Map.entry("patch_embed", ViTOutput::patchEmbeddings),
+			Map.entry("pos_embed_used", ViTOutput::positionEmbedding), Map.entry("embeddings", ViTOutput::embeddings),
+			Map.entry("x_prenorm", ViTOutput::prenormTokens), Map.entry("last_hidden_state", ViTOutput::tokens),
+			Map.entry("forward_features", ViTOutput::tokens), Map.entry("ln_post_tokens", ViTOutput::tokens),
+			Map.entry("x_norm_clstoken", ViTOutput::classToken), Map.entry("pre_logits", ViTOutput::classToken),
+			Map.entry("ln_post_cls", ViTOutput::classToken), Map.entry("x_norm_regtokens", ViTOutput::registerTokens),
+			Map.entry("x_norm_patchtokens", ViTOutput::patchTokens),
+			Map.entry("ln_post_patch_tokens", ViTOutput::patchTokens),
+			Map.entry("image_embeds", ViTOutput::projectedClassToken));
+
+	@TestFactory
+	Stream<DynamicTest> everyCheckpointFormReproducesEveryReferenceRun() throws IOException {
+		Path root = Fixtures.root();
+		JsonNode manifest = JsonMapper.builder().build().readTree(root.resolve("manifest.json").toFile());
+		List<DynamicTest> tests = new ArrayList<>();
+		for (Map.Entry<String, JsonNode> model : manifest.path("runs").properties()) {
+			Path outputs = root.resolve(model.getValue().path("outputs").asString());
+			List<Path> checkpoints = checkpointsOf(model.getKey(), outputs);
+			assertThat(checkpoints).as("checkpoints of fixture model %s beside %s", model.getKey(), outputs)
+				.isNotEmpty();
+			List<Run> runs = new ArrayList<>();
+			for (JsonNode run : model.getValue().path("runs")) {
+				runs.add(new Run(run.path("prefix").asString(), run.path("input").asString(),
+						run.path("variant").asString("")));
+			}
+			for (Run run : runs) {
+				int before = tests.size();
+				for (Path checkpoint : checkpoints) {
+					if (run.appliesTo(formatOf(checkpoint), runs)) {
+						tests.add(DynamicTest.dynamicTest(checkpoint.getFileName() + " " + run,
+								() -> assertRunMatches(root, checkpoint, outputs, run, runs)));
+					}
+				}
+				assertThat(tests.size()).as("checkpoints of %s checked against %s", model.getKey(), run)
+					.isGreaterThan(before);
+			}
+		}
+		assertThat(tests).isNotEmpty();
+		return tests.stream();
+	}
+
+	private static CheckpointFormat formatOf(Path checkpoint) throws IOException {
+		try (StateDict dict = StateDict.open(checkpoint)) {
+			return CheckpointLoader.convert(dict).format();
+		}
+	}
+
+	/**
+	 * Files and folders named {@code <model>.*} beside the outputs, other than outputs
+	 * and configs.
+	 */
+	private static List<Path> checkpointsOf(String model, Path outputs) throws IOException {
+		try (Stream<Path> siblings = Files.list(outputs.getParent())) {
+			return siblings.filter((path) -> path.getFileName().toString().startsWith(model + "."))
+				.filter((path) -> !path.equals(outputs) && !path.getFileName().toString().endsWith(".config.json"))
+				.sorted()
+				.toList();
+		}
+	}
+
+	private static void assertRunMatches(Path root, Path checkpoint, Path outputs, Run run, List<Run> allRuns)
+			throws IOException {
+		try (NDManager manager = NDManager.newBaseManager();
+				SafetensorsReader reference = SafetensorsReader.open(outputs);
+				SafetensorsReader inputs = SafetensorsReader.open(root.resolve("image/inputs.safetensors"))) {
+			LoadedModel loaded = CheckpointLoader.load(checkpoint, manager, run.adjustment());
+			NDArray pixels = array(manager, inputs, run.input() + ".pixel_values");
+			ViTOutput output = loaded.model().forward(new ParameterStore(manager, false), pixels, false, true);
+			int compared = 0;
+			for (String name : reference.names()) {
+				if (!run.owns(name, allRuns)) {
+					continue;
+				}
+				String outputName = name.substring(run.prefix().length());
+				NDArray actual = select(output, outputName);
+				NDArray expected = array(manager, reference, name);
+				assertClose(checkpoint.getFileName() + " " + name, actual, expected);
+				compared++;
+			}
+			assertThat(compared).as("reference tensors compared for %s", run).isPositive();
+		}
+	}
+
+	private static NDArray select(ViTOutput output, String name) {
+		if (name.startsWith("hidden_states.")) {
+			int index = Integer.parseInt(name.substring("hidden_states.".length()));
+			return output.hiddenStates().get(index);
+		}
+		Function<ViTOutput, NDArray> accessor = OUTPUTS.get(name);
+		if (accessor == null) {
+			fail("No model output corresponds to reference tensor '%s'", name);
+		}
+		return accessor.apply(output);
+	}
+
+	private static NDArray array(NDManager manager, SafetensorsReader reader, String name) throws IOException {
+		return manager.create(reader.readFloats(name), new Shape(reader.info(name).shape()));
+	}
+
+	private static void assertClose(String what, NDArray actual, NDArray expected) {
+		assertThat(actual).as("%s produced by the model", what).isNotNull();
+		assertThat(actual.getShape()).as("%s shape", what).isEqualTo(expected.getShape());
+		NDArray excess = actual.sub(expected).abs().sub(expected.abs().mul(RTOL)).sub(ATOL);
+		float worst = excess.max().getFloat();
+		float maxDiff = actual.sub(expected).abs().max().getFloat();
+		assertThat(worst).as("%s: max |Δ| %s exceeds atol %s + rtol %s", what, maxDiff, ATOL, RTOL)
+			.isLessThanOrEqualTo(0f);
+	}
+
+	/**
+	 * One reference run of the manifest. A variant names how the same weights were run
+	 * differently: another MLP activation, or Hugging Face's interpolation rule, which
+	 * replaces the plain run of the same input for checkpoints in Hugging Face format.
+	 */
+	private record Run(String prefix, String input, String variant) {
+
+		private static final String HF_INTERPOLATION = "hf_transformers_interpolation";
+
+		UnaryOperator<ViTConfig> adjustment() {
+			if (this.variant.startsWith("activation=gelu")) {
+				return (config) -> config.toBuilder().optActivation(MlpActivation.GELU).build();
+			}
+			if (this.variant.startsWith("activation=QuickGELU")) {
+				return (config) -> config.toBuilder().optActivation(MlpActivation.QUICK_GELU).build();
+			}
+			if (this.variant.isEmpty() || this.variant.startsWith(HF_INTERPOLATION)) {
+				return UnaryOperator.identity();
+			}
+			throw new IllegalStateException("Unknown fixture run variant '" + this.variant + "'");
+		}
+
+		boolean appliesTo(CheckpointFormat format, List<Run> allRuns) {
+			boolean huggingFace = format == CheckpointFormat.DINOV2_HF;
+			if (this.variant.startsWith(HF_INTERPOLATION)) {
+				return huggingFace;
+			}
+			boolean replacedForHuggingFace = allRuns.stream()
+				.anyMatch((other) -> other.input.equals(this.input) && other.variant.startsWith(HF_INTERPOLATION));
+			return !(huggingFace && replacedForHuggingFace);
+		}
+
+		/**
+		 * Whether a reference tensor belongs to this run rather than to a run with a
+		 * longer prefix.
+		 */
+		boolean owns(String name, List<Run> allRuns) {
+			return name.startsWith(this.prefix) && allRuns.stream()
+				.noneMatch((other) -> other.prefix.length() > this.prefix.length() && name.startsWith(other.prefix));
+		}
+
+		@Override
+		public String toString() {
+			return "run '" + this.prefix + "' on " + this.input
+					+ (this.variant.isEmpty() ? "" : " (" + this.variant + ")");
+		}
+
+	}
+
+}
