@@ -87,25 +87,21 @@ public enum PositionResampling {
 		int inH = Math.toIntExact(shape.get(0));
 		int inW = Math.toIntExact(shape.get(1));
 		long dim = shape.get(2);
-		// The grid's manager may be a model's long-lived one: keep the weights and the
-		// intermediate out of it so repeated calls do not accumulate native memory. The
-		// autograd graph holds its own references, so closing them keeps gradients
-		// intact.
-		try (NDManager scratch = grid.getManager().newSubManager()) {
-			NDArray rowWeights = scratch.create(toFloats(weights(inH, outH)), new Shape(outH, inH));
-			NDArray columnWeights = scratch.create(toFloats(weights(inW, outW)), new Shape(outW, inW));
-			// [G_h, G_w, D] -> [G_h, G_w*D]: rows become a single matrix product
-			NDArray flatGrid = grid.reshape(inH, inW * dim);
-			// A view of the grid lands in the grid's manager; it is only needed here.
-			flatGrid.attach(scratch);
-			NDArray rows = rowWeights.matMul(flatGrid);
-			// [outH, G_w*D] -> [outH, G_w, D]; [outW, G_w] broadcasts over the rows,
-			// giving
-			// [outH, outW, D]
-			NDArray resampled = columnWeights.matMul(rows.reshape(outH, inW, dim));
-			resampled.attach(grid.getManager());
-			return resampled;
-		}
+		// The weight matrices must live as long as the autograd graph that saved them:
+		// DJL
+		// backs arrays created from Java data by that data's buffer, so closing them
+		// before
+		// backward() would leave the graph reading freed memory. They therefore belong to
+		// the grid's manager, which callers keep per step (never a model's long-lived
+		// one).
+		NDManager manager = grid.getManager();
+		NDArray rowWeights = manager.create(toFloats(weights(inH, outH)), new Shape(outH, inH));
+		NDArray columnWeights = manager.create(toFloats(weights(inW, outW)), new Shape(outW, inW));
+		// [G_h, G_w, D] -> [G_h, G_w*D]: rows become a single matrix product
+		NDArray rows = rowWeights.matMul(grid.reshape(inH, inW * dim));
+		// [outH, G_w*D] -> [outH, G_w, D]; [outW, G_w] broadcasts over the rows: [outH,
+		// outW, D]
+		return columnWeights.matMul(rows.reshape(outH, inW, dim));
 	}
 
 	private static double[][] clampedCubic(int in, int out, double scale) {
