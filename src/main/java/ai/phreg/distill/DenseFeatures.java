@@ -1,0 +1,18 @@
+package ai.phreg.distill;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.training.ParameterStore;
+
+/**
+ * The dense patch features a network contributes to PH-Reg: final-norm patch tokens for
+ * DINOv2 and timm, NACLIP or value-head features for CLIP.
+ */
+@FunctionalInterface
+public interface DenseFeatures {
+
+	/**
+	 * Patch features {@code (B, N, D)} of pixels {@code (B, 3, H, W)}, patches row-major.
+	 */
+	NDArray of(ParameterStore store, NDArray pixels, boolean training);
+
+}
