@@ -50,7 +50,7 @@ public record Preprocessing(int resizeShorterSide, int cropHeight, int cropWidth
 	 * @return the resized and cropped image
 	 */
 	public RgbImage resizeAndCrop(RgbImage image) {
-		return CenterCrop.crop(BicubicResize.resizeShorterSide(image, this.resizeShorterSide), this.cropHeight,
+		return Crop.center(BicubicResize.resizeShorterSide(image, this.resizeShorterSide), this.cropHeight,
 				this.cropWidth);
 	}
 

@@ -45,6 +45,17 @@ public final class TransformerBlock extends NamedBlock {
 		return new NDList(x.add(fed));
 	}
 
+	/**
+	 * The LayerNorm before attention, for heads that replace the block's own computation.
+	 */
+	public LayerNormalization norm1() {
+		return this.norm1;
+	}
+
+	public Attention attention() {
+		return this.attn;
+	}
+
 	private static NDArray scaled(ParameterStore store, LayerScale scale, NDArray branch, boolean training) {
 		return (scale != null) ? scale.forward(store, branch, training) : branch;
 	}

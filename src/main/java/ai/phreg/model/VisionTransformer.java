@@ -109,6 +109,19 @@ public final class VisionTransformer extends NamedBlock {
 
 	/** Runs the model for inference or training on pixels {@code (B, 3, H, W)}. */
 	public ViTOutput forward(ParameterStore store, NDArray pixels, boolean training, boolean keepHiddenStates) {
+		Embedding embedding = embed(store, pixels, training);
+		List<NDArray> hiddenStates = new ArrayList<>();
+		NDArray hidden = runBlocks(store, embedding.tokens(), training, this.blocks.size(),
+				keepHiddenStates ? hiddenStates : null);
+		NDArray tokens = this.norm.forward(store, hidden, training);
+		return split(store, pixels, training, embedding, hiddenStates, hidden, tokens);
+	}
+
+	/**
+	 * Patch embedding, class token, position embedding and registers: the sequence
+	 * entering the blocks.
+	 */
+	private Embedding embed(ParameterStore store, NDArray pixels, boolean training) {
 		Shape shape = pixels.getShape();
 		int patch = this.config.patchSize();
 		if (shape.dimension() != 4 || shape.get(1) != 3 || shape.get(2) % patch != 0 || shape.get(3) % patch != 0
@@ -145,52 +158,90 @@ public final class VisionTransformer extends NamedBlock {
 			cls = cls.add(classPosition);
 		}
 		NDList sequence = new NDList(cls);
-		NDArray positionedPatches = patches.add(patchPosition);
 		NDArray registers = (this.registerTokens != null)
 				? broadcastToken(store, this.registerTokens, pixels, training, batch, this.config.numRegisters())
 				: null;
 		if (registers != null && this.config.registerPlacement() == RegisterPlacement.AFTER_CLASS_TOKEN) {
 			sequence.add(registers);
 		}
-		sequence.add(positionedPatches);
+		sequence.add(patches.add(patchPosition));
 		if (registers != null && this.config.registerPlacement() == RegisterPlacement.AFTER_PATCHES) {
 			sequence.add(registers);
 		}
 		// (B, T, D)
-		NDArray embeddings = NDArrays.concat(sequence, 1);
+		return new Embedding(patches, positionUsed, NDArrays.concat(sequence, 1), gridHeight, gridWidth);
+	}
 
+	/**
+	 * The token sequence {@code (B, T, D)} after the pre-norm and the first
+	 * {@code blockCount} blocks, for dense heads that replace the last block (CLIP's
+	 * NACLIP and value heads).
+	 */
+	public NDArray encode(ParameterStore store, NDArray pixels, boolean training, int blockCount) {
+		return runBlocks(store, embed(store, pixels, training).tokens(), training, blockCount, null);
+	}
+
+	private NDArray runBlocks(ParameterStore store, NDArray embeddings, boolean training, int blockCount,
+			List<NDArray> hiddenStates) {
 		NDArray hidden = (this.preNorm != null) ? this.preNorm.forward(store, embeddings, training) : embeddings;
-		List<NDArray> hiddenStates = new ArrayList<>();
-		if (keepHiddenStates) {
+		if (hiddenStates != null) {
 			hiddenStates.add(hidden);
 		}
-		for (TransformerBlock block : this.blocks) {
+		for (TransformerBlock block : this.blocks.subList(0, blockCount)) {
 			hidden = block.forward(store, hidden, training);
-			if (keepHiddenStates) {
+			if (hiddenStates != null) {
 				hiddenStates.add(hidden);
 			}
 		}
-		NDArray tokens = this.norm.forward(store, hidden, training);
-		return split(store, pixels, training, patches, positionUsed, embeddings, hiddenStates, hidden, tokens,
-				gridHeight, gridWidth);
+		return hidden;
 	}
 
-	private ViTOutput split(ParameterStore store, NDArray pixels, boolean training, NDArray patches,
-			NDArray positionUsed, NDArray embeddings, List<NDArray> hiddenStates, NDArray prenorm, NDArray tokens,
-			int gridHeight, int gridWidth) {
+	public TransformerBlock block(int index) {
+		return this.blocks.get(index);
+	}
+
+	/** The final LayerNorm ({@code norm}, CLIP's {@code ln_post}). */
+	public LayerNormalization finalNorm() {
+		return this.norm;
+	}
+
+	/**
+	 * Applies CLIP's output projection to tokens {@code (B, T, D)}, giving
+	 * {@code (B, T, out)}.
+	 */
+	public NDArray project(ParameterStore store, NDArray tokens, boolean training) {
+		if (this.projection == null) {
+			throw new IllegalStateException("This model has no output projection");
+		}
+		return tokens.matMul(value(store, this.projection, tokens, training));
+	}
+
+	private ViTOutput split(ParameterStore store, NDArray pixels, boolean training, Embedding embedding,
+			List<NDArray> hiddenStates, NDArray prenorm, NDArray tokens) {
 		int registers = this.config.numRegisters();
-		int patchCount = gridHeight * gridWidth;
+		int patchCount = embedding.gridHeight() * embedding.gridWidth();
 		NDArray cls = tokens.get(":, 0, :");
-		int firstPatch = (this.config.registerPlacement() == RegisterPlacement.AFTER_CLASS_TOKEN) ? 1 + registers : 1;
-		int firstRegister = (this.config.registerPlacement() == RegisterPlacement.AFTER_CLASS_TOKEN) ? 1
-				: 1 + patchCount;
+		boolean registersFirst = this.config.registerPlacement() == RegisterPlacement.AFTER_CLASS_TOKEN;
+		int firstPatch = registersFirst ? 1 + registers : 1;
+		int firstRegister = registersFirst ? 1 : 1 + patchCount;
 		NDArray patchTokens = tokens.get(":, " + firstPatch + ":" + (firstPatch + patchCount) + ", :");
 		NDArray registerTokens = (registers > 0)
 				? tokens.get(":, " + firstRegister + ":" + (firstRegister + registers) + ", :") : null;
 		NDArray projected = (this.projection != null) ? cls.matMul(value(store, this.projection, pixels, training))
 				: null;
-		return new ViTOutput(patches, positionUsed, embeddings, hiddenStates, prenorm, tokens, cls, registerTokens,
-				patchTokens, projected, gridHeight, gridWidth);
+		return new ViTOutput(embedding.patches(), embedding.positionUsed(), embedding.tokens(), hiddenStates, prenorm,
+				tokens, cls, registerTokens, patchTokens, projected, embedding.gridHeight(), embedding.gridWidth());
+	}
+
+	/**
+	 * The input side of a forward pass.
+	 *
+	 * @param patches patch projections {@code (B, N, D)}
+	 * @param positionUsed the resampled position embedding {@code (1, N or 1+N, D)}
+	 * @param tokens the sequence entering the blocks, before the pre-norm
+	 * {@code (B, T, D)}
+	 */
+	private record Embedding(NDArray patches, NDArray positionUsed, NDArray tokens, int gridHeight, int gridWidth) {
 	}
 
 	private static NDArray broadcastToken(ParameterStore store, Parameter token, NDArray pixels, boolean training,

@@ -13,7 +13,7 @@ class BicubicResizeTests {
 
 	@Test
 	void resizeToTheSameSizeIsAnIdentityCopy() {
-		RgbImage image = CenterCropTests.numbered(13, 7);
+		RgbImage image = CropTests.numbered(13, 7);
 		RgbImage resized = BicubicResize.resize(image, 13, 7);
 		assertThat(resized).isEqualTo(image);
 		assertThat(resized.pixels()).isNotSameAs(image.pixels());

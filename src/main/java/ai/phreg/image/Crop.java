@@ -1,17 +1,17 @@
 package ai.phreg.image;
 
 /**
- * Center cropping as torchvision 0.14's {@code CenterCrop} does it on a PIL image,
- * because the crop offset decides which pixels the model sees and must match the
- * reference to the pixel. The offset is {@code int(round((size - crop) / 2.0))} with
+ * Cropping. Center cropping is done as torchvision 0.14's {@code CenterCrop} does it on a
+ * PIL image, because the crop offset decides which pixels the model sees and must match
+ * the reference to the pixel. The offset is {@code int(round((size - crop) / 2.0))} with
  * Python's round-half-to-even, so an odd margin of 7 puts 4 pixels before the crop, but a
  * margin of 5 puts 2 before it. A crop larger than the image first pads it with black,
  * splitting the padding {@code d // 2} before and {@code (d + 1) // 2} after, as
  * torchvision does.
  */
-public final class CenterCrop {
+public final class Crop {
 
-	private CenterCrop() {
+	private Crop() {
 	}
 
 	/**
@@ -21,12 +21,24 @@ public final class CenterCrop {
 	 * @param width crop width
 	 * @return a new image of exactly {@code width x height}
 	 */
-	public static RgbImage crop(RgbImage image, int height, int width) {
+	public static RgbImage center(RgbImage image, int height, int width) {
+		return window(image, offset(image.height(), height), offset(image.width(), width), height, width);
+	}
+
+	/**
+	 * Cuts the {@code height x width} window whose top-left corner is at
+	 * {@code (top, left)}; parts outside the image are black.
+	 * @param image the source image
+	 * @param top first source row, negative inside the padding
+	 * @param left first source column, negative inside the padding
+	 * @param height crop height
+	 * @param width crop width
+	 * @return a new image of exactly {@code width x height}
+	 */
+	public static RgbImage window(RgbImage image, int top, int left, int height, int width) {
 		if (height <= 0 || width <= 0) {
 			throw new IllegalArgumentException("Crop size must be positive, got " + height + "x" + width + " (HxW)");
 		}
-		int top = offset(image.height(), height);
-		int left = offset(image.width(), width);
 		byte[] in = image.pixels();
 		byte[] out = new byte[height * width * 3];
 		// Window columns that fall on the image; the rest stay zero, which is the

@@ -7,7 +7,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
-class CenterCropTests {
+class CropTests {
 
 	@ParameterizedTest(name = "size {0}, crop {1} -> offset {2}")
 	@CsvSource({ "147, 140, 4", // 3.5 rounds to even 4
@@ -16,14 +16,14 @@ class CenterCropTests {
 			"11, 4, 4", // 3.5 -> 4
 			"10, 4, 3", "168, 112, 28", "112, 112, 0" })
 	void offsetRoundsHalfToEvenLikePython(int size, int crop, int expected) {
-		assertThat(CenterCrop.offset(size, crop)).isEqualTo(expected);
+		assertThat(Crop.offset(size, crop)).isEqualTo(expected);
 	}
 
 	@Test
 	void cropTakesTheWindowAtTheRoundedOffset() {
 		// Width 9 -> 4 and height 7 -> 2 both have a margin of 2.5, which rounds to 2.
 		RgbImage image = numbered(9, 7);
-		RgbImage cropped = CenterCrop.crop(image, 2, 4);
+		RgbImage cropped = Crop.center(image, 2, 4);
 		assertThat(cropped.width()).isEqualTo(4);
 		assertThat(cropped.height()).isEqualTo(2);
 		for (int y = 0; y < 2; y++) {
@@ -38,7 +38,7 @@ class CenterCropTests {
 	@Test
 	void cropOfTheFullSizeIsTheSameImage() {
 		RgbImage image = numbered(5, 3);
-		assertThat(CenterCrop.crop(image, 3, 5)).isEqualTo(image);
+		assertThat(Crop.center(image, 3, 5)).isEqualTo(image);
 	}
 
 	@Test
@@ -47,7 +47,7 @@ class CenterCropTests {
 		// 2
 		// bottom. Height is cropped from the padded image at offset 0.
 		RgbImage image = numbered(3, 2);
-		RgbImage cropped = CenterCrop.crop(image, 5, 6);
+		RgbImage cropped = Crop.center(image, 5, 6);
 		for (int y = 0; y < 5; y++) {
 			for (int x = 0; x < 6; x++) {
 				boolean inside = x >= 1 && x < 4 && y >= 1 && y < 3;
@@ -63,7 +63,7 @@ class CenterCropTests {
 	void cropLargerInOneDimensionOnlyPadsThatDimension() {
 		// Width 2 -> 4 pads 1 each side; height 7 -> 3 crops at round(2.0) = 2.
 		RgbImage image = numbered(2, 7);
-		RgbImage cropped = CenterCrop.crop(image, 3, 4);
+		RgbImage cropped = Crop.center(image, 3, 4);
 		for (int y = 0; y < 3; y++) {
 			assertThat(cropped.sample(0, y, 0)).isZero();
 			assertThat(cropped.sample(3, y, 0)).isZero();
@@ -74,7 +74,7 @@ class CenterCropTests {
 
 	@Test
 	void rejectsEmptyCrops() {
-		assertThatIllegalArgumentException().isThrownBy(() -> CenterCrop.crop(numbered(4, 4), 0, 2));
+		assertThatIllegalArgumentException().isThrownBy(() -> Crop.center(numbered(4, 4), 0, 2));
 	}
 
 	/** An image whose every sample is distinct (mod 256), so misplaced pixels show. */

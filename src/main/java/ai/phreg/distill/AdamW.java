@@ -1,0 +1,125 @@
+package ai.phreg.distill;
+
+import java.nio.FloatBuffer;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
+
+/**
+ * AdamW with decoupled weight decay, step for step as {@code torch.optim.AdamW}. Written
+ * here rather than taken from DJL because exact resume needs the moments and step count
+ * saved and restored, which DJL's optimizer keeps private.
+ */
+public final class AdamW implements AutoCloseable {
+
+	private final Map<String, Parameter> parameters;
+
+	private final float weightDecay;
+
+	private final float beta1;
+
+	private final float beta2;
+
+	private final float epsilon;
+
+	private final NDManager stateManager;
+
+	private final Map<String, NDArray> firstMoments = new LinkedHashMap<>();
+
+	private final Map<String, NDArray> secondMoments = new LinkedHashMap<>();
+
+	private long stepCount;
+
+	/**
+	 * @param parameters the trained parameters by name
+	 * @param weightDecay decoupled weight decay, 1e-2 in PH-Reg
+	 */
+	public AdamW(Map<String, Parameter> parameters, float weightDecay) {
+		this.parameters = new LinkedHashMap<>(parameters);
+		this.weightDecay = weightDecay;
+		this.beta1 = 0.9f;
+		this.beta2 = 0.999f;
+		this.epsilon = 1e-8f;
+		NDManager owner = parameters.values().iterator().next().getArray().getManager();
+		this.stateManager = owner.newSubManager();
+		for (Map.Entry<String, Parameter> parameter : this.parameters.entrySet()) {
+			NDArray value = parameter.getValue().getArray();
+			this.firstMoments.put(parameter.getKey(), this.stateManager.zeros(value.getShape(), value.getDataType()));
+			this.secondMoments.put(parameter.getKey(), this.stateManager.zeros(value.getShape(), value.getDataType()));
+		}
+	}
+
+	/**
+	 * Applies one update with learning rate {@code lr} from the accumulated gradients,
+	 * then clears them.
+	 */
+	public void step(float lr) {
+		this.stepCount++;
+		double correction1 = 1 - Math.pow(this.beta1, this.stepCount);
+		double correction2 = 1 - Math.pow(this.beta2, this.stepCount);
+		try (NDManager scratch = this.stateManager.newSubManager()) {
+			for (Map.Entry<String, Parameter> entry : this.parameters.entrySet()) {
+				NDArray value = entry.getValue().getArray();
+				NDArray gradient = scoped(value.getGradient(), scratch);
+				NDArray m = this.firstMoments.get(entry.getKey());
+				NDArray v = this.secondMoments.get(entry.getKey());
+				value.muli(1 - lr * this.weightDecay);
+				m.muli(this.beta1).addi(gradient.mul(1 - this.beta1));
+				v.muli(this.beta2).addi(gradient.square().mul(1 - this.beta2));
+				// Results of operations on the state land in its manager: keep them per
+				// step.
+				NDArray denominator = scoped(v.sqrt(), scratch).divi((float) Math.sqrt(correction2)).addi(this.epsilon);
+				NDArray update = scoped(m.div(denominator), scratch).muli((float) (lr / correction1));
+				value.subi(update);
+				gradient.subi(gradient);
+			}
+		}
+	}
+
+	private static NDArray scoped(NDArray array, NDManager scratch) {
+		array.attach(scratch);
+		return array;
+	}
+
+	public long stepCount() {
+		return this.stepCount;
+	}
+
+	/** The names of the trained parameters, in order. */
+	public List<String> parameterNames() {
+		return List.copyOf(this.parameters.keySet());
+	}
+
+	/** Moments by parameter name, for checkpoints. */
+	public Map<String, NDArray> firstMoments() {
+		return this.firstMoments;
+	}
+
+	public Map<String, NDArray> secondMoments() {
+		return this.secondMoments;
+	}
+
+	/** Restores the state a checkpoint saved. */
+	public void restore(long steps, Map<String, float[]> first, Map<String, float[]> second) {
+		for (String name : this.parameters.keySet()) {
+			float[] m = first.get(name);
+			float[] v = second.get(name);
+			if (m == null || v == null) {
+				throw new IllegalArgumentException("Optimizer checkpoint lacks the moments of " + name);
+			}
+			this.firstMoments.get(name).set(FloatBuffer.wrap(m));
+			this.secondMoments.get(name).set(FloatBuffer.wrap(v));
+		}
+		this.stepCount = steps;
+	}
+
+	@Override
+	public void close() {
+		this.stateManager.close();
+	}
+
+}

@@ -1,0 +1,20 @@
+package ai.phreg.distill;
+
+/**
+ * What one optimizer step did.
+ *
+ * @param globalStep steps completed so far in the run (this one included)
+ * @param totalSteps steps of the whole run
+ * @param epoch the epoch of this step, 0-based
+ * @param loss the total loss
+ * @param cosineLoss {@code 1 − mean cos}
+ * @param mseLoss the unweighted MSE
+ * @param learningRate the rate this step used
+ * @param images images in the batch
+ * @param imagesPerSecond images over the wall time of the whole step
+ * @param teacherMillis time spent on the denoised targets (all views)
+ * @param studentMillis time spent on the student's forward, backward and update
+ */
+public record StepReport(long globalStep, long totalSteps, long epoch, float loss, float cosineLoss, float mseLoss,
+		float learningRate, int images, double imagesPerSecond, double teacherMillis, double studentMillis) {
+}
