@@ -150,8 +150,9 @@ final class SafetensorsHeader {
 			throw new SafetensorsFormatException(file,
 					"header is not valid JSON" + where + ": " + ex.getOriginalMessage(), ex);
 		}
-		if (root == null || !root.isObject()) {
-			String kind = (root != null) ? root.getNodeType().toString() : "empty";
+		if (!root.isObject()) {
+			// Blank text parses to a MissingNode, whose type name would only confuse.
+			String kind = root.isMissingNode() ? "empty" : root.getNodeType().toString();
 			throw new SafetensorsFormatException(file, "header JSON must be an object, not " + kind);
 		}
 		return root;
