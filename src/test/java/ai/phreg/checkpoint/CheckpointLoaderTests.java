@@ -30,6 +30,7 @@ import ai.phreg.model.ViTOutput;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -393,6 +394,38 @@ class CheckpointLoaderTests {
 	private static void load(Path location) throws IOException {
 		try (NDManager manager = NDManager.newBaseManager()) {
 			CheckpointLoader.load(location, manager);
+		}
+	}
+
+	@ParameterizedTest
+	@CsvSource(delimiter = '|', textBlock = """
+			{"model_cfg": {"embed_dim": 64, "vision_cfg": {"width": 128, "layers": 3, "patch_size": 16}}} | GELU
+			{"model_cfg": {"embed_dim": 64, "quick_gelu": false}}                                         | GELU
+			{"model_cfg": {"embed_dim": 64, "quick_gelu": true}}                                          | QUICK_GELU
+			""")
+	void openClipHubFolderFollowsItsOpenClipConfig(String openClipConfig, MlpActivation expected) throws IOException {
+		// given: an OpenCLIP Hugging Face repository, which also ships transformers'
+		// config.json; OpenCLIP builds exact GELU unless its config asks for QuickGELU
+		Path folder = Files.createDirectory(this.dir.resolve("open_clip"));
+		Path file = folder.resolve("open_clip_model.safetensors");
+		Files.copy(Fixtures.resolve(CLIP_WEIGHTS), file);
+		Files.writeString(folder.resolve("open_clip_config.json"), openClipConfig);
+		Files.writeString(folder.resolve("config.json"),
+				"{\"model_type\": \"clip\", \"vision_config\": {\"hidden_act\": \"gelu\", \"hidden_size\": 128}}");
+
+		// when
+		Features features;
+		try (NDManager manager = NDManager.newBaseManager()) {
+			LoadedModel loaded = CheckpointLoader.load(file, manager);
+			assertThat(loaded.model().config().activation()).isEqualTo(expected);
+			features = features(loaded, manager, "clip");
+		}
+
+		// then
+		try (SafetensorsReader reference = SafetensorsReader
+			.open(Fixtures.resolve("clip/clip_vit.outputs.safetensors"))) {
+			String prefix = (expected == MlpActivation.GELU) ? "gelu_exact." : "";
+			assertClose(features.projected(), reference.readFloats(prefix + "image_embeds"));
 		}
 	}
 
