@@ -31,6 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -159,9 +160,8 @@ class CheckpointLoaderTests {
 	}
 
 	@ParameterizedTest
-	@ValueSource(strings = { "F16", "BF16" })
-	void halfPrecisionCheckpointsLoadCloseToFloat32(String dtypeName) throws IOException {
-		DType dtype = DType.valueOf(dtypeName);
+	@EnumSource(value = DType.class, names = { "F16", "BF16" })
+	void halfPrecisionCheckpointsLoadCloseToFloat32(DType dtype) throws IOException {
 		Path original = hub("dinov2_reg4");
 		Path half = this.dir.resolve("dinov2_reg4.torch.safetensors");
 		rewrite(original, half,
