@@ -17,7 +17,8 @@ import ai.phreg.model.ViTConfig;
  * <p>
  * The activation is not visible in the weights: OpenAI's models use QuickGELU, most
  * OpenCLIP models exact GELU. The sidecar config decides ({@code quick_gelu} of
- * {@code open_clip_config.json}, or {@code activation}); without one, OpenAI's QuickGELU.
+ * {@code open_clip_config.json}, false when absent as in OpenCLIP, or
+ * {@code activation}); without a config, OpenAI's QuickGELU.
  */
 final class ClipConverter extends FamilyConverter {
 
@@ -66,10 +67,11 @@ final class ClipConverter extends FamilyConverter {
 		int registers = ledger.has(prefix + "register_tokens")
 				? (int) ledger.take(prefix + "register_tokens", 2).shape()[0] : 0;
 		String blocks = prefix + "transformer.resblocks.";
+		// OpenCLIP builds exact GELU unless its model_cfg sets quick_gelu.
 		boolean quickGelu = sidecar.bool("model_cfg", "quick_gelu")
 			.or(() -> sidecar.bool("quick_gelu"))
 			.or(() -> sidecar.text("activation").map((act) -> act.toLowerCase().contains("quick")))
-			.orElse(true);
+			.orElse(!sidecar.has("model_cfg"));
 		return ViTConfig.builder()
 			.setImageSize(grid * (int) patch[2])
 			.setPatchSize((int) patch[2])

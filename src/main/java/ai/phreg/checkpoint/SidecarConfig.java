@@ -66,13 +66,19 @@ final class SidecarConfig {
 				candidates.add(folder.resolve(stem + ".config.json"));
 			}
 		}
-		candidates.add(folder.resolve("config.json"));
+		// OpenCLIP repositories also ship transformers' config.json, which says nothing
+		// about the OpenCLIP model the weights belong to.
 		candidates.add(folder.resolve("open_clip_config.json"));
+		candidates.add(folder.resolve("config.json"));
 		return candidates;
 	}
 
 	Optional<Path> file() {
 		return Optional.ofNullable(this.file);
+	}
+
+	boolean has(String... path) {
+		return !at(path).isMissingNode();
 	}
 
 	Optional<Integer> integer(String... path) {

@@ -6,9 +6,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 import ai.phreg.checkpoint.safetensors.SafetensorsReader;
@@ -20,6 +24,8 @@ import ai.phreg.checkpoint.safetensors.TensorInfo;
  * {@link #close()}.
  */
 public final class StateDict implements AutoCloseable {
+
+	private static final Pattern SHARD = Pattern.compile("(.*)-(\\d{1,6})-of-(\\d{1,6})\\.safetensors");
 
 	private final Path location;
 
@@ -73,18 +79,37 @@ public final class StateDict implements AutoCloseable {
 			if (files.isEmpty()) {
 				throw new InvalidCheckpointException("Folder " + location + " holds no .safetensors file");
 			}
-			if (files.size() > 1 && !isShardSet(files)) {
+			List<String> names = files.stream().map((file) -> file.getFileName().toString()).toList();
+			List<String> shardSet = shardSet(names.get(0));
+			if (files.size() > 1 && !shardSet.containsAll(names)) {
 				throw new InvalidCheckpointException("Folder " + location
 						+ " holds several unrelated .safetensors files; point at one of them: " + files);
+			}
+			// A missing shard may hold whole trailing blocks: the rest would still look
+			// like a valid, shallower model.
+			List<String> missing = shardSet.stream().filter((name) -> !names.contains(name)).toList();
+			if (!missing.isEmpty()) {
+				throw new InvalidCheckpointException(
+						"Folder " + location + " holds an incomplete sharded checkpoint: missing " + missing);
 			}
 			return files;
 		}
 	}
 
-	/** Shards are named like {@code model-00001-of-00003.safetensors}. */
-	private static boolean isShardSet(List<Path> files) {
-		return files.stream()
-			.allMatch((file) -> file.getFileName().toString().matches(".*-\\d+-of-\\d+\\.safetensors"));
+	/**
+	 * Every file name of the shard set {@code name} belongs to, named like
+	 * {@code model-00001-of-00003.safetensors}; empty if it is no shard.
+	 */
+	private static List<String> shardSet(String name) {
+		Matcher shard = SHARD.matcher(name);
+		if (!shard.matches()) {
+			return List.of();
+		}
+		int total = Integer.parseInt(shard.group(3));
+		String format = "%s-%0" + shard.group(2).length() + "d-of-%s.safetensors";
+		return IntStream.rangeClosed(1, total)
+			.mapToObj((index) -> String.format(Locale.ROOT, format, shard.group(1), index, shard.group(3)))
+			.toList();
 	}
 
 	public Path location() {

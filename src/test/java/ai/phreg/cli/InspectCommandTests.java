@@ -1,0 +1,159 @@
+package ai.phreg.cli;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import ai.phreg.Fixtures;
+import ai.phreg.checkpoint.safetensors.SafetensorsReader;
+import ai.phreg.checkpoint.safetensors.TensorInfo;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class InspectCommandTests {
+
+	private static final Pattern PARAMETERS = Pattern.compile("(?m)^parameters: (\\S+) in (\\d+) tensors$");
+
+	/** Decimal commas too: the numbers are printed in the default locale. */
+	private static final Pattern NORMS = Pattern
+		.compile("(?m)^(.+) norms: min ([\\d.,]+) median ([\\d.,]+) max ([\\d.,]+) \\((\\d+) tokens\\)$");
+
+	@TempDir
+	Path dir;
+
+	@Test
+	void describesAHuggingFaceDinoV2CheckpointAndItsTokenNorms() throws IOException {
+		Path checkpoint = Fixtures.resolve("dinov2/dinov2_reg4.hf");
+
+		Result result = inspect(checkpoint.toString(), "--image", Fixtures.resolve("image/chelsea.png").toString());
+
+		assertThat(result.exitCode()).as(result.err()).isZero();
+		assertThat(result.out()).contains("family: DINOV2_HF");
+		// The mask token is the one tensor the backbone does not use.
+		assertThat(parameterCount(result.out()))
+			.isEqualTo(elementCount(checkpoint.resolve("model.safetensors"), (name) -> !name.endsWith("mask_token")));
+		assertThat(result.out()).contains("ignored: 1 tensors");
+		Map<String, Integer> norms = tokenNorms(result.out());
+		assertThat(norms).containsExactly(Map.entry("patch tokens", 64), Map.entry("class token", 1),
+				Map.entry("register tokens", 4));
+	}
+
+	@Test
+	void describesAClipCheckpointWithoutRegisters() throws IOException {
+		Path checkpoint = Fixtures.resolve("clip/clip_vit.weights.safetensors");
+
+		Result plain = inspect(checkpoint.toString());
+		Result withImage = inspect(checkpoint.toString(), "--image", Fixtures.resolve("image/chelsea.png").toString());
+
+		assertThat(plain.exitCode()).as(plain.err()).isZero();
+		assertThat(plain.out()).contains("family: CLIP_OPENAI").doesNotContain("ignored:");
+		assertThat(parameterCount(plain.out())).isEqualTo(elementCount(checkpoint, (name) -> true));
+		assertThat(tokenNorms(plain.out())).isEmpty();
+		assertThat(withImage.exitCode()).as(withImage.err()).isZero();
+		// 80 px at patch 16: 5×5 patches, and no register line.
+		assertThat(tokenNorms(withImage.out())).containsExactly(Map.entry("patch tokens", 25),
+				Map.entry("class token", 1));
+	}
+
+	@Test
+	void badCheckpointsExitWithOneAndSayWhy() throws IOException {
+		Path garbage = Files.writeString(this.dir.resolve("garbage.safetensors"), "not a checkpoint");
+		Path missing = this.dir.resolve("missing.safetensors");
+
+		for (Path checkpoint : new Path[] { garbage, missing }) {
+			Result result = inspect(checkpoint.toString());
+
+			assertThat(result.exitCode()).as(checkpoint.toString()).isEqualTo(1);
+			assertThat(result.err()).startsWith("phreg inspect: ").contains(checkpoint.toString());
+			assertThat(result.out()).isEmpty();
+		}
+	}
+
+	@Test
+	void anUnreadableImageExitsWithOne() {
+		Path image = this.dir.resolve("missing.png");
+
+		Result result = inspect(Fixtures.resolve("clip/clip_vit.weights.safetensors").toString(), "--image",
+				image.toString());
+
+		assertThat(result.exitCode()).isEqualTo(1);
+		assertThat(result.err()).contains(image.toString());
+	}
+
+	@Test
+	void usageErrorsExitWithTwoAndPrintTheUsage() {
+		String checkpoint = Fixtures.resolve("clip/clip_vit.weights.safetensors").toString();
+		String[][] usageErrors = { {}, { "--image" }, { checkpoint, "--image" }, { checkpoint, "--size", "big" },
+				{ checkpoint, "--verbose" }, { checkpoint, checkpoint } };
+
+		for (String[] args : usageErrors) {
+			Result result = inspect(args);
+
+			assertThat(result.exitCode()).as(String.join(" ", args)).isEqualTo(2);
+			assertThat(result.err()).contains(InspectCommand.USAGE);
+			assertThat(result.out()).isEmpty();
+		}
+	}
+
+	private static Result inspect(String... args) {
+		ByteArrayOutputStream out = new ByteArrayOutputStream();
+		ByteArrayOutputStream err = new ByteArrayOutputStream();
+		int exitCode = InspectCommand.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+				new PrintStream(err, true, StandardCharsets.UTF_8));
+		return new Result(exitCode, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+	}
+
+	/** The element count of the stored tensors, read independently of the loader. */
+	private static long elementCount(Path file, Predicate<String> counted) throws IOException {
+		try (SafetensorsReader reader = SafetensorsReader.open(file)) {
+			return reader.tensors()
+				.stream()
+				.filter((info) -> counted.test(info.name()))
+				.mapToLong(TensorInfo::elementCount)
+				.sum();
+		}
+	}
+
+	private static long parameterCount(String out) {
+		Matcher matcher = PARAMETERS.matcher(out);
+		assertThat(matcher.find()).as("parameter line in%n%s", out).isTrue();
+		// Grouping separators depend on the locale.
+		return Long.parseLong(matcher.group(1).replaceAll("\\D", ""));
+	}
+
+	/**
+	 * The token count of every norm line, in print order, after checking min ≤ median ≤
+	 * max and that norms are positive.
+	 */
+	private static Map<String, Integer> tokenNorms(String out) {
+		Map<String, Integer> counts = new LinkedHashMap<>();
+		Matcher matcher = NORMS.matcher(out);
+		while (matcher.find()) {
+			double min = number(matcher.group(2));
+			double median = number(matcher.group(3));
+			double max = number(matcher.group(4));
+			assertThat(min).as(matcher.group()).isPositive().isLessThanOrEqualTo(median);
+			assertThat(median).as(matcher.group()).isLessThanOrEqualTo(max);
+			counts.put(matcher.group(1), Integer.valueOf(matcher.group(5)));
+		}
+		return counts;
+	}
+
+	private static double number(String printed) {
+		return Double.parseDouble(printed.replace(',', '.'));
+	}
+
+	private record Result(int exitCode, String out, String err) {
+	}
+
+}
