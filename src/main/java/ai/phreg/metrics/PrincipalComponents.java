@@ -19,8 +19,8 @@ import java.util.Random;
  * Components come from power iteration with deflation on the {@code D x D} covariance, in
  * double, from a fixed pseudo-random start: deterministic, dependency-free, and exact
  * enough for pictures. Each component's sign is fixed so that its largest coordinate is
- * positive. Fitting costs {@code O(M * D^2)} for {@code M} tokens, about a second for one
- * ViT-B image.
+ * positive. Fitting costs {@code O(M * D^2)} for {@code M} tokens, well under a second
+ * for one ViT-B image.
  */
 public final class PrincipalComponents {
 
