@@ -1,5 +1,7 @@
 package ai.phreg.checkpoint;
 
+import ai.phreg.model.RegisterPlacement;
+
 /** The checkpoint layouts phreg reads and writes. */
 public enum CheckpointFormat {
 
@@ -7,31 +9,42 @@ public enum CheckpointFormat {
 	 * facebookresearch/dinov2 torch.hub state dicts ({@code blocks.<i>.attn.qkv},
 	 * {@code mask_token}).
 	 */
-	DINOV2_HUB("DINOv2, torch.hub key names"),
+	DINOV2_HUB("DINOv2, torch.hub key names", RegisterPlacement.AFTER_CLASS_TOKEN),
 
 	/**
 	 * Hugging Face {@code Dinov2Model} and {@code Dinov2WithRegistersModel} with
 	 * {@code config.json}.
 	 */
-	DINOV2_HF("DINOv2, Hugging Face transformers key names"),
+	DINOV2_HF("DINOv2, Hugging Face transformers key names", RegisterPlacement.AFTER_CLASS_TOKEN),
 
 	/**
 	 * The visual tower of OpenAI CLIP, OpenCLIP and DFN checkpoints
 	 * ({@code visual.conv1}, {@code ln_pre}).
 	 */
-	CLIP_OPENAI("CLIP visual tower, OpenAI/OpenCLIP key names"),
+	CLIP_OPENAI("CLIP visual tower, OpenAI/OpenCLIP key names", RegisterPlacement.AFTER_PATCHES),
 
 	/** timm {@code VisionTransformer}: DeiT-III, AugReg, {@code *_reg*} models. */
-	TIMM("timm VisionTransformer key names");
+	TIMM("timm VisionTransformer key names", RegisterPlacement.AFTER_CLASS_TOKEN);
 
 	private final String description;
 
-	CheckpointFormat(String description) {
+	private final RegisterPlacement registerPlacement;
+
+	CheckpointFormat(String description, RegisterPlacement registerPlacement) {
 		this.description = description;
+		this.registerPlacement = registerPlacement;
 	}
 
 	public String description() {
 		return this.description;
+	}
+
+	/**
+	 * Where this family's models, and PH-Reg students of them, put register tokens: the
+	 * loader, the student and the exporter must agree on the token order.
+	 */
+	public RegisterPlacement registerPlacement() {
+		return this.registerPlacement;
 	}
 
 }

@@ -5,7 +5,6 @@ import java.util.Set;
 import ai.phreg.image.Normalization;
 import ai.phreg.model.MlpActivation;
 import ai.phreg.model.PositionResampling;
-import ai.phreg.model.RegisterPlacement;
 import ai.phreg.model.ViTConfig;
 
 /**
@@ -22,7 +21,11 @@ import ai.phreg.model.ViTConfig;
  */
 final class ClipConverter extends FamilyConverter {
 
-	private static final KeyRenames RENAMES = new KeyRenames().rename("cls_token", "class_embedding")
+	/**
+	 * phreg parameter names to OpenAI keys below the {@code visual.} prefix; also used to
+	 * write CLIP checkpoints.
+	 */
+	static final KeyRenames RENAMES = new KeyRenames().rename("cls_token", "class_embedding")
 		.rename("reg_token", "register_tokens")
 		.rename("pos_embed", "positional_embedding")
 		.rename("patch_embed\\.proj\\.weight", "conv1.weight")
@@ -77,14 +80,16 @@ final class ClipConverter extends FamilyConverter {
 			.setPatchSize((int) patch[2])
 			.setEmbedDim(width)
 			.setDepth(ledger.countIndexed(blocks))
-			.setNumHeads(numHeads(sidecar, width, "heads", "vision_heads"))
+			.setNumHeads(sidecar.integer("model_cfg", "vision_cfg", "head_width")
+				.map((headWidth) -> width / headWidth)
+				.orElseGet(() -> numHeads(sidecar, width, "heads", "vision_heads")))
 			.setMlpHiddenDim((int) ledger.take(blocks + "0.mlp.c_fc.weight", 2).shape()[0])
 			.optPatchBias(false)
 			.optPreNorm(true)
 			.optLayerScale(ledger.has(blocks + "0.ls_1.gamma"))
 			.optLayerNormEps(sidecar.number("layer_norm_eps").orElse(1e-5).floatValue())
 			.optActivation(quickGelu ? MlpActivation.QUICK_GELU : MlpActivation.GELU)
-			.optRegisters(registers, RegisterPlacement.AFTER_PATCHES)
+			.optRegisters(registers, format().registerPlacement())
 			.optPositionResampling(PositionResampling.BICUBIC)
 			.optProjectionDim(ledger.has(prefix + "proj") ? (int) ledger.take(prefix + "proj", 2).shape()[1] : 0)
 			.build();
@@ -99,7 +104,7 @@ final class ClipConverter extends FamilyConverter {
 	}
 
 	@Override
-	TensorSource tensorFor(String parameter, KeyLedger ledger) throws InvalidCheckpointException {
+	TensorSource tensorFor(String parameter, ViTConfig config, KeyLedger ledger) throws InvalidCheckpointException {
 		TensorSource source = ledger.take(prefix(ledger) + RENAMES.apply(parameter));
 		long[] shape = source.shape();
 		return switch (parameter) {

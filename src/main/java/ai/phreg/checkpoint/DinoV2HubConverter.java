@@ -3,7 +3,6 @@ package ai.phreg.checkpoint;
 import java.util.Set;
 
 import ai.phreg.model.PositionResampling;
-import ai.phreg.model.RegisterPlacement;
 import ai.phreg.model.ViTConfig;
 
 /**
@@ -13,6 +12,9 @@ import ai.phreg.model.ViTConfig;
  * size with antialiasing.
  */
 final class DinoV2HubConverter extends FamilyConverter {
+
+	/** phreg parameter names to hub keys, also used to write hub checkpoints. */
+	static final KeyRenames RENAMES = new KeyRenames().rename("reg_token", "register_tokens").rename("(.+)", "$1");
 
 	@Override
 	CheckpointFormat format() {
@@ -49,7 +51,7 @@ final class DinoV2HubConverter extends FamilyConverter {
 			.setMlpHiddenDim((int) ledger.take("blocks.0.mlp.fc1.weight", 2).shape()[0])
 			.optQkvBias(ledger.has("blocks.0.attn.qkv.bias"))
 			.optLayerScale(ledger.has("blocks.0.ls1.gamma"))
-			.optRegisters(registers, RegisterPlacement.AFTER_CLASS_TOKEN)
+			.optRegisters(registers, format().registerPlacement())
 			.optPositionResampling(resampling(offset, antialias))
 			.build();
 	}
@@ -66,8 +68,8 @@ final class DinoV2HubConverter extends FamilyConverter {
 	}
 
 	@Override
-	TensorSource tensorFor(String parameter, KeyLedger ledger) throws InvalidCheckpointException {
-		return ledger.take(parameter.equals("reg_token") ? "register_tokens" : parameter);
+	TensorSource tensorFor(String parameter, ViTConfig config, KeyLedger ledger) throws InvalidCheckpointException {
+		return ledger.take(RENAMES.apply(parameter));
 	}
 
 	@Override

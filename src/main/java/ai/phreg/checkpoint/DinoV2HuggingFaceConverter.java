@@ -3,9 +3,11 @@ package ai.phreg.checkpoint;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 import ai.phreg.model.PositionResampling;
-import ai.phreg.model.RegisterPlacement;
 import ai.phreg.model.ViTConfig;
 
 /**
@@ -16,7 +18,11 @@ import ai.phreg.model.ViTConfig;
  */
 final class DinoV2HuggingFaceConverter extends FamilyConverter {
 
-	private static final KeyRenames RENAMES = new KeyRenames().rename("cls_token", "embeddings.cls_token")
+	/**
+	 * phreg parameter names to Hugging Face keys, except the fused qkv projections (see
+	 * {@link #qkvKeys}); also used to write Hugging Face checkpoints.
+	 */
+	static final KeyRenames RENAMES = new KeyRenames().rename("cls_token", "embeddings.cls_token")
 		.rename("reg_token", "embeddings.register_tokens")
 		.rename("pos_embed", "embeddings.position_embeddings")
 		.rename("patch_embed\\.proj\\.(\\w+)", "embeddings.patch_embeddings.projection.$1")
@@ -24,6 +30,8 @@ final class DinoV2HuggingFaceConverter extends FamilyConverter {
 		.rename("blocks\\.(\\d+)\\.ls(\\d)\\.gamma", "encoder.layer.$1.layer_scale$2.lambda1")
 		.rename("blocks\\.(\\d+)\\.(norm\\d|mlp\\.fc\\d)\\.(\\w+)", "encoder.layer.$1.$2.$3")
 		.rename("norm\\.(\\w+)", "layernorm.$1");
+
+	private static final Pattern QKV = Pattern.compile("blocks\\.(\\d+)\\.attn\\.qkv\\.(weight|bias)");
 
 	@Override
 	CheckpointFormat format() {
@@ -66,19 +74,31 @@ final class DinoV2HuggingFaceConverter extends FamilyConverter {
 			.optQkvBias(ledger.has("encoder.layer.0.attention.attention.query.bias"))
 			.optLayerScale(ledger.has("encoder.layer.0.layer_scale1.lambda1"))
 			.optLayerNormEps(sidecar.number("layer_norm_eps").orElse(1e-6).floatValue())
-			.optRegisters(registers, RegisterPlacement.AFTER_CLASS_TOKEN)
+			.optRegisters(registers, format().registerPlacement())
 			.optPositionResampling((registers > 0) ? PositionResampling.BICUBIC_ANTIALIAS : PositionResampling.BICUBIC)
 			.build();
 	}
 
+	/**
+	 * The query, key and value keys Hugging Face splits a fused qkv parameter into, in
+	 * the order of the fused rows; empty for any other parameter.
+	 */
+	static List<String> qkvKeys(String parameter) {
+		Matcher matcher = QKV.matcher(parameter);
+		if (!matcher.matches()) {
+			return List.of();
+		}
+		String prefix = "encoder.layer." + matcher.group(1) + ".attention.attention.";
+		return Stream.of("query", "key", "value").map((part) -> prefix + part + "." + matcher.group(2)).toList();
+	}
+
 	@Override
-	TensorSource tensorFor(String parameter, KeyLedger ledger) throws InvalidCheckpointException {
-		if (parameter.matches("blocks\\.\\d+\\.attn\\.qkv\\.(weight|bias)")) {
-			String[] parts = parameter.split("\\.");
-			String prefix = "encoder.layer." + parts[1] + ".attention.attention.";
+	TensorSource tensorFor(String parameter, ViTConfig config, KeyLedger ledger) throws InvalidCheckpointException {
+		List<String> split = qkvKeys(parameter);
+		if (!split.isEmpty()) {
 			List<TensorSource> projections = new ArrayList<>();
-			for (String projection : List.of("query", "key", "value")) {
-				projections.add(ledger.take(prefix + projection + "." + parts[4]));
+			for (String key : split) {
+				projections.add(ledger.take(key));
 			}
 			return TensorSource.concatRows(projections);
 		}

@@ -29,8 +29,12 @@ abstract class FamilyConverter {
 
 	abstract ViTConfig inferConfig(KeyLedger ledger, SidecarConfig sidecar) throws InvalidCheckpointException;
 
-	/** The checkpoint tensor holding phreg parameter {@code parameter}. */
-	abstract TensorSource tensorFor(String parameter, KeyLedger ledger) throws InvalidCheckpointException;
+	/**
+	 * The checkpoint tensor holding phreg parameter {@code parameter} of a model with
+	 * {@code config}.
+	 */
+	abstract TensorSource tensorFor(String parameter, ViTConfig config, KeyLedger ledger)
+			throws InvalidCheckpointException;
 
 	/**
 	 * Marks keys that exist in this family's checkpoints but play no part in the
@@ -46,14 +50,16 @@ abstract class FamilyConverter {
 		ViTConfig config = inferConfig(ledger, sidecar);
 		Map<String, TensorSource> parameters = new LinkedHashMap<>();
 		for (String parameter : new VisionTransformer(config).parameterShapes().keySet()) {
-			parameters.put(parameter, tensorFor(parameter, ledger));
+			parameters.put(parameter, tensorFor(parameter, config, ledger));
 		}
 		ignoreUnused(ledger);
 		Map<String, String> ignored = ledger.finish();
 		Normalization normalization = sidecar.floats("mean")
 			.or(() -> sidecar.floats("pretrained_cfg", "mean"))
+			.or(() -> sidecar.floats("preprocess_cfg", "mean"))
 			.flatMap((mean) -> sidecar.floats("std")
 				.or(() -> sidecar.floats("pretrained_cfg", "std"))
+				.or(() -> sidecar.floats("preprocess_cfg", "std"))
 				.map((std) -> new Normalization(mean, std)))
 			.orElse(defaultNormalization());
 		return new ConvertedCheckpoint(format(), config, normalization, parameters, ignored);

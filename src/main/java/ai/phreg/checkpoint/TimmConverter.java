@@ -1,17 +1,25 @@
 package ai.phreg.checkpoint;
 
+import java.io.IOException;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 
 import ai.phreg.model.MlpActivation;
 import ai.phreg.model.PositionResampling;
-import ai.phreg.model.RegisterPlacement;
 import ai.phreg.model.ViTConfig;
 
 /**
  * timm {@code VisionTransformer} checkpoints (DeiT-III, AugReg,
- * {@code vit_*_reg4_dinov2}): key names match phreg's. A position embedding with exactly
- * one row per patch marks a {@code no_embed_class} model; timm resamples it to size with
- * antialiasing.
+ * {@code vit_*_reg4_dinov2}): key names match phreg's. The config's
+ * {@code no_embed_class} (top level, or under {@code model_args} as timm's Hugging Face
+ * hub configs have it) tells whether the position embedding covers the patches only;
+ * without a config, exactly one row per patch marks such a model. timm resamples it to
+ * size with antialiasing.
+ * <p>
+ * Otherwise timm's position embedding has a row for every prefix token, registers
+ * included. phreg gives registers no position embedding, so such rows can only be read
+ * when they are zero, as phreg writes them; trained non-zero rows are refused.
  */
 final class TimmConverter extends FamilyConverter {
 
@@ -37,29 +45,32 @@ final class TimmConverter extends FamilyConverter {
 		long rows = ledger.take("pos_embed", 3).shape()[1];
 		long[] patch = ledger.take("patch_embed.proj.weight", 4).shape();
 		int registers = ledger.has("reg_token") ? (int) ledger.take("reg_token", 3).shape()[1] : 0;
-		boolean patchesOnly = isSquare(rows);
-		if (!patchesOnly && registers > 0) {
-			throw new InvalidCheckpointException("timm checkpoint " + ledger.all().size()
-					+ " tensors: pos_embed with rows for register tokens is not supported (only no_embed_class)");
-		}
-		int grid = squareSide(patchesOnly ? rows : rows - 1, "pos_embed");
-		boolean quickGelu = sidecar.text("act_layer").map((act) -> act.toLowerCase().contains("quick")).orElse(false);
+		boolean patchesOnly = setting(sidecar, "no_embed_class", sidecar::bool).orElseGet(() -> isSquare(rows));
+		int grid = squareSide(patchesOnly ? rows : rows - 1 - registers, "pos_embed");
+		boolean quickGelu = setting(sidecar, "act_layer", sidecar::text)
+			.map((act) -> act.toLowerCase().contains("quick"))
+			.orElse(false);
 		return ViTConfig.builder()
 			.setImageSize(grid * (int) patch[2])
 			.setPatchSize((int) patch[2])
 			.setEmbedDim(dim)
 			.setDepth(ledger.countIndexed("blocks."))
-			.setNumHeads(numHeads(sidecar, dim, "num_heads"))
+			.setNumHeads(setting(sidecar, "num_heads", sidecar::integer).orElseGet(() -> numHeads(sidecar, dim)))
 			.setMlpHiddenDim((int) ledger.take("blocks.0.mlp.fc1.weight", 2).shape()[0])
 			.optQkvBias(ledger.has("blocks.0.attn.qkv.bias"))
 			.optPatchBias(ledger.has("patch_embed.proj.bias"))
 			.optLayerScale(ledger.has("blocks.0.ls1.gamma"))
 			.optPreNorm(ledger.has("norm_pre.weight"))
 			.optActivation(quickGelu ? MlpActivation.QUICK_GELU : MlpActivation.GELU)
-			.optRegisters(registers, RegisterPlacement.AFTER_CLASS_TOKEN)
+			.optRegisters(registers, format().registerPlacement())
 			.optClassTokenPositioned(!patchesOnly)
 			.optPositionResampling(PositionResampling.BICUBIC_ANTIALIAS)
 			.build();
+	}
+
+	/** A model argument from timm's hub config ({@code model_args}) or a flat config. */
+	private static <T> Optional<T> setting(SidecarConfig sidecar, String key, Function<String[], Optional<T>> reader) {
+		return reader.apply(new String[] { "model_args", key }).or(() -> reader.apply(new String[] { key }));
 	}
 
 	private static boolean isSquare(long count) {
@@ -68,8 +79,43 @@ final class TimmConverter extends FamilyConverter {
 	}
 
 	@Override
-	TensorSource tensorFor(String parameter, KeyLedger ledger) throws InvalidCheckpointException {
-		return ledger.take(parameter);
+	TensorSource tensorFor(String parameter, ViTConfig config, KeyLedger ledger) throws InvalidCheckpointException {
+		TensorSource source = ledger.take(parameter);
+		boolean registerRows = parameter.equals("pos_embed") && config.classTokenPositioned()
+				&& config.numRegisters() > 0;
+		return registerRows ? withoutRegisterRows(source, config.numRegisters()) : source;
+	}
+
+	/**
+	 * The position embedding without the rows of the registers (rows 1..R, after the
+	 * class token), which must be zero for phreg's model to compute what timm computes.
+	 */
+	private static TensorSource withoutRegisterRows(TensorSource source, int registers) {
+		long[] shape = source.shape();
+		long[] kept = { shape[0], shape[1] - registers, shape[2] };
+		int dim = (int) shape[2];
+		return new TensorSource() {
+			@Override
+			public long[] shape() {
+				return kept.clone();
+			}
+
+			@Override
+			public float[] read() throws IOException {
+				float[] all = source.read();
+				for (int i = dim; i < (1 + registers) * dim; i++) {
+					if (all[i] != 0f) {
+						throw new InvalidCheckpointException("timm pos_embed gives register token " + (i / dim - 1)
+								+ " a non-zero position embedding; phreg's models give registers none, so this "
+								+ "checkpoint cannot be loaded exactly (only zero rows, as phreg exports, can)");
+					}
+				}
+				float[] values = new float[all.length - registers * dim];
+				System.arraycopy(all, 0, values, 0, dim);
+				System.arraycopy(all, (1 + registers) * dim, values, dim, values.length - dim);
+				return values;
+			}
+		};
 	}
 
 	@Override

@@ -1,0 +1,156 @@
+package ai.phreg.checkpoint;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.nn.Parameter;
+import ai.djl.util.Pair;
+import ai.phreg.checkpoint.FamilyWriter.CheckpointFiles;
+import ai.phreg.checkpoint.safetensors.DType;
+import ai.phreg.checkpoint.safetensors.SafetensorsWriter;
+import ai.phreg.checkpoint.safetensors.TensorData;
+import ai.phreg.image.Normalization;
+import ai.phreg.model.ViTConfig;
+import ai.phreg.model.VisionTransformer;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Writes a {@link VisionTransformer}, typically a PH-Reg student, in a family's own
+ * checkpoint layout, so that transformers, the DINOv2 hub code, timm or OpenCLIP-style
+ * code load it without phreg (see each {@link FamilyWriter}).
+ * <p>
+ * A model the layout cannot hold exactly (say a CLIP tower as DINOv2, which has no
+ * {@code ln_pre}) is refused before anything is written. Every export is then read back
+ * through phreg's loader, which encodes what each family's code does with a checkpoint:
+ * it must detect the family and rebuild the same architecture. What the family runs
+ * differently although the weights are the same, such as transformers' fixed
+ * position-embedding resampling rule, is reported as notes rather than refused, since for
+ * many models (a DINOv2 student in Hugging Face format) there is no alternative.
+ */
+public final class CheckpointExporter {
+
+	private static final Map<CheckpointFormat, FamilyWriter> WRITERS = Stream
+		.of(new DinoV2HubWriter(), new DinoV2HuggingFaceWriter(), new TimmWriter(), new ClipWriter())
+		.collect(Collectors.toMap(FamilyWriter::format, Function.identity()));
+
+	private static final Set<DType> DTYPES = EnumSet.of(DType.F32, DType.F16, DType.BF16);
+
+	private static final JsonMapper JSON = JsonMapper.builder().build();
+
+	private CheckpointExporter() {
+	}
+
+	/**
+	 * Exports with the family's usual pixel statistics (ImageNet, CLIP's for CLIP) in the
+	 * configs that carry them.
+	 * @see #export(VisionTransformer, CheckpointFormat, Path, DType, Map, Normalization)
+	 */
+	public static ExportedCheckpoint export(VisionTransformer model, CheckpointFormat format, Path target, DType dtype,
+			Map<String, String> metadata) throws IOException {
+		Normalization normalization = (format == CheckpointFormat.CLIP_OPENAI) ? Normalization.CLIP
+				: Normalization.IMAGENET;
+		return export(model, format, target, dtype, metadata, normalization);
+	}
+
+	/**
+	 * Writes the model's weights and the family's config, replacing existing files of the
+	 * same names.
+	 * @param model the model to export
+	 * @param format the layout to write
+	 * @param target a folder for {@link CheckpointFormat#DINOV2_HF}, {@code TIMM} and
+	 * {@code CLIP_OPENAI} (created if needed); a {@code <name>.safetensors} file for
+	 * {@code DINOV2_HUB}, whose config goes beside it as {@code <name>.config.json}
+	 * @param dtype F32, F16 or BF16; values are rounded to nearest even
+	 * @param metadata safetensors metadata stored after {@code format: pt}
+	 * @param normalization the pixel statistics the model expects, written where the
+	 * family's config has a place for them
+	 * @return the files written and how the family will run the model differently
+	 * @throws IllegalArgumentException if the layout cannot hold the model, the dtype is
+	 * not a checkpoint dtype or the metadata redefines {@code format}
+	 */
+	public static ExportedCheckpoint export(VisionTransformer model, CheckpointFormat format, Path target, DType dtype,
+			Map<String, String> metadata, Normalization normalization) throws IOException {
+		FamilyWriter writer = WRITERS.get(format);
+		ViTConfig config = model.config();
+		if (!DTYPES.contains(dtype)) {
+			throw new IllegalArgumentException("Checkpoints are exported as " + DTYPES + ", not " + dtype);
+		}
+		List<String> problems = writer.unsupported(config);
+		if (!problems.isEmpty()) {
+			throw new IllegalArgumentException(
+					"Cannot export this model as " + format.description() + ": " + String.join("; ", problems));
+		}
+		Map<String, String> header = header(metadata);
+		CheckpointFiles files = writer.files(target);
+		List<TensorData> tensors = new ArrayList<>();
+		FamilyWriter.TensorSink sink = (key, shape, values) -> tensors
+			.add(TensorData.ofFloats(key, shape, values, dtype));
+		for (Pair<String, Parameter> parameter : model.getParameters()) {
+			NDArray array = parameter.getValue().getArray();
+			writer.addTensors(parameter.getKey(), array.getShape().getShape(), array.toFloatArray(), config, sink);
+		}
+		writer.addRequiredExtras(config, sink);
+		Files.createDirectories(files.weights().toAbsolutePath().getParent());
+		JSON.writerWithDefaultPrettyPrinter()
+			.writeValue(files.config().toFile(), writer.config(config, dtype, normalization));
+		SafetensorsWriter.write(files.weights(), header, tensors);
+		List<String> notes = readBack(files.location(), format, config);
+		return new ExportedCheckpoint(format, files.location(), List.of(files.weights(), files.config()), notes);
+	}
+
+	private static Map<String, String> header(Map<String, String> metadata) {
+		String format = metadata.getOrDefault("format", "pt");
+		if (!format.equals("pt")) {
+			throw new IllegalArgumentException(
+					"safetensors metadata 'format' must stay 'pt' for PyTorch loaders, got '" + format + "'");
+		}
+		Map<String, String> header = new LinkedHashMap<>();
+		header.put("format", "pt");
+		header.putAll(metadata);
+		return header;
+	}
+
+	/**
+	 * Converts the written checkpoint as {@link CheckpointLoader} will: a different
+	 * family or architecture is a bug of a writer; a different resampling rule or
+	 * register order is how the family's code runs these weights, and becomes a note.
+	 */
+	private static List<String> readBack(Path location, CheckpointFormat format, ViTConfig config) throws IOException {
+		ConvertedCheckpoint converted;
+		try (StateDict dict = StateDict.open(location)) {
+			converted = CheckpointLoader.convert(dict);
+		}
+		ViTConfig read = converted.config();
+		List<String> notes = new ArrayList<>();
+		if (read.positionResampling() != config.positionResampling()) {
+			notes.add("Loaded as " + format + ", the position embedding is resampled with " + read.positionResampling()
+					+ " (this model: " + config.positionResampling() + "): features of inputs other than "
+					+ config.imageSize() + "x" + config.imageSize() + " px will differ slightly");
+		}
+		if (config.numRegisters() > 0 && read.registerPlacement() != config.registerPlacement()) {
+			notes.add("Loaded as " + format + ", register tokens come " + read.registerPlacement() + " (this model: "
+					+ config.registerPlacement() + "): the same features, in another token order");
+		}
+		ViTConfig expected = config.toBuilder()
+			.optPositionResampling(read.positionResampling())
+			.optRegisters(config.numRegisters(), read.registerPlacement())
+			.build();
+		if (converted.format() != format || !read.equals(expected)) {
+			throw new IllegalStateException("The " + format + " export at " + location + " reads back as "
+					+ converted.format() + " " + read + " instead of " + expected);
+		}
+		return notes;
+	}
+
+}

@@ -1,0 +1,419 @@
+package ai.phreg.checkpoint;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.ParameterStore;
+import ai.phreg.FixtureCheckpoint;
+import ai.phreg.checkpoint.safetensors.DType;
+import ai.phreg.checkpoint.safetensors.HalfFloats;
+import ai.phreg.checkpoint.safetensors.SafetensorsReader;
+import ai.phreg.checkpoint.safetensors.SafetensorsWriter;
+import ai.phreg.checkpoint.safetensors.TensorData;
+import ai.phreg.checkpoint.safetensors.TensorInfo;
+import ai.phreg.distill.StudentFactory;
+import ai.phreg.model.ViTConfig;
+import ai.phreg.model.ViTOutput;
+import ai.phreg.model.VisionTransformer;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+/**
+ * Students of every fixture teacher, exported in the teacher's own format (and DINOv2 hub
+ * and Hugging Face crosswise), load back as the same family with the same weights,
+ * registers and outputs; teachers exported in their own format reproduce the fixture
+ * files tensor for tensor.
+ */
+class CheckpointExporterTests {
+
+	private static final int REGISTERS = 4;
+
+	private static final long SEED = 7;
+
+	private static final float OUTPUT_TOLERANCE = 1e-6f;
+
+	private static final JsonMapper JSON = JsonMapper.builder().build();
+
+	private static final Set<String> MASK_TOKENS = Set.of("mask_token", "embeddings.mask_token");
+
+	@TempDir
+	Path folder;
+
+	@TestFactory
+	Stream<DynamicTest> studentsRoundTripInTheirTeachersFormat() throws IOException {
+		return FixtureCheckpoint.all().stream().map((fixture) -> DynamicTest.dynamicTest(fixture.name(), () -> {
+			try (NDManager manager = NDManager.newBaseManager()) {
+				LoadedModel teacher = CheckpointLoader.load(fixture.location(), manager);
+				assertRoundTrip(fixture, teacher, teacher.format(), manager);
+			}
+		}));
+	}
+
+	@TestFactory
+	Stream<DynamicTest> dinoV2StudentsRoundTripBetweenHubAndHuggingFace() throws IOException {
+		Map<CheckpointFormat, CheckpointFormat> other = Map.of(CheckpointFormat.DINOV2_HUB, CheckpointFormat.DINOV2_HF,
+				CheckpointFormat.DINOV2_HF, CheckpointFormat.DINOV2_HUB);
+		List<DynamicTest> tests = new ArrayList<>();
+		for (FixtureCheckpoint fixture : fixtures(other::containsKey, (config) -> true)) {
+			tests.add(DynamicTest.dynamicTest(fixture.name(), () -> {
+				try (NDManager manager = NDManager.newBaseManager()) {
+					LoadedModel teacher = CheckpointLoader.load(fixture.location(), manager);
+					assertRoundTrip(fixture, teacher, other.get(teacher.format()), manager);
+				}
+			}));
+		}
+		assertThat(tests).as("DINOv2 fixtures in hub and Hugging Face format").hasSizeGreaterThanOrEqualTo(2);
+		return tests.stream();
+	}
+
+	private void assertRoundTrip(FixtureCheckpoint fixture, LoadedModel teacher, CheckpointFormat format,
+			NDManager manager) throws IOException {
+		VisionTransformer student = StudentFactory.create(teacher, REGISTERS, SEED, manager);
+		ExportedCheckpoint exported = CheckpointExporter.export(student, format,
+				target(fixture.name() + "-" + format, format), DType.F32, Map.of("phreg.teacher", fixture.name()),
+				teacher.normalization());
+		LoadedModel loaded = CheckpointLoader.load(exported.location(), manager);
+		ViTConfig config = loaded.model().config();
+
+		assertThat(loaded.format()).isEqualTo(format);
+		assertThat(config.numRegisters()).isEqualTo(teacher.model().config().numRegisters() + REGISTERS);
+		assertThat(config.registerPlacement()).isEqualTo(student.config().registerPlacement())
+			.isEqualTo(teacher.format().registerPlacement());
+		assertThat(config)
+			.isEqualTo(student.config().toBuilder().optPositionResampling(config.positionResampling()).build());
+		boolean sameResampling = config.positionResampling() == student.config().positionResampling();
+		assertThat(exported.notes()).as("notes on the resampling rule").hasSize(sameResampling ? 0 : 1);
+		for (String name : student.parameterShapes().keySet()) {
+			assertThat(values(loaded.model(), name)).as(name).isEqualTo(values(student, name));
+		}
+		if (format != CheckpointFormat.DINOV2_HF) {
+			assertThat(loaded.normalization().mean()).containsExactly(teacher.normalization().mean());
+			assertThat(loaded.normalization().std()).containsExactly(teacher.normalization().std());
+		}
+		try (SafetensorsReader weights = SafetensorsReader.open(exported.files().get(0))) {
+			assertThat(weights.metadata())
+				.containsExactlyInAnyOrderEntriesOf(Map.of("format", "pt", "phreg.teacher", fixture.name()));
+		}
+		for (String input : fixture.inputs()) {
+			NDArray pixels = FixtureCheckpoint.pixels(manager, input);
+			boolean nativeSize = pixels.getShape().get(2) == config.imageSize()
+					&& pixels.getShape().get(3) == config.imageSize();
+			// Off the native grid the target family's own resampling rule applies.
+			if (sameResampling || nativeSize) {
+				ViTOutput expected = forward(student, pixels);
+				ViTOutput actual = forward(loaded.model(), pixels);
+				float diff = maxAbsDiff(actual.tokens(), expected.tokens());
+				if (expected.projectedClassToken() != null) {
+					diff = Math.max(diff, maxAbsDiff(actual.projectedClassToken(), expected.projectedClassToken()));
+				}
+				System.out.printf("round trip %s -> %s on %s: max |diff| %s%n", fixture.name(), format, input, diff);
+				assertThat(diff).as("%s outputs on %s", format, input).isLessThanOrEqualTo(OUTPUT_TOLERANCE);
+			}
+		}
+	}
+
+	@TestFactory
+	Stream<DynamicTest> reducedPrecisionExportsLoadBackWithinTheirRounding() throws IOException {
+		Map<DType, Function<Float, Float>> rounding = Map.of(DType.BF16,
+				(value) -> HalfFloats.bfloat16ToFloat(HalfFloats.floatToBfloat16(value)), DType.F16,
+				(value) -> HalfFloats.halfToFloat(HalfFloats.floatToHalf(value)));
+		List<DynamicTest> tests = new ArrayList<>();
+		for (FixtureCheckpoint fixture : FixtureCheckpoint.all()) {
+			for (DType dtype : rounding.keySet()) {
+				tests.add(DynamicTest.dynamicTest(fixture.name() + " " + dtype, () -> {
+					try (NDManager manager = NDManager.newBaseManager()) {
+						LoadedModel teacher = CheckpointLoader.load(fixture.location(), manager);
+						VisionTransformer student = StudentFactory.create(teacher, REGISTERS, SEED, manager);
+						ExportedCheckpoint exported = CheckpointExporter.export(student, teacher.format(),
+								target(fixture.name() + "-" + dtype, teacher.format()), dtype, Map.of());
+						try (SafetensorsReader weights = SafetensorsReader.open(exported.files().get(0))) {
+							assertThat(weights.tensors()).extracting(TensorInfo::dtype).containsOnly(dtype);
+						}
+						LoadedModel loaded = CheckpointLoader.load(exported.location(), manager);
+						for (String name : student.parameterShapes().keySet()) {
+							float[] expected = values(student, name);
+							for (int i = 0; i < expected.length; i++) {
+								expected[i] = rounding.get(dtype).apply(expected[i]);
+							}
+							assertThat(values(loaded.model(), name)).as(name).isEqualTo(expected);
+						}
+					}
+				}));
+			}
+		}
+		return tests.stream();
+	}
+
+	/**
+	 * The writers invert the converters exactly: a teacher exported in its own format
+	 * holds the fixture's tensors byte for byte (mask tokens, unused by phreg, are
+	 * zeros), and the config says what the fixture's does.
+	 */
+	@TestFactory
+	Stream<DynamicTest> teachersExportToTheirFixtureFiles() throws IOException {
+		return FixtureCheckpoint.all().stream().map((fixture) -> DynamicTest.dynamicTest(fixture.name(), () -> {
+			try (NDManager manager = NDManager.newBaseManager()) {
+				LoadedModel teacher = CheckpointLoader.load(fixture.location(), manager);
+				ExportedCheckpoint exported = CheckpointExporter.export(teacher.model(), teacher.format(),
+						target(fixture.name() + "-teacher", teacher.format()), DType.F32, Map.of(),
+						teacher.normalization());
+				assertThat(exported.notes()).isEmpty();
+				assertSameTensors(exported.files().get(0), fixture.weights());
+				assertConfigMatchesFixture(teacher.format(), fixture, JSON.readTree(exported.files().get(1).toFile()));
+			}
+		}));
+	}
+
+	private static void assertSameTensors(Path exported, Path fixture) throws IOException {
+		try (SafetensorsReader actual = SafetensorsReader.open(exported);
+				SafetensorsReader expected = SafetensorsReader.open(fixture)) {
+			assertThat(actual.names()).containsExactlyInAnyOrderElementsOf(expected.names());
+			for (String name : expected.names()) {
+				assertThat(actual.info(name).dtype()).as(name).isEqualTo(DType.F32);
+				assertThat(actual.info(name).shape()).as(name).isEqualTo(expected.info(name).shape());
+				if (MASK_TOKENS.contains(name)) {
+					assertThat(actual.readFloats(name)).as(name).containsOnly(0f);
+				}
+				else {
+					assertThat(actual.readBytes(name)).as(name).isEqualTo(expected.readBytes(name));
+				}
+			}
+		}
+	}
+
+	private static void assertConfigMatchesFixture(CheckpointFormat format, FixtureCheckpoint fixture, JsonNode written)
+			throws IOException {
+		Path fixtureConfigs = fixture.location().resolveSibling(fixture.model() + ".config.json");
+		switch (format) {
+			case DINOV2_HF -> assertThat(written).isEqualTo(JSON.readTree(fixture.location().resolve("config.json")));
+			case DINOV2_HUB -> assertSameSettings(written, JSON.readTree(fixtureConfigs), "img_size", "patch_size",
+					"in_chans", "embed_dim", "depth", "num_heads", "mlp_ratio", "qkv_bias", "init_values",
+					"num_register_tokens", "interpolate_antialias", "interpolate_offset");
+			case TIMM -> assertSameSettings(written.path("model_args"), JSON.readTree(fixtureConfigs), "img_size",
+					"patch_size", "embed_dim", "depth", "num_heads", "mlp_ratio", "qkv_bias", "class_token",
+					"reg_tokens", "no_embed_class");
+			case CLIP_OPENAI -> {
+				JsonNode expected = JSON.readTree(fixtureConfigs);
+				JsonNode vision = written.path("model_cfg").path("vision_cfg");
+				assertThat(vision.path("image_size").asInt()).isEqualTo(expected.path("image_resolution").asInt());
+				assertThat(written.path("model_cfg").path("embed_dim").asInt())
+					.isEqualTo(expected.path("output_dim").asInt());
+				assertSameSettings(vision, expected, "patch_size", "width", "layers", "head_width");
+			}
+		}
+	}
+
+	/** The same value under each key, numbers compared as numbers (4 equals 4.0). */
+	private static void assertSameSettings(JsonNode actual, JsonNode expected, String... keys) {
+		for (String key : keys) {
+			JsonNode value = actual.path(key);
+			if (value.isNumber()) {
+				assertThat(value.doubleValue()).as(key).isEqualTo(expected.path(key).doubleValue());
+			}
+			else {
+				assertThat(value).as(key).isEqualTo(expected.path(key));
+			}
+		}
+	}
+
+	@Test
+	void huggingFaceConfigOfAStudentNamesTheRegisterModel() throws IOException {
+		FixtureCheckpoint fixture = fixture((format) -> format == CheckpointFormat.DINOV2_HF, (config) -> true);
+		try (NDManager manager = NDManager.newBaseManager()) {
+			LoadedModel teacher = CheckpointLoader.load(fixture.location(), manager);
+			VisionTransformer student = StudentFactory.create(teacher, REGISTERS, SEED, manager);
+			ExportedCheckpoint exported = CheckpointExporter.export(student, CheckpointFormat.DINOV2_HF,
+					this.folder.resolve("hf"), DType.BF16, Map.of());
+			JsonNode config = JSON.readTree(exported.files().get(1).toFile());
+			JsonNode teacherConfig = JSON.readTree(fixture.location().resolve("config.json").toFile());
+
+			assertThat(config.path("architectures").get(0).asString()).isEqualTo("Dinov2WithRegistersModel");
+			assertThat(config.path("model_type").asString()).isEqualTo("dinov2_with_registers");
+			assertThat(config.path("num_register_tokens").asInt())
+				.isEqualTo(teacher.model().config().numRegisters() + REGISTERS);
+			assertThat(config.path("torch_dtype").asString()).isEqualTo("bfloat16");
+			assertSameSettings(config, teacherConfig, "hidden_size", "num_hidden_layers", "num_attention_heads",
+					"mlp_ratio", "hidden_act", "layer_norm_eps", "image_size", "patch_size", "num_channels", "qkv_bias",
+					"layerscale_value", "use_swiglu_ffn", "drop_path_rate", "initializer_range");
+		}
+	}
+
+	/**
+	 * timm adds {@code pos_embed} after prepending the class and register tokens unless
+	 * {@code no_embed_class}, so the export has a zero row per register; phreg reads such
+	 * a checkpoint back exactly.
+	 */
+	@TestFactory
+	Stream<DynamicTest> timmExportsGiveRegistersZeroPositionRows() throws IOException {
+		List<DynamicTest> tests = new ArrayList<>();
+		for (FixtureCheckpoint fixture : fixtures((format) -> format != CheckpointFormat.CLIP_OPENAI,
+				ViTConfig::classTokenPositioned)) {
+			tests.add(DynamicTest.dynamicTest(fixture.name(), () -> {
+				try (NDManager manager = NDManager.newBaseManager()) {
+					LoadedModel teacher = CheckpointLoader.load(fixture.location(), manager);
+					VisionTransformer student = StudentFactory.create(teacher, REGISTERS, SEED, manager);
+					ViTConfig config = student.config();
+					ExportedCheckpoint exported = CheckpointExporter.export(student, CheckpointFormat.TIMM,
+							this.folder.resolve("timm-" + fixture.name()), DType.F32, Map.of());
+					int dim = config.embedDim();
+					int registers = config.numRegisters();
+					float[] position = values(student, "pos_embed");
+					try (SafetensorsReader weights = SafetensorsReader.open(exported.files().get(0))) {
+						assertThat(weights.info("pos_embed").shape()).containsExactly(1,
+								config.positionEmbeddingLength() + registers, dim);
+						float[] written = weights.readFloats("pos_embed");
+						float[] expected = new float[written.length];
+						System.arraycopy(position, 0, expected, 0, dim);
+						System.arraycopy(position, dim, expected, (1 + registers) * dim, position.length - dim);
+						assertThat(written).isEqualTo(expected);
+					}
+					JsonNode args = JSON.readTree(exported.files().get(1).toFile()).path("model_args");
+					assertThat(args.path("no_embed_class").asBoolean()).isFalse();
+					assertThat(args.path("reg_tokens").asInt()).isEqualTo(registers);
+					LoadedModel loaded = CheckpointLoader.load(exported.location(), manager);
+					assertThat(loaded.format()).isEqualTo(CheckpointFormat.TIMM);
+					assertThat(loaded.model().config().classTokenPositioned()).isTrue();
+					assertThat(loaded.model().config().numRegisters()).isEqualTo(registers);
+					for (String name : student.parameterShapes().keySet()) {
+						assertThat(values(loaded.model(), name)).as(name).isEqualTo(values(student, name));
+					}
+				}
+			}));
+		}
+		assertThat(tests).as("fixtures with a class-token position row").isNotEmpty();
+		return tests.stream();
+	}
+
+	@Test
+	void timmPositionRowsForRegistersMustBeZero() throws IOException {
+		FixtureCheckpoint fixture = fixture((format) -> format == CheckpointFormat.TIMM,
+				ViTConfig::classTokenPositioned);
+		try (NDManager manager = NDManager.newBaseManager()) {
+			LoadedModel teacher = CheckpointLoader.load(fixture.location(), manager);
+			VisionTransformer student = StudentFactory.create(teacher, REGISTERS, SEED, manager);
+			ExportedCheckpoint exported = CheckpointExporter.export(student, CheckpointFormat.TIMM,
+					this.folder.resolve("timm"), DType.F32, Map.of());
+			Path weights = exported.files().get(0);
+			List<TensorData> tensors = new ArrayList<>();
+			try (SafetensorsReader reader = SafetensorsReader.open(weights)) {
+				for (TensorInfo info : reader.tensors()) {
+					float[] values = reader.readFloats(info.name());
+					if (info.name().equals("pos_embed")) {
+						// the first register's row
+						values[(int) info.shape()[2] + 5] = 0.25f;
+					}
+					tensors.add(TensorData.ofFloats(info.name(), info.shape(), values, DType.F32));
+				}
+			}
+			SafetensorsWriter.write(weights, Map.of("format", "pt"), tensors);
+
+			assertThatExceptionOfType(InvalidCheckpointException.class)
+				.isThrownBy(() -> CheckpointLoader.load(exported.location(), manager))
+				.withMessageContaining("register token 0")
+				.withMessageContaining("non-zero position embedding");
+		}
+	}
+
+	@Test
+	void refusesLayoutsThatCannotHoldTheModel() throws IOException {
+		FixtureCheckpoint clip = fixture((format) -> format == CheckpointFormat.CLIP_OPENAI, (config) -> true);
+		FixtureCheckpoint dinoV2 = fixture((format) -> format == CheckpointFormat.DINOV2_HUB, (config) -> true);
+		try (NDManager manager = NDManager.newBaseManager()) {
+			VisionTransformer clipModel = CheckpointLoader.load(clip.location(), manager).model();
+			VisionTransformer dinoV2Model = CheckpointLoader.load(dinoV2.location(), manager).model();
+			Path target = this.folder.resolve("refused");
+
+			assertThatIllegalArgumentException()
+				.isThrownBy(() -> CheckpointExporter.export(clipModel, CheckpointFormat.DINOV2_HF, target, DType.F32,
+						Map.of()))
+				.withMessageContaining("Cannot export this model as " + CheckpointFormat.DINOV2_HF.description())
+				.withMessageContaining("ln_pre")
+				.withMessageContaining("CLIP's proj");
+			assertThatIllegalArgumentException()
+				.isThrownBy(() -> CheckpointExporter.export(clipModel, CheckpointFormat.DINOV2_HUB,
+						target.resolve("clip.safetensors"), DType.F32, Map.of()))
+				.withMessageContaining("patch embedding has a bias, this model's has none");
+			assertThatIllegalArgumentException()
+				.isThrownBy(
+						() -> CheckpointExporter.export(clipModel, CheckpointFormat.TIMM, target, DType.F32, Map.of()))
+				.withMessageContaining("eps 1e-6");
+			assertThatIllegalArgumentException()
+				.isThrownBy(() -> CheckpointExporter.export(dinoV2Model, CheckpointFormat.CLIP_OPENAI, target,
+						DType.F32, Map.of()))
+				.withMessageContaining("conv1 has no bias");
+			assertThatIllegalArgumentException()
+				.isThrownBy(() -> CheckpointExporter.export(dinoV2Model, CheckpointFormat.DINOV2_HUB,
+						target.resolve("model.pth"), DType.F32, Map.of()))
+				.withMessageContaining(".safetensors");
+			assertThatIllegalArgumentException()
+				.isThrownBy(() -> CheckpointExporter.export(dinoV2Model, CheckpointFormat.DINOV2_HF, target, DType.I32,
+						Map.of()))
+				.withMessageContaining("I32");
+			assertThatIllegalArgumentException()
+				.isThrownBy(() -> CheckpointExporter.export(dinoV2Model, CheckpointFormat.DINOV2_HF, target, DType.F32,
+						Map.of("format", "np")))
+				.withMessageContaining("'pt'");
+			assertThat(target).doesNotExist();
+		}
+	}
+
+	/** A fresh place for one export: a file for the hub layout, else a folder. */
+	private Path target(String label, CheckpointFormat format) throws IOException {
+		Path folder = Files.createDirectories(this.folder.resolve(label));
+		return folder.resolve((format == CheckpointFormat.DINOV2_HUB) ? "student.safetensors" : "student");
+	}
+
+	private static FixtureCheckpoint fixture(Predicate<CheckpointFormat> format, Predicate<ViTConfig> config)
+			throws IOException {
+		return fixtures(format, config).stream()
+			.findFirst()
+			.orElseThrow(() -> new AssertionError("No fixture checkpoint of the kind this test needs"));
+	}
+
+	/** Fixture checkpoints by their detected family and architecture (no values read). */
+	private static List<FixtureCheckpoint> fixtures(Predicate<CheckpointFormat> format, Predicate<ViTConfig> config)
+			throws IOException {
+		List<FixtureCheckpoint> matches = new ArrayList<>();
+		for (FixtureCheckpoint fixture : FixtureCheckpoint.all()) {
+			try (StateDict dict = StateDict.open(fixture.location())) {
+				ConvertedCheckpoint converted = CheckpointLoader.convert(dict);
+				if (format.test(converted.format()) && config.test(converted.config())) {
+					matches.add(fixture);
+				}
+			}
+		}
+		return matches;
+	}
+
+	private static float[] values(VisionTransformer model, String name) {
+		return model.getParameters().get(name).getArray().toFloatArray();
+	}
+
+	private static ViTOutput forward(VisionTransformer model, NDArray pixels) {
+		return model.forward(new ParameterStore(pixels.getManager(), false), pixels, false, false);
+	}
+
+	private static float maxAbsDiff(NDArray actual, NDArray expected) {
+		assertThat(actual.getShape()).isEqualTo(expected.getShape());
+		return actual.sub(expected).abs().max().getFloat();
+	}
+
+}
