@@ -68,7 +68,7 @@ public final class InspectCommand {
 			}
 			return 0;
 		}
-		catch (IOException | IllegalArgumentException ex) {
+		catch (IOException | RuntimeException ex) {
 			err.println("phreg inspect: " + ex.getMessage());
 			return 1;
 		}

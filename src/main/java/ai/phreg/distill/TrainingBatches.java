@@ -2,6 +2,7 @@ package ai.phreg.distill;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
@@ -41,7 +42,22 @@ public final class TrainingBatches {
 
 	private final TreeMap<Integer, String> unreadable = new TreeMap<>();
 
-	public TrainingBatches(ImageSource images, int resolution, Normalization normalization, int batchSize, long seed) {
+	/**
+	 * Decoded images resized to the training resolution, least recently used first:
+	 * decoding and resizing cost more than the tiny demo networks' forward passes, and
+	 * every epoch revisits every image.
+	 */
+	private final LinkedHashMap<Integer, RgbImage> resized = new LinkedHashMap<>(16, 0.75f, true);
+
+	private final long cacheBudgetBytes;
+
+	private long cachedBytes;
+
+	/**
+	 * @param cacheBudgetBytes memory for resized images kept between epochs, 0 for none
+	 */
+	public TrainingBatches(ImageSource images, int resolution, Normalization normalization, int batchSize, long seed,
+			long cacheBudgetBytes) {
 		if (batchSize < 1 || resolution < 1) {
 			throw new IllegalArgumentException("Batch size and resolution must be positive");
 		}
@@ -50,6 +66,7 @@ public final class TrainingBatches {
 		this.normalization = normalization;
 		this.batchSize = batchSize;
 		this.seed = seed;
+		this.cacheBudgetBytes = cacheBudgetBytes;
 	}
 
 	/** Steps per epoch; the last batch of an epoch may be smaller. */
@@ -86,7 +103,7 @@ public final class TrainingBatches {
 		for (int position = from; position < to; position++) {
 			int index = order[position];
 			try {
-				RgbImage crop = randomCrop(this.images.read(index), Seeds.derive(this.seed, CROP, epoch, index));
+				RgbImage crop = randomCrop(resized(index), Seeds.derive(this.seed, CROP, epoch, index));
 				pixels.add(Preprocessing.square(this.resolution, this.normalization).toPixelTensor(manager, crop));
 				used.add(index);
 			}
@@ -102,8 +119,22 @@ public final class TrainingBatches {
 		return new Batch(stacked, used);
 	}
 
-	private RgbImage randomCrop(RgbImage image, long cropSeed) {
-		RgbImage resized = BicubicResize.resizeShorterSide(image, this.resolution);
+	private RgbImage resized(int index) throws IOException {
+		RgbImage image = this.resized.get(index);
+		if (image == null) {
+			image = BicubicResize.resizeShorterSide(this.images.read(index), this.resolution);
+			this.resized.put(index, image);
+			this.cachedBytes += image.pixels().length;
+			var oldest = this.resized.entrySet().iterator();
+			while (this.cachedBytes > this.cacheBudgetBytes && oldest.hasNext()) {
+				this.cachedBytes -= oldest.next().getValue().pixels().length;
+				oldest.remove();
+			}
+		}
+		return image;
+	}
+
+	private RgbImage randomCrop(RgbImage resized, long cropSeed) {
 		SplittableRandom random = new SplittableRandom(cropSeed);
 		int top = random.nextInt(resized.height() - this.resolution + 1);
 		int left = random.nextInt(resized.width() - this.resolution + 1);
