@@ -1,0 +1,22 @@
+package ai.phreg.job;
+
+import java.time.Instant;
+
+/**
+ * The latest progress of a running (or last run of a) job.
+ *
+ * @param step global optimizer steps done
+ * @param totalSteps steps of the whole run
+ * @param epoch current epoch, 0-based
+ * @param percent {@code 100·step/totalSteps}
+ * @param etaSeconds estimated seconds to the end of training, null before the first step
+ * @param loss latest total loss
+ * @param cosineLoss latest {@code 1 − mean cos}
+ * @param mseLoss latest MSE
+ * @param learningRate latest learning rate
+ * @param imagesPerSecond throughput of the latest step
+ * @param updatedAt when this was reported
+ */
+public record JobProgress(long step, long totalSteps, long epoch, double percent, Double etaSeconds, Float loss,
+		Float cosineLoss, Float mseLoss, Float learningRate, Double imagesPerSecond, Instant updatedAt) {
+}

@@ -1,0 +1,53 @@
+package ai.phreg.job;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Consumer;
+
+/** What the API can do with distillation jobs. */
+public interface JobService {
+
+	/**
+	 * Queues a job; a repeated idempotency key returns the job it first created.
+	 * @throws InvalidSpecException when the spec cannot run (bad values, paths outside
+	 * the allowed roots, missing files)
+	 */
+	JobView submit(DistillSpec spec, String idempotencyKey);
+
+	/** Every job, newest first. */
+	List<JobView> list();
+
+	/**
+	 * @throws UnknownJobException for an unknown id
+	 */
+	JobView get(String id);
+
+	/**
+	 * Stops a queued or running job at the next step boundary.
+	 * @throws JobStateException when the job is not queued or running
+	 */
+	JobView stop(String id);
+
+	/**
+	 * Restarts a stopped or failed job from its last checkpoint.
+	 * @throws JobStateException when the job is not stopped or failed
+	 */
+	JobView restart(String id);
+
+	/** The files a job has produced so far. */
+	List<ArtifactView> artifacts(String id);
+
+	/**
+	 * The file of one artifact.
+	 * @throws UnknownArtifactException when there is no such artifact or the name would
+	 * leave the job's folder
+	 */
+	Path artifact(String id, String name);
+
+	/**
+	 * Calls {@code listener} with the job's view on every progress report and state
+	 * change until the returned handle is closed.
+	 */
+	AutoCloseable subscribe(String id, Consumer<JobView> listener);
+
+}
