@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -30,10 +31,14 @@ import ai.phreg.model.VisionTransformer;
  * process, from the seed, the step count and the saved weights and optimizer moments:
  * every random choice is derived from the seed and the position ({@link Seeds}).
  *
- * <p>
- * One training thread per JVM: libtorch allows a single gradient collector at a time.
  */
 public final class Distiller implements AutoCloseable {
+
+	/**
+	 * libtorch, through DJL, allows one gradient collector per process: runs of several
+	 * jobs at once take turns for their forward and backward passes.
+	 */
+	private static final ReentrantLock GRADIENTS = new ReentrantLock();
 
 	private static final long REGISTER_INIT = 3;
 
@@ -185,11 +190,15 @@ public final class Distiller implements AutoCloseable {
 			NDArray targets = this.denoiser.compute(DenseHeads.teacher(this.teacher), store, batch.pixels(), plans);
 			long teacherDone = System.nanoTime();
 			DistillationLoss.Parts parts;
+			GRADIENTS.lock();
 			try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
 				NDArray features = DenseHeads.student(this.teacher.format(), this.student)
 					.of(store, batch.pixels(), true);
 				parts = this.loss.compute(features, targets);
 				collector.backward(parts.total());
+			}
+			finally {
+				GRADIENTS.unlock();
 			}
 			this.optimizer.step(rate);
 			this.globalStep++;

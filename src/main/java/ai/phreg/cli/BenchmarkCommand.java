@@ -1,0 +1,162 @@
+package ai.phreg.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.IntStream;
+
+import ai.djl.ndarray.NDManager;
+import ai.phreg.demo.DemoEfficacy;
+import ai.phreg.demo.DemoTeacher;
+import ai.phreg.distill.DistillSettings;
+import ai.phreg.distill.ImageFolder;
+import ai.phreg.distill.StepReport;
+import ai.phreg.distill.UnlockPolicy;
+import ai.phreg.metrics.ArtifactSummary;
+
+/**
+ * {@code phreg benchmark}: PH-Reg on the synthetic demo teacher and a folder of photos,
+ * printing the artifact figures before and after, closeness to the ground truth,
+ * throughput, and the process's resident memory along the run (it must stay flat).
+ */
+public final class BenchmarkCommand {
+
+	static final String USAGE = "usage: phreg benchmark [--images DIR] [--epochs N] [--batch N] [--views N]"
+			+ " [--registers N] [--lr RATE] [--end-lr RATE] [--eval N] [--seed N] [--pictures DIR]";
+
+	private BenchmarkCommand() {
+	}
+
+	public static int run(String[] args, PrintStream out, PrintStream err) {
+		Options options;
+		try {
+			options = Options.parse(args);
+		}
+		catch (IllegalArgumentException | IndexOutOfBoundsException ex) {
+			err.println("phreg benchmark: " + ex.getMessage());
+			err.println(USAGE);
+			return 2;
+		}
+		try (NDManager manager = NDManager.newBaseManager()) {
+			ImageFolder images = ImageFolder.scan(options.images);
+			int resolution = DemoTeacher.config().imageSize();
+			DistillSettings settings = new DistillSettings(options.registers, UnlockPolicy.DEFAULT, options.views, 0.15,
+					resolution, options.batch, options.epochs, options.lr, options.endLr, 1e-2, 1f, options.seed);
+			List<Integer> evaluation = IntStream.range(0, Math.min(options.eval, images.size())).boxed().toList();
+			out.printf(Locale.ROOT, "demo teacher (synthetic, planted artifact neurons), seed %d, %d px%n",
+					DemoTeacher.DEFAULT_SEED, resolution);
+			out.printf(Locale.ROOT, "images: %d from %s; evaluation on %d center crops%n", images.size(),
+					options.images, evaluation.size());
+			out.println("settings: " + settings);
+			List<Long> rss = new ArrayList<>();
+			long started = System.nanoTime();
+			DemoEfficacy.Result result = DemoEfficacy.run(settings, DemoTeacher.DEFAULT_SEED, images, evaluation,
+					(report) -> progress(report, rss, out), options.pictures, manager);
+			print(out, "teacher", result.teacher(), result.teacherToTruth());
+			print(out, "student", result.student(), result.studentToTruth());
+			out.printf(Locale.ROOT, "training: %d steps in %.1f s (%.2f s/step); whole benchmark %.1f s%n",
+					result.steps(), result.trainSeconds(), result.trainSeconds() / Math.max(1, result.steps()),
+					(System.nanoTime() - started) / 1e9);
+			if (!rss.isEmpty()) {
+				out.printf(Locale.ROOT, "resident memory: %d MB after the first step, %d MB at the end, %d MB peak%n",
+						rss.get(0) >> 20, rss.get(rss.size() - 1) >> 20,
+						rss.stream().mapToLong(Long::longValue).max().orElse(0) >> 20);
+			}
+			result.pictures().forEach((picture) -> out.println("picture: " + picture));
+			return 0;
+		}
+		catch (IOException | RuntimeException ex) {
+			err.println("phreg benchmark: " + ex.getMessage());
+			return 1;
+		}
+	}
+
+	private static void progress(StepReport report, List<Long> rss, PrintStream out) {
+		rss.add(residentBytes());
+		if (report.globalStep() == 1 || report.globalStep() % 10 == 0 || report.globalStep() == report.totalSteps()) {
+			out.printf(Locale.ROOT,
+					"step %d/%d epoch %d: loss %.4f (cos %.4f, mse %.4f), lr %.2e, %.1f img/s, teacher %.0f ms,"
+							+ " student %.0f ms, rss %d MB%n",
+					report.globalStep(), report.totalSteps(), report.epoch(), report.loss(), report.cosineLoss(),
+					report.mseLoss(), report.learningRate(), report.imagesPerSecond(), report.teacherMillis(),
+					report.studentMillis(), rss.get(rss.size() - 1) >> 20);
+		}
+	}
+
+	private static void print(PrintStream out, String who, ArtifactSummary summary, double toTruth) {
+		out.printf(Locale.ROOT,
+				"%s: outlier fraction %.2f%% (threshold %s), max/median norm %.1f, neighbour cosine %.3f,"
+						+ " cosine to denoised p50/p90/p99 %.3f/%.3f/%.3f, mean cosine to ground truth %.4f%n",
+				who, 100 * summary.outlierFraction(), summary.threshold(), summary.maxToMedianRatio(),
+				summary.neighbourCosine(), summary.cosineToTarget().p50(), summary.cosineToTarget().p90(),
+				summary.cosineToTarget().p99(), toTruth);
+	}
+
+	/**
+	 * The resident set size of this process, from {@code /proc/self/status}; 0 where
+	 * unavailable.
+	 */
+	static long residentBytes() {
+		try {
+			for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+				if (line.startsWith("VmRSS:")) {
+					return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+				}
+			}
+		}
+		catch (IOException | NumberFormatException ex) {
+			// Not Linux: the figure is simply not printed.
+		}
+		return 0;
+	}
+
+	private static final class Options {
+
+		Path images = Path.of("../shared/datasets/photos");
+
+		int epochs = 10;
+
+		int batch = 8;
+
+		int views = 10;
+
+		int registers = 16;
+
+		double lr = 1e-3;
+
+		double endLr = 1e-4;
+
+		int eval = 36;
+
+		long seed = 1;
+
+		Path pictures;
+
+		static Options parse(String[] args) {
+			Options options = new Options();
+			for (int i = 0; i < args.length; i += 2) {
+				String value = args[i + 1];
+				switch (args[i]) {
+					case "--images" -> options.images = Path.of(value);
+					case "--epochs" -> options.epochs = Integer.parseInt(value);
+					case "--batch" -> options.batch = Integer.parseInt(value);
+					case "--views" -> options.views = Integer.parseInt(value);
+					case "--registers" -> options.registers = Integer.parseInt(value);
+					case "--lr" -> options.lr = Double.parseDouble(value);
+					case "--end-lr" -> options.endLr = Double.parseDouble(value);
+					case "--eval" -> options.eval = Integer.parseInt(value);
+					case "--seed" -> options.seed = Long.parseLong(value);
+					case "--pictures" -> options.pictures = Path.of(value);
+					default -> throw new IllegalArgumentException("unknown option " + args[i]);
+				}
+			}
+			return options;
+		}
+
+	}
+
+}

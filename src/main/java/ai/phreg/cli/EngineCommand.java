@@ -1,0 +1,32 @@
+package ai.phreg.cli;
+
+import java.io.PrintStream;
+import java.util.Arrays;
+
+import ai.djl.engine.Engine;
+
+/**
+ * {@code phreg engine}: loads the deep learning engine once and prints what it found.
+ * Container builds run it to unpack the PyTorch native libraries into the image, so that
+ * a container never writes them at start-up.
+ */
+public final class EngineCommand {
+
+	private EngineCommand() {
+	}
+
+	public static int run(PrintStream out, PrintStream err) {
+		try {
+			Engine engine = Engine.getInstance();
+			out.println("engine: " + engine.getEngineName() + " " + engine.getVersion());
+			out.println("devices: " + Arrays.toString(engine.getDevices()));
+			out.println("gpus: " + engine.getGpuCount());
+			return 0;
+		}
+		catch (RuntimeException ex) {
+			err.println("phreg engine: " + ex.getMessage());
+			return 1;
+		}
+	}
+
+}

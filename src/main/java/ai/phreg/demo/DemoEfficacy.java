@@ -1,0 +1,96 @@
+package ai.phreg.demo;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import ai.djl.ndarray.NDManager;
+import ai.phreg.checkpoint.CheckpointFormat;
+import ai.phreg.checkpoint.LoadedModel;
+import ai.phreg.distill.ArtifactEvaluation;
+import ai.phreg.distill.DenseFeatures;
+import ai.phreg.distill.DistillSettings;
+import ai.phreg.distill.Distiller;
+import ai.phreg.distill.ImageSource;
+import ai.phreg.distill.ProgressListener;
+import ai.phreg.image.Normalization;
+import ai.phreg.metrics.ArtifactMetrics;
+import ai.phreg.metrics.ArtifactSummary;
+import ai.phreg.metrics.PatchFeatures;
+import ai.phreg.model.VisionTransformer;
+
+/**
+ * PH-Reg on the synthetic demo teacher, where the truth is known: the same network
+ * without its planted artifact neurons. Trains a student on the given images, then
+ * measures teacher and student on held-out center crops: outlier fractions at the
+ * teacher's threshold and how close each comes to the ground truth.
+ */
+public final class DemoEfficacy {
+
+	private DemoEfficacy() {
+	}
+
+	/** The demo teacher as the distiller sees a loaded checkpoint. */
+	public static LoadedModel asTeacher(DemoModels models) {
+		return new LoadedModel(Path.of("demo"), CheckpointFormat.DINOV2_HUB, models.teacher(), Normalization.IMAGENET,
+				Map.of());
+	}
+
+	/**
+	 * Runs the whole experiment; {@code evaluation} lists the image indices held out for
+	 * the figures, {@code pictureFolder} (nullable) receives before/after pictures.
+	 */
+	public static Result run(DistillSettings settings, long demoSeed, ImageSource images, List<Integer> evaluation,
+			ProgressListener listener, Path pictureFolder, NDManager manager) throws IOException {
+		DemoModels models = DemoTeacher.create(demoSeed, manager);
+		LoadedModel teacher = asTeacher(models);
+		long started = System.nanoTime();
+		try (Distiller distiller = new Distiller(settings, teacher, images, manager)) {
+			distiller.run(distiller.totalSteps(), listener);
+			double trainSeconds = (System.nanoTime() - started) / 1e9;
+			ArtifactEvaluation evaluator = new ArtifactEvaluation(settings.resolution(),
+					models.teacher().config().patchSize(), Normalization.IMAGENET, settings.views(),
+					settings.shiftFraction(), settings.seed());
+			ArtifactEvaluation.Result result = evaluator.evaluate(patchTokens(models.teacher()),
+					patchTokens(distiller.student()), images, evaluation, manager, pictureFolder, 4);
+			ArtifactEvaluation.Result truth = evaluator.evaluate(patchTokens(models.teacher()),
+					patchTokens(models.groundTruth()), images, evaluation, manager, null, 0);
+			return new Result(result.teacher(), result.student(),
+					meanCosine(result.teacherFeatures(), truth.studentFeatures()),
+					meanCosine(result.studentFeatures(), truth.studentFeatures()), distiller.globalStep(), trainSeconds,
+					result.pictures());
+		}
+	}
+
+	private static DenseFeatures patchTokens(VisionTransformer model) {
+		return (store, pixels, training) -> model.forward(store, pixels, training, false).patchTokens();
+	}
+
+	private static double meanCosine(List<PatchFeatures> features, List<PatchFeatures> truth) {
+		double sum = 0;
+		long count = 0;
+		for (int i = 0; i < features.size(); i++) {
+			for (float cosine : ArtifactMetrics.cosineToTarget(features.get(i), truth.get(i))) {
+				sum += cosine;
+				count++;
+			}
+		}
+		return sum / count;
+	}
+
+	/**
+	 * @param teacher the teacher's artifact figures
+	 * @param student the student's, at the teacher's threshold
+	 * @param teacherToTruth mean cosine of the teacher's patch features to the ground
+	 * truth's
+	 * @param studentToTruth the same for the student
+	 * @param steps optimizer steps run
+	 * @param trainSeconds wall time of the training
+	 * @param pictures before/after pictures written
+	 */
+	public record Result(ArtifactSummary teacher, ArtifactSummary student, double teacherToTruth, double studentToTruth,
+			long steps, double trainSeconds, List<Path> pictures) {
+	}
+
+}

@@ -1,0 +1,252 @@
+package ai.phreg.job;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Consumer;
+
+import ai.phreg.storage.JobFolders;
+import org.springframework.batch.core.ExitStatus;
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.launch.JobOperator;
+import org.springframework.batch.core.launch.JobExecutionNotRunningException;
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.dao.OptimisticLockingFailureException;
+import org.springframework.scheduling.TaskScheduler;
+import org.springframework.stereotype.Service;
+
+/**
+ * Jobs as the API sees them, over the job table, Spring Batch's repository and the job
+ * folders.
+ */
+@Service
+class DistillJobService implements JobService {
+
+	private static final int STOP_ATTEMPTS = 10;
+
+	private static final long STOP_RETRY_PAUSE_MILLIS = 200;
+
+	private final JobRecords records;
+
+	private final JobStates states;
+
+	private final JobInputs inputs;
+
+	private final JobOperator operator;
+
+	private final JobDispatcher dispatcher;
+
+	private final JobFolders folders;
+
+	private final JobProgressHub progress;
+
+	private final TaskScheduler scheduler;
+
+	DistillJobService(JobRecords records, JobStates states, JobInputs inputs, JobOperator operator,
+			JobDispatcher dispatcher, JobFolders folders, JobProgressHub progress, TaskScheduler scheduler) {
+		this.records = records;
+		this.states = states;
+		this.inputs = inputs;
+		this.operator = operator;
+		this.dispatcher = dispatcher;
+		this.folders = folders;
+		this.progress = progress;
+		this.scheduler = scheduler;
+	}
+
+	@Override
+	public JobView submit(DistillSpec spec, String idempotencyKey) {
+		if (idempotencyKey != null) {
+			var existing = this.records.findByIdempotencyKey(idempotencyKey);
+			if (existing.isPresent()) {
+				return view(existing.get());
+			}
+		}
+		Map<String, String> problems = this.inputs.problems(spec);
+		if (!problems.isEmpty()) {
+			throw new InvalidSpecException(problems);
+		}
+		Instant now = Instant.now();
+		JobRecord record = new JobRecord(UUID.randomUUID().toString(), idempotencyKey, spec,
+				this.inputs.deviceName(spec), JobRecord.QueueState.QUEUED, now, now, null, null);
+		try {
+			this.records.insert(record);
+		}
+		catch (DuplicateKeyException ex) {
+			// The same key was submitted concurrently: the first one wins.
+			return view(this.records.findByIdempotencyKey(idempotencyKey).orElseThrow(() -> ex));
+		}
+		dispatchSoon();
+		return view(record);
+	}
+
+	@Override
+	public List<JobView> list() {
+		return this.records.all().stream().map(this::view).toList();
+	}
+
+	@Override
+	public JobView get(String id) {
+		return view(record(id));
+	}
+
+	@Override
+	public JobView stop(String id) {
+		JobRecord record = record(id);
+		JobState state = this.states.of(record);
+		switch (record.queueState()) {
+			case QUEUED -> transition(record, JobRecord.QueueState.CANCELLED);
+			case RESTART_QUEUED -> transition(record, JobRecord.QueueState.LAUNCHED);
+			case LAUNCHED -> {
+				JobExecution last = this.states.lastExecution(record);
+				if (last == null || !last.isRunning()) {
+					throw new JobStateException("Job " + id + " is " + state + "; only queued or running jobs stop",
+							state);
+				}
+				stopExecution(id, last, state);
+			}
+			case CANCELLED -> throw new JobStateException("Job " + id + " is already stopped", state);
+		}
+		this.progress.changed(id);
+		return get(id);
+	}
+
+	/**
+	 * Stops a running execution. An execution still starting is updated by its own thread
+	 * too, which Spring Batch's optimistic locking reports; the stop is then retried on a
+	 * fresh copy.
+	 */
+	private void stopExecution(String id, JobExecution execution, JobState state) {
+		JobExecution current = execution;
+		for (int attempt = 1;; attempt++) {
+			try {
+				this.operator.stop(current);
+				return;
+			}
+			catch (OptimisticLockingFailureException ex) {
+				if (attempt == STOP_ATTEMPTS) {
+					throw new JobStateException("Job " + id + " could not be stopped: " + ex.getMessage(), state);
+				}
+				pause();
+				current = this.states.lastExecution(record(id));
+			}
+			catch (JobExecutionNotRunningException ex) {
+				throw new JobStateException("Job " + id + " is no longer running", state);
+			}
+		}
+	}
+
+	private static void pause() {
+		try {
+			Thread.sleep(STOP_RETRY_PAUSE_MILLIS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	@Override
+	public JobView restart(String id) {
+		JobRecord record = record(id);
+		JobState state = this.states.of(record);
+		if (record.queueState() == JobRecord.QueueState.CANCELLED) {
+			transition(record, JobRecord.QueueState.QUEUED);
+		}
+		else if (record.queueState() == JobRecord.QueueState.LAUNCHED && state.isRestartable()) {
+			transition(record, JobRecord.QueueState.RESTART_QUEUED);
+		}
+		else {
+			throw new JobStateException("Job " + id + " is " + state + "; only stopped or failed jobs restart", state);
+		}
+		this.progress.changed(id);
+		dispatchSoon();
+		return get(id);
+	}
+
+	@Override
+	public List<ArtifactView> artifacts(String id) {
+		record(id);
+		try {
+			return this.folders.artifacts(id);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	@Override
+	public Path artifact(String id, String name) {
+		record(id);
+		Path file = this.folders.artifact(id, name);
+		if (file == null) {
+			throw new UnknownArtifactException(id, name);
+		}
+		return file;
+	}
+
+	@Override
+	public AutoCloseable subscribe(String id, Consumer<JobView> listener) {
+		record(id);
+		return this.progress.subscribe(id, () -> listener.accept(get(id)));
+	}
+
+	private JobRecord record(String id) {
+		return this.records.find(id).orElseThrow(() -> new UnknownJobException(id));
+	}
+
+	private void transition(JobRecord record, JobRecord.QueueState to) {
+		if (!this.records.transition(record.id(), record.queueState(), to)) {
+			JobRecord now = record(record.id());
+			throw new JobStateException("Job " + record.id() + " changed meanwhile; it is " + this.states.of(now),
+					this.states.of(now));
+		}
+	}
+
+	/** Launches without waiting for the next scheduled round. */
+	private void dispatchSoon() {
+		this.scheduler.schedule(this.dispatcher::dispatch, Instant.now());
+	}
+
+	private JobView view(JobRecord record) {
+		List<JobExecution> executions = this.states.executions(record);
+		JobExecution last = executions.isEmpty() ? null : executions.get(executions.size() - 1);
+		List<String> errors = new ArrayList<>();
+		if (record.launchError() != null) {
+			errors.add(record.launchError());
+		}
+		for (JobExecution execution : executions) {
+			String error = errorOf(execution);
+			if (error != null) {
+				errors.add(error);
+			}
+		}
+		JobProgressHub.Snapshot snapshot = this.progress.latest(record.id());
+		return new JobView(record.id(), this.states.of(record), record.spec(),
+				(snapshot != null) ? snapshot.progress() : null, (snapshot != null) ? snapshot.skipped() : 0, errors,
+				executions.size(), record.createdAt(), (last != null) ? instant(last.getStartTime()) : null,
+				(last != null && !last.isRunning()) ? instant(last.getEndTime()) : null);
+	}
+
+	/**
+	 * The first line of a failed execution's exit description: the exception's message.
+	 */
+	private static String errorOf(JobExecution execution) {
+		ExitStatus exit = execution.getExitStatus();
+		if (!ExitStatus.FAILED.getExitCode().equals(exit.getExitCode()) || exit.getExitDescription().isBlank()) {
+			return null;
+		}
+		return exit.getExitDescription().lines().findFirst().orElse("").trim();
+	}
+
+	private static Instant instant(LocalDateTime time) {
+		return (time != null) ? time.atZone(ZoneId.systemDefault()).toInstant() : null;
+	}
+
+}

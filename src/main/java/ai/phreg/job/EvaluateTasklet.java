@@ -1,0 +1,80 @@
+package ai.phreg.job;
+
+import java.nio.file.Files;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import ai.djl.ndarray.NDManager;
+import ai.phreg.checkpoint.CheckpointLoader;
+import ai.phreg.checkpoint.LoadedModel;
+import ai.phreg.distill.ArtifactEvaluation;
+import ai.phreg.distill.DenseFeatures;
+import ai.phreg.distill.ImageSubset;
+import ai.phreg.model.VisionTransformer;
+import ai.phreg.storage.JobFolders;
+import org.springframework.batch.core.step.StepContribution;
+import org.springframework.batch.core.step.tasklet.Tasklet;
+import org.springframework.batch.infrastructure.repeat.RepeatStatus;
+import org.springframework.batch.core.scope.context.ChunkContext;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Teacher against student on the held-out images: artifact figures of both (student at
+ * the teacher's outlier threshold) to {@code evaluation.json}, before/after pictures to
+ * {@code pictures/}.
+ */
+class EvaluateTasklet implements Tasklet {
+
+	private static final int PICTURES = 4;
+
+	private final JobRecords records;
+
+	private final JobInputs inputs;
+
+	private final JobFolders folders;
+
+	private final JsonMapper json;
+
+	EvaluateTasklet(JobRecords records, JobInputs inputs, JobFolders folders, JsonMapper json) {
+		this.records = records;
+		this.inputs = inputs;
+		this.folders = folders;
+		this.json = json;
+	}
+
+	@Override
+	public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws Exception {
+		String jobId = JobIds.of(chunkContext);
+		DistillSpec spec = this.records.spec(jobId);
+		if (spec.evaluationImages() == 0) {
+			return RepeatStatus.FINISHED;
+		}
+		try (NDManager manager = NDManager.newBaseManager(this.inputs.device(spec))) {
+			LoadedModel teacher = this.inputs.teacher(spec, manager);
+			LoadedModel student = CheckpointLoader.load(StudentLocation.of(this.folders, jobId, teacher.format()),
+					manager);
+			ImageSubset.Split split = this.inputs.split(spec, this.inputs.images(spec));
+			int resolution = this.inputs.settings(spec, teacher, split.training()).resolution();
+			ArtifactEvaluation evaluation = new ArtifactEvaluation(resolution, teacher.model().config().patchSize(),
+					teacher.normalization(), spec.views(), spec.shiftFraction(), spec.seed());
+			ArtifactEvaluation.Result result = evaluation.evaluate(denseOf(teacher.model()), denseOf(student.model()),
+					split.evaluation(), split.evaluation().all(), manager, this.folders.pictures(jobId), PICTURES);
+			Map<String, Object> figures = new LinkedHashMap<>();
+			figures.put("images", split.evaluation().size());
+			figures.put("teacher", result.teacher());
+			figures.put("student", result.student());
+			Files.writeString(this.folders.folder(jobId).resolve("evaluation.json"),
+					this.json.writerWithDefaultPrettyPrinter().writeValueAsString(figures));
+		}
+		return RepeatStatus.FINISHED;
+	}
+
+	/**
+	 * Final-norm patch tokens: the dense features users take from the exported
+	 * checkpoint.
+	 */
+	private static DenseFeatures denseOf(VisionTransformer model) {
+		return (store, pixels, training) -> model.forward(store, pixels, training, false).patchTokens();
+	}
+
+}

@@ -1,0 +1,148 @@
+package ai.phreg.job;
+
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import ai.phreg.system.PhregProperties;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.springframework.batch.core.ExitStatus;
+import org.springframework.batch.core.job.Job;
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.job.JobInstance;
+import org.springframework.batch.core.job.parameters.JobParametersBuilder;
+import org.springframework.batch.core.launch.JobOperator;
+import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.stereotype.Component;
+
+/**
+ * Launches queued jobs when their device has a free slot, oldest first, and keeps the
+ * queue and state meters current. Before its first launch it recovers executions a crash
+ * of the service left running, marking them FAILED so users can restart them from their
+ * last checkpoint.
+ */
+@Component
+class JobDispatcher {
+
+	private static final Log logger = LogFactory.getLog(JobDispatcher.class);
+
+	static final String CRASH_MESSAGE = "The service stopped while this job ran; restart the job to resume from"
+			+ " its last checkpoint";
+
+	private final JobRecords records;
+
+	private final JobOperator operator;
+
+	private final JobRepository repository;
+
+	private final Job job;
+
+	private final int slots;
+
+	private final JobProgressHub progress;
+
+	private final JobStates states;
+
+	private final AtomicBoolean recovered = new AtomicBoolean();
+
+	private final AtomicLong queueLength = new AtomicLong();
+
+	private final Map<JobState, AtomicLong> byState = new EnumMap<>(JobState.class);
+
+	JobDispatcher(JobRecords records, JobOperator operator, JobRepository repository, Job distillJob,
+			PhregProperties properties, JobProgressHub progress, JobStates states, MeterRegistry meters) {
+		this.records = records;
+		this.operator = operator;
+		this.repository = repository;
+		this.job = distillJob;
+		this.slots = properties.deviceSlots();
+		this.progress = progress;
+		this.states = states;
+		Gauge.builder("phreg.queue.length", this.queueLength, AtomicLong::get)
+			.description("jobs waiting for a device")
+			.register(meters);
+		for (JobState state : JobState.values()) {
+			AtomicLong count = new AtomicLong();
+			this.byState.put(state, count);
+			Gauge.builder("phreg.jobs", count, AtomicLong::get).tag("state", state.name()).register(meters);
+		}
+	}
+
+	@Scheduled(fixedDelayString = "${phreg.dispatch-interval:1s}")
+	synchronized void dispatch() {
+		if (this.recovered.compareAndSet(false, true)) {
+			recoverCrashedExecutions();
+		}
+		Map<String, Integer> running = new HashMap<>();
+		Map<JobState, Long> counts = new EnumMap<>(JobState.class);
+		for (JobRecord record : this.records.all()) {
+			JobState state = this.states.of(record);
+			counts.merge(state, 1L, Long::sum);
+			if (state.isActive()) {
+				running.merge(record.device(), 1, Integer::sum);
+			}
+		}
+		this.byState.forEach((state, count) -> count.set(counts.getOrDefault(state, 0L)));
+		long waiting = 0;
+		for (JobRecord record : this.records.queued()) {
+			if (running.getOrDefault(record.device(), 0) >= this.slots) {
+				waiting++;
+				continue;
+			}
+			if (launch(record)) {
+				running.merge(record.device(), 1, Integer::sum);
+			}
+		}
+		this.queueLength.set(waiting);
+	}
+
+	private boolean launch(JobRecord record) {
+		if (!this.records.transition(record.id(), record.queueState(), JobRecord.QueueState.LAUNCHED)) {
+			return false;
+		}
+		try {
+			JobExecution execution;
+			if (record.queueState() == JobRecord.QueueState.RESTART_QUEUED) {
+				JobInstance instance = this.repository.getJobInstance(record.jobInstanceId());
+				execution = this.operator.restart(this.repository.getLastJobExecution(instance));
+			}
+			else {
+				execution = this.operator.start(this.job,
+						new JobParametersBuilder().addString(JobIds.PARAMETER, record.id()).toJobParameters());
+			}
+			this.records.linkInstance(record.id(), execution.getJobInstance().getInstanceId());
+			return true;
+		}
+		catch (Exception ex) {
+			logger.warn("Could not launch job " + record.id(), ex);
+			this.records.launchFailed(record.id(), ex.getMessage());
+			return false;
+		}
+		finally {
+			this.progress.changed(record.id());
+		}
+	}
+
+	private void recoverCrashedExecutions() {
+		for (JobRecord record : this.records.launched()) {
+			if (record.jobInstanceId() == null) {
+				continue;
+			}
+			JobInstance instance = this.repository.getJobInstance(record.jobInstanceId());
+			JobExecution last = (instance != null) ? this.repository.getLastJobExecution(instance) : null;
+			if (last != null && (last.isRunning() || JobStates.hasRunningStep(last))) {
+				logger.info("Recovering job " + record.id() + " left running by a previous process");
+				JobExecution failed = this.operator.recover(last);
+				failed.setExitStatus(new ExitStatus(ExitStatus.FAILED.getExitCode(), CRASH_MESSAGE));
+				this.repository.update(failed);
+			}
+		}
+	}
+
+}

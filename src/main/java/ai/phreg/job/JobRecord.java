@@ -1,0 +1,40 @@
+package ai.phreg.job;
+
+import java.time.Instant;
+
+/**
+ * A row of the job table: the submission and where it stands in phreg's queue.
+ *
+ * @param id the job id
+ * @param idempotencyKey the client's key, or null
+ * @param spec what was asked for
+ * @param device the device the job runs on
+ * @param queueState the queue's view of the job
+ * @param createdAt when it was submitted
+ * @param queuedAt when it last entered the queue, which orders the queue
+ * @param jobInstanceId the Spring Batch job instance once launched, else null
+ * @param launchError why the last launch failed, else null
+ */
+public record JobRecord(String id, String idempotencyKey, DistillSpec spec, String device, QueueState queueState,
+		Instant createdAt, Instant queuedAt, Long jobInstanceId, String launchError) {
+
+	/**
+	 * The queue's view of a job; once launched, Spring Batch's executions tell the rest.
+	 */
+	public enum QueueState {
+
+		/** Waiting for its first launch. */
+		QUEUED,
+
+		/** Waiting to be restarted from its last checkpoint. */
+		RESTART_QUEUED,
+
+		/** Handed to Spring Batch. */
+		LAUNCHED,
+
+		/** Stopped before it was ever launched. */
+		CANCELLED
+
+	}
+
+}

@@ -1,0 +1,133 @@
+package ai.phreg.storage;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+
+import ai.phreg.job.ArtifactView;
+
+/**
+ * The folder of each job under the storage root: training checkpoints, the trained
+ * student, the exports, pictures and the report. Artifact names are paths relative to the
+ * job folder and can never leave it.
+ */
+public final class JobFolders {
+
+	private final Path jobsRoot;
+
+	/**
+	 * Digests by file and its size and modification time: hashing a multi-GB export once
+	 * is enough.
+	 */
+	private final Map<Path, CachedDigest> digests = new ConcurrentHashMap<>();
+
+	public JobFolders(Path storageRoot) {
+		this.jobsRoot = storageRoot.toAbsolutePath().normalize().resolve("jobs");
+	}
+
+	public Path folder(String jobId) {
+		if (!jobId.matches("[A-Za-z0-9-]+")) {
+			throw new IllegalArgumentException("Not a job id: " + jobId);
+		}
+		return this.jobsRoot.resolve(jobId);
+	}
+
+	public Path checkpoints(String jobId) {
+		return folder(jobId).resolve("checkpoints");
+	}
+
+	public Path student(String jobId) {
+		return folder(jobId).resolve("student");
+	}
+
+	public Path exports(String jobId) {
+		return folder(jobId).resolve("export");
+	}
+
+	public Path pictures(String jobId) {
+		return folder(jobId).resolve("pictures");
+	}
+
+	public Path report(String jobId) {
+		return folder(jobId).resolve("report.json");
+	}
+
+	/**
+	 * The file of artifact {@code name}, or null when the name is not a plain relative
+	 * path inside the job folder or names no regular file.
+	 */
+	public Path artifact(String jobId, String name) {
+		if (name.isEmpty() || name.indexOf('\0') >= 0 || name.contains("\\") || name.startsWith("/")) {
+			return null;
+		}
+		Path folder = folder(jobId);
+		Path file = folder.resolve(name).normalize();
+		if (!file.startsWith(folder) || !Files.isRegularFile(file)) {
+			return null;
+		}
+		try {
+			// A symlink inside the folder must not lead out of it either.
+			return file.toRealPath().startsWith(folder.toRealPath()) ? file : null;
+		}
+		catch (IOException ex) {
+			return null;
+		}
+	}
+
+	/** Every regular file of the job folder with size and SHA-256, sorted by name. */
+	public List<ArtifactView> artifacts(String jobId) throws IOException {
+		Path folder = folder(jobId);
+		if (!Files.isDirectory(folder)) {
+			return List.of();
+		}
+		List<ArtifactView> artifacts = new ArrayList<>();
+		try (Stream<Path> walk = Files.walk(folder)) {
+			for (Path file : walk.filter(Files::isRegularFile)
+				.filter((f) -> !f.getFileName().toString().endsWith(".tmp"))
+				.sorted()
+				.toList()) {
+				String name = folder.relativize(file).toString().replace('\\', '/');
+				artifacts.add(new ArtifactView(name, Files.size(file), sha256(file)));
+			}
+		}
+		return artifacts;
+	}
+
+	/** The hex SHA-256 of a file, computed once per size and modification time. */
+	public String sha256(Path file) throws IOException {
+		long size = Files.size(file);
+		long modified = Files.getLastModifiedTime(file).toMillis();
+		CachedDigest cached = this.digests.get(file);
+		if (cached != null && cached.size == size && cached.modified == modified) {
+			return cached.hex;
+		}
+		MessageDigest digest;
+		try {
+			digest = MessageDigest.getInstance("SHA-256");
+		}
+		catch (NoSuchAlgorithmException ex) {
+			throw new IllegalStateException("Every Java runtime has SHA-256", ex);
+		}
+		try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
+			in.transferTo(OutputStream.nullOutputStream());
+		}
+		String hex = HexFormat.of().formatHex(digest.digest());
+		this.digests.put(file, new CachedDigest(size, modified, hex));
+		return hex;
+	}
+
+	private record CachedDigest(long size, long modified, String hex) {
+	}
+
+}
