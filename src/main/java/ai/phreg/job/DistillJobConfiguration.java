@@ -25,8 +25,10 @@ class DistillJobConfiguration {
 	static final String JOB_NAME = "distillJob";
 
 	@Bean
-	Job distillJob(JobRepository jobRepository, Step validate, Step prepare, Step distill, Step evaluate, Step export) {
-		return new JobBuilder(JOB_NAME, jobRepository).start(validate)
+	Job distillJob(JobRepository jobRepository, RunningJobs runningJobs, Step validate, Step prepare, Step distill,
+			Step evaluate, Step export) {
+		return new JobBuilder(JOB_NAME, jobRepository).listener(runningJobs)
+			.start(validate)
 			.next(prepare)
 			.next(distill)
 			.next(evaluate)
@@ -35,21 +37,23 @@ class DistillJobConfiguration {
 	}
 
 	@Bean
-	Step validate(JobRepository jobRepository, JobRecords records, JobInputs inputs) {
+	Step validate(JobRepository jobRepository, RunningJobs running, JobRecords records, JobInputs inputs) {
 		return new StepBuilder("validate", jobRepository)
-			.tasklet(new ValidateTasklet(records, inputs), noTransactions())
+			.tasklet(new ValidateTasklet(records, running, inputs), noTransactions())
 			.build();
 	}
 
 	@Bean
-	Step prepare(JobRepository jobRepository, JobRecords records, JobInputs inputs) {
-		return new StepBuilder("prepare", jobRepository).tasklet(new PrepareTasklet(records, inputs), noTransactions())
+	Step prepare(JobRepository jobRepository, RunningJobs running, JobRecords records, JobInputs inputs) {
+		return new StepBuilder("prepare", jobRepository)
+			.tasklet(new PrepareTasklet(records, running, inputs), noTransactions())
 			.build();
 	}
 
 	@Bean
-	DistillTasklet distillTasklet(JobRecords records, JobInputs inputs, JobFolders folders, JobProgressHub progress) {
-		return new DistillTasklet(records, inputs, folders, progress);
+	DistillTasklet distillTasklet(JobRecords records, RunningJobs running, JobInputs inputs, JobFolders folders,
+			JobProgressHub progress) {
+		return new DistillTasklet(records, running, inputs, folders, progress);
 	}
 
 	@Bean
@@ -60,18 +64,18 @@ class DistillJobConfiguration {
 	}
 
 	@Bean
-	Step evaluate(JobRepository jobRepository, JobRecords records, JobInputs inputs, JobFolders folders,
-			JsonMapper json) {
+	Step evaluate(JobRepository jobRepository, RunningJobs running, JobRecords records, JobInputs inputs,
+			JobFolders folders, JsonMapper json) {
 		return new StepBuilder("evaluate", jobRepository)
-			.tasklet(new EvaluateTasklet(records, inputs, folders, json), noTransactions())
+			.tasklet(new EvaluateTasklet(records, running, inputs, folders, json), noTransactions())
 			.build();
 	}
 
 	@Bean
-	Step export(JobRepository jobRepository, JobRecords records, JobInputs inputs, JobFolders folders,
-			JobProgressHub progress, JsonMapper json) {
+	Step export(JobRepository jobRepository, RunningJobs running, JobRecords records, JobInputs inputs,
+			JobFolders folders, JobProgressHub progress, JsonMapper json) {
 		return new StepBuilder("export", jobRepository)
-			.tasklet(new ExportTasklet(records, inputs, folders, progress, json), noTransactions())
+			.tasklet(new ExportTasklet(records, running, inputs, folders, progress, json), noTransactions())
 			.build();
 	}
 

@@ -15,10 +15,7 @@ import java.util.function.Consumer;
 import ai.phreg.storage.JobFolders;
 import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.job.JobExecution;
-import org.springframework.batch.core.launch.JobOperator;
-import org.springframework.batch.core.launch.JobExecutionNotRunningException;
 import org.springframework.dao.DuplicateKeyException;
-import org.springframework.dao.OptimisticLockingFailureException;
 import org.springframework.scheduling.TaskScheduler;
 import org.springframework.stereotype.Service;
 
@@ -29,17 +26,13 @@ import org.springframework.stereotype.Service;
 @Service
 class DistillJobService implements JobService {
 
-	private static final int STOP_ATTEMPTS = 10;
-
-	private static final long STOP_RETRY_PAUSE_MILLIS = 200;
-
 	private final JobRecords records;
 
 	private final JobStates states;
 
 	private final JobInputs inputs;
 
-	private final JobOperator operator;
+	private final RunningJobs running;
 
 	private final JobDispatcher dispatcher;
 
@@ -49,12 +42,12 @@ class DistillJobService implements JobService {
 
 	private final TaskScheduler scheduler;
 
-	DistillJobService(JobRecords records, JobStates states, JobInputs inputs, JobOperator operator,
+	DistillJobService(JobRecords records, JobStates states, JobInputs inputs, RunningJobs running,
 			JobDispatcher dispatcher, JobFolders folders, JobProgressHub progress, TaskScheduler scheduler) {
 		this.records = records;
 		this.states = states;
 		this.inputs = inputs;
-		this.operator = operator;
+		this.running = running;
 		this.dispatcher = dispatcher;
 		this.folders = folders;
 		this.progress = progress;
@@ -105,51 +98,15 @@ class DistillJobService implements JobService {
 			case QUEUED -> transition(record, JobRecord.QueueState.CANCELLED);
 			case RESTART_QUEUED -> transition(record, JobRecord.QueueState.LAUNCHED);
 			case LAUNCHED -> {
-				JobExecution last = this.states.lastExecution(record);
-				if (last == null || !last.isRunning()) {
+				if (!this.running.requestStop(id)) {
 					throw new JobStateException("Job " + id + " is " + state + "; only queued or running jobs stop",
 							state);
 				}
-				stopExecution(id, last, state);
 			}
 			case CANCELLED -> throw new JobStateException("Job " + id + " is already stopped", state);
 		}
 		this.progress.changed(id);
 		return get(id);
-	}
-
-	/**
-	 * Stops a running execution. An execution still starting is updated by its own thread
-	 * too, which Spring Batch's optimistic locking reports; the stop is then retried on a
-	 * fresh copy.
-	 */
-	private void stopExecution(String id, JobExecution execution, JobState state) {
-		JobExecution current = execution;
-		for (int attempt = 1;; attempt++) {
-			try {
-				this.operator.stop(current);
-				return;
-			}
-			catch (OptimisticLockingFailureException ex) {
-				if (attempt == STOP_ATTEMPTS) {
-					throw new JobStateException("Job " + id + " could not be stopped: " + ex.getMessage(), state);
-				}
-				pause();
-				current = this.states.lastExecution(record(id));
-			}
-			catch (JobExecutionNotRunningException ex) {
-				throw new JobStateException("Job " + id + " is no longer running", state);
-			}
-		}
-	}
-
-	private static void pause() {
-		try {
-			Thread.sleep(STOP_RETRY_PAUSE_MILLIS);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-		}
 	}
 
 	@Override

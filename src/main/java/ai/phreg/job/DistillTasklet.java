@@ -44,6 +44,8 @@ class DistillTasklet implements StoppableTasklet, StepExecutionListener {
 
 	private final JobRecords records;
 
+	private final RunningJobs running;
+
 	private final JobInputs inputs;
 
 	private final JobFolders folders;
@@ -52,8 +54,10 @@ class DistillTasklet implements StoppableTasklet, StepExecutionListener {
 
 	private final Map<Long, Run> runs = new ConcurrentHashMap<>();
 
-	DistillTasklet(JobRecords records, JobInputs inputs, JobFolders folders, JobProgressHub progress) {
+	DistillTasklet(JobRecords records, RunningJobs running, JobInputs inputs, JobFolders folders,
+			JobProgressHub progress) {
 		this.records = records;
+		this.running = running;
 		this.inputs = inputs;
 		this.folders = folders;
 		this.progress = progress;
@@ -73,13 +77,14 @@ class DistillTasklet implements StoppableTasklet, StepExecutionListener {
 			this.runs.put(stepExecution.getId(), run);
 		}
 		long target = Math.min(run.stepLimit, run.distiller.globalStep() + run.spec.checkpointEvery());
-		while (run.distiller.globalStep() < target && !run.stopRequested) {
+		while (run.distiller.globalStep() < target && !this.running.isStopRequested(run.jobId)) {
 			StepReport report = run.distiller.step();
 			if (report != null) {
 				this.progress.report(run.jobId, report, run.distiller.unreadableImages().size());
 			}
 		}
 		saveCheckpoint(run, stepExecution.getExecutionContext());
+		this.running.stopIfRequested(stepExecution);
 		if (run.distiller.globalStep() >= run.stepLimit) {
 			CheckpointExporter.export(run.distiller.student(), run.teacher.format(),
 					StudentLocation.of(this.folders, run.jobId, run.teacher.format()), DType.F32,
@@ -151,17 +156,14 @@ class DistillTasklet implements StoppableTasklet, StepExecutionListener {
 
 	@Override
 	public void stop(StepExecution stepExecution) {
-		Run run = this.runs.get(stepExecution.getId());
-		if (run != null) {
-			run.stopRequested = true;
-		}
+		this.running.requestStop(JobIds.of(stepExecution));
 	}
 
 	/** Spring Batch 5's signal without the execution: stops every run of this tasklet. */
 	@Override
 	@SuppressWarnings("removal")
 	public void stop() {
-		this.runs.values().forEach((run) -> run.stopRequested = true);
+		this.runs.values().forEach((run) -> this.running.requestStop(run.jobId));
 	}
 
 	@Override
@@ -188,8 +190,6 @@ class DistillTasklet implements StoppableTasklet, StepExecutionListener {
 		final Distiller distiller;
 
 		final long stepLimit;
-
-		volatile boolean stopRequested;
 
 		Run(String jobId, DistillSpec spec, NDManager manager, LoadedModel teacher, Distiller distiller,
 				long stepLimit) {

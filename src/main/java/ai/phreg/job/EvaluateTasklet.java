@@ -29,14 +29,17 @@ class EvaluateTasklet implements Tasklet {
 
 	private final JobRecords records;
 
+	private final RunningJobs running;
+
 	private final JobInputs inputs;
 
 	private final JobFolders folders;
 
 	private final JsonMapper json;
 
-	EvaluateTasklet(JobRecords records, JobInputs inputs, JobFolders folders, JsonMapper json) {
+	EvaluateTasklet(JobRecords records, RunningJobs running, JobInputs inputs, JobFolders folders, JsonMapper json) {
 		this.records = records;
+		this.running = running;
 		this.inputs = inputs;
 		this.folders = folders;
 		this.json = json;
@@ -44,6 +47,7 @@ class EvaluateTasklet implements Tasklet {
 
 	@Override
 	public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws Exception {
+		this.running.stopIfRequested(chunkContext.getStepContext().getStepExecution());
 		String jobId = JobIds.of(chunkContext);
 		DistillSpec spec = this.records.spec(jobId);
 		if (spec.evaluationImages() == 0) {

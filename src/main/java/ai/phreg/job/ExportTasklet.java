@@ -33,6 +33,8 @@ class ExportTasklet implements Tasklet {
 
 	private final JobRecords records;
 
+	private final RunningJobs running;
+
 	private final JobInputs inputs;
 
 	private final JobFolders folders;
@@ -41,8 +43,10 @@ class ExportTasklet implements Tasklet {
 
 	private final JsonMapper json;
 
-	ExportTasklet(JobRecords records, JobInputs inputs, JobFolders folders, JobProgressHub progress, JsonMapper json) {
+	ExportTasklet(JobRecords records, RunningJobs running, JobInputs inputs, JobFolders folders,
+			JobProgressHub progress, JsonMapper json) {
 		this.records = records;
+		this.running = running;
 		this.inputs = inputs;
 		this.folders = folders;
 		this.progress = progress;
@@ -51,6 +55,7 @@ class ExportTasklet implements Tasklet {
 
 	@Override
 	public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws Exception {
+		this.running.stopIfRequested(chunkContext.getStepContext().getStepExecution());
 		String jobId = JobIds.of(chunkContext);
 		DistillSpec spec = this.records.spec(jobId);
 		ExecutionContext job = chunkContext.getStepContext().getStepExecution().getJobExecution().getExecutionContext();

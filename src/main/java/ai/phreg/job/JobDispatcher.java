@@ -136,7 +136,7 @@ class JobDispatcher {
 			}
 			JobInstance instance = this.repository.getJobInstance(record.jobInstanceId());
 			JobExecution last = (instance != null) ? this.repository.getLastJobExecution(instance) : null;
-			if (last != null && (last.isRunning() || JobStates.hasRunningStep(last))) {
+			if (last != null && last.isRunning()) {
 				logger.info("Recovering job " + record.id() + " left running by a previous process");
 				JobExecution failed = this.operator.recover(last);
 				failed.setExitStatus(new ExitStatus(ExitStatus.FAILED.getExitCode(), CRASH_MESSAGE));

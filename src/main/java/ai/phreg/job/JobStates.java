@@ -17,8 +17,11 @@ class JobStates {
 
 	private final JobRepository repository;
 
-	JobStates(JobRepository repository) {
+	private final RunningJobs running;
+
+	JobStates(JobRepository repository, RunningJobs running) {
 		this.repository = repository;
+		this.running = running;
 	}
 
 	JobState of(JobRecord record) {

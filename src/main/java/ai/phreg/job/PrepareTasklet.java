@@ -20,15 +20,19 @@ class PrepareTasklet implements Tasklet {
 
 	private final JobRecords records;
 
+	private final RunningJobs running;
+
 	private final JobInputs inputs;
 
-	PrepareTasklet(JobRecords records, JobInputs inputs) {
+	PrepareTasklet(JobRecords records, RunningJobs running, JobInputs inputs) {
 		this.records = records;
+		this.running = running;
 		this.inputs = inputs;
 	}
 
 	@Override
 	public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws Exception {
+		this.running.stopIfRequested(chunkContext.getStepContext().getStepExecution());
 		DistillSpec spec = this.records.spec(JobIds.of(chunkContext));
 		try (NDManager manager = NDManager.newBaseManager(this.inputs.device(spec))) {
 			LoadedModel teacher = this.inputs.teacher(spec, manager);

@@ -15,15 +15,19 @@ class ValidateTasklet implements Tasklet {
 
 	private final JobRecords records;
 
+	private final RunningJobs running;
+
 	private final JobInputs inputs;
 
-	ValidateTasklet(JobRecords records, JobInputs inputs) {
+	ValidateTasklet(JobRecords records, RunningJobs running, JobInputs inputs) {
 		this.records = records;
+		this.running = running;
 		this.inputs = inputs;
 	}
 
 	@Override
-	public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) {
+	public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws Exception {
+		this.running.stopIfRequested(chunkContext.getStepContext().getStepExecution());
 		DistillSpec spec = this.records.spec(JobIds.of(chunkContext));
 		Map<String, String> problems = this.inputs.problems(spec);
 		if (!problems.isEmpty()) {

@@ -1,118 +1,16 @@
 package ai.phreg.job;
 
-import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.Predicate;
-
-import ai.djl.ndarray.NDManager;
-import ai.phreg.Fixtures;
-import ai.phreg.checkpoint.CheckpointLoader;
-import ai.phreg.checkpoint.LoadedModel;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
-/**
- * {@code distillJob} through {@link JobService} on the embedded H2 repository: a demo job
- * runs to completion and exports a loadable student; a stopped job restarts from its
- * checkpoint.
- */
+/** The job scenarios on the default embedded H2 file database. */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.NONE)
-class DistillJobFunctionalTests {
-
-	@TempDir
-	static Path storage;
+class DistillJobFunctionalTests extends JobRepositoryScenarios {
 
 	@DynamicPropertySource
-	static void storage(DynamicPropertyRegistry registry) {
-		registry.add("phreg.storage-root", () -> storage.toString());
-		registry.add("phreg.allowed-roots",
-				() -> Fixtures.root().toAbsolutePath() + "," + Fixtures.photos().toAbsolutePath());
-	}
-
-	@Autowired
-	JobService jobs;
-
-	@Test
-	void demoJobRunsToCompletionAndExportsAStudentWithRegisters() throws Exception {
-		// given a small job on the demo teacher and the bundled photos
-		DistillSpec spec = new DistillSpec("demo", "demo", 4, "default", List.of(), 2, 0.15, null, 2, null, 3L, 1e-3,
-				1e-4, 0.01, 1, "cpu", 2, List.of(), 1);
-
-		// when it is submitted
-		JobView submitted = this.jobs.submit(spec, null);
-		JobView done = awaitState(submitted.id(), JobState.COMPLETED, Duration.ofMinutes(5));
-
-		// then it trained the requested steps and left a report, pictures and a loadable
-		// student
-		assertThat(done.progress().step()).isEqualTo(3);
-		assertThat(done.errors()).isEmpty();
-		List<String> names = this.jobs.artifacts(submitted.id()).stream().map(ArtifactView::name).toList();
-		assertThat(names).contains("report.json", "evaluation.json", "export/DINOV2_HUB/model.safetensors",
-				"export/DINOV2_HUB/model.config.json");
-		assertThat(names).anyMatch((name) -> name.startsWith("pictures/") && name.endsWith(".png"));
-		try (NDManager manager = NDManager.newBaseManager()) {
-			LoadedModel student = CheckpointLoader
-				.load(this.jobs.artifact(submitted.id(), "export/DINOV2_HUB/model.safetensors"), manager);
-			assertThat(student.model().config().numRegisters()).isEqualTo(4);
-		}
-	}
-
-	@Test
-	void aStoppedJobRestartsFromItsLastCheckpoint() throws Exception {
-		// given a job on a tiny fixture teacher that checkpoints every 3 steps
-		DistillSpec spec = new DistillSpec(Fixtures.resolve("dinov2/dinov2_reg0.torch.safetensors").toString(),
-				Fixtures.photos().toString(), 4, "default", List.of(), 2, 0.25, 112, 2, null, 400L, 1e-3, 1e-4, 0.01, 7,
-				"cpu", 3, List.of(), 0);
-		JobView submitted = this.jobs.submit(spec, "restart-test");
-		List<Long> steps = new CopyOnWriteArrayList<>();
-		try (AutoCloseable subscription = this.jobs.subscribe(submitted.id(), (view) -> {
-			if (view.state() == JobState.STARTED && view.progress() != null) {
-				steps.add(view.progress().step());
-			}
-		})) {
-			await(submitted.id(), (view) -> view.progress() != null && view.progress().step() >= 4,
-					Duration.ofMinutes(2));
-
-			// when it is stopped and restarted
-			this.jobs.stop(submitted.id());
-			long stoppedAt = awaitState(submitted.id(), JobState.STOPPED, Duration.ofMinutes(1)).progress().step();
-			steps.clear();
-			this.jobs.restart(submitted.id());
-			await(submitted.id(), (view) -> view.progress().step() > stoppedAt + 2, Duration.ofMinutes(2));
-			this.jobs.stop(submitted.id());
-			awaitState(submitted.id(), JobState.STOPPED, Duration.ofMinutes(1));
-
-			// then training continued after the checkpoint written when it stopped
-			assertThat(steps).isNotEmpty();
-			assertThat(steps.stream().mapToLong(Long::longValue).min().orElseThrow()).isEqualTo(stoppedAt + 1);
-			assertThat(this.jobs.get(submitted.id()).executions()).isEqualTo(2);
-		}
-	}
-
-	private JobView awaitState(String id, JobState state, Duration timeout) throws InterruptedException {
-		return await(id, (view) -> view.state() == state, timeout);
-	}
-
-	private JobView await(String id, Predicate<JobView> condition, Duration timeout) throws InterruptedException {
-		Instant deadline = Instant.now().plus(timeout);
-		JobView view = this.jobs.get(id);
-		while (!condition.test(view)) {
-			assertThat(Instant.now()).as("waiting for job %s, now %s %s", id, view.state(), view.errors())
-				.isBefore(deadline);
-			assertThat(view.state()).as("job %s failed: %s", id, view.errors()).isNotEqualTo(JobState.FAILED);
-			Thread.sleep(200);
-			view = this.jobs.get(id);
-		}
-		return view;
+	static void properties(DynamicPropertyRegistry registry) {
+		storage(registry);
 	}
 
 }
