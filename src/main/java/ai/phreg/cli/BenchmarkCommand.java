@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.stream.IntStream;
 
 import ai.djl.ndarray.NDManager;
 import ai.phreg.demo.DemoEfficacy;
@@ -46,15 +45,16 @@ public final class BenchmarkCommand {
 			int resolution = DemoTeacher.config().imageSize();
 			DistillSettings settings = new DistillSettings(options.registers, UnlockPolicy.DEFAULT, options.views, 0.15,
 					resolution, options.batch, options.epochs, options.lr, options.endLr, 1e-2, 1f, options.seed);
-			List<Integer> evaluation = IntStream.range(0, Math.min(options.eval, images.size())).boxed().toList();
 			out.printf(Locale.ROOT, "demo teacher (synthetic, planted artifact neurons), seed %d, %d px%n",
 					DemoTeacher.DEFAULT_SEED, resolution);
-			out.printf(Locale.ROOT, "images: %d from %s; evaluation on %d center crops%n", images.size(),
-					options.images, evaluation.size());
+			out.printf(Locale.ROOT,
+					"images: %d from %s; training on random crops of %d, evaluation on center crops of"
+							+ " the %d others%n",
+					images.size(), options.images, images.size() - options.eval, options.eval);
 			out.println("settings: " + settings);
 			List<Long> rss = new ArrayList<>();
 			long started = System.nanoTime();
-			DemoEfficacy.Result result = DemoEfficacy.run(settings, DemoTeacher.DEFAULT_SEED, images, evaluation,
+			DemoEfficacy.Result result = DemoEfficacy.run(settings, DemoTeacher.DEFAULT_SEED, images, options.eval,
 					(report) -> progress(report, rss, out), options.pictures, manager);
 			print(out, "teacher", result.teacher(), result.teacherToTruth());
 			print(out, "student", result.student(), result.studentToTruth());
@@ -118,7 +118,7 @@ public final class BenchmarkCommand {
 
 		Path images = Path.of("../shared/datasets/photos");
 
-		int epochs = 10;
+		int epochs = 20;
 
 		int batch = 8;
 
@@ -126,11 +126,11 @@ public final class BenchmarkCommand {
 
 		int registers = 16;
 
-		double lr = 1e-3;
+		double lr = 1e-4;
 
-		double endLr = 1e-4;
+		double endLr = 5e-5;
 
-		int eval = 36;
+		int eval = 8;
 
 		long seed = 1;
 

@@ -13,6 +13,7 @@ import ai.phreg.distill.DenseFeatures;
 import ai.phreg.distill.DistillSettings;
 import ai.phreg.distill.Distiller;
 import ai.phreg.distill.ImageSource;
+import ai.phreg.distill.ImageSubset;
 import ai.phreg.distill.ProgressListener;
 import ai.phreg.image.Normalization;
 import ai.phreg.metrics.ArtifactMetrics;
@@ -38,24 +39,26 @@ public final class DemoEfficacy {
 	}
 
 	/**
-	 * Runs the whole experiment; {@code evaluation} lists the image indices held out for
-	 * the figures, {@code pictureFolder} (nullable) receives before/after pictures.
+	 * Runs the whole experiment: trains on all but {@code heldOut} images, measures on
+	 * those; {@code pictureFolder} (nullable) receives before/after pictures.
 	 */
-	public static Result run(DistillSettings settings, long demoSeed, ImageSource images, List<Integer> evaluation,
+	public static Result run(DistillSettings settings, long demoSeed, ImageSource images, int heldOut,
 			ProgressListener listener, Path pictureFolder, NDManager manager) throws IOException {
 		DemoModels models = DemoTeacher.create(demoSeed, manager);
 		LoadedModel teacher = asTeacher(models);
+		ImageSubset.Split split = ImageSubset.split(images, heldOut, settings.seed());
+		ImageSubset evaluation = split.evaluation();
 		long started = System.nanoTime();
-		try (Distiller distiller = new Distiller(settings, teacher, images, manager)) {
+		try (Distiller distiller = new Distiller(settings, teacher, split.training(), manager)) {
 			distiller.run(distiller.totalSteps(), listener);
 			double trainSeconds = (System.nanoTime() - started) / 1e9;
 			ArtifactEvaluation evaluator = new ArtifactEvaluation(settings.resolution(),
 					models.teacher().config().patchSize(), Normalization.IMAGENET, settings.views(),
 					settings.shiftFraction(), settings.seed());
 			ArtifactEvaluation.Result result = evaluator.evaluate(patchTokens(models.teacher()),
-					patchTokens(distiller.student()), images, evaluation, manager, pictureFolder, 4);
+					patchTokens(distiller.student()), evaluation, evaluation.all(), manager, pictureFolder, 4);
 			ArtifactEvaluation.Result truth = evaluator.evaluate(patchTokens(models.teacher()),
-					patchTokens(models.groundTruth()), images, evaluation, manager, null, 0);
+					patchTokens(models.groundTruth()), evaluation, evaluation.all(), manager, null, 0);
 			return new Result(result.teacher(), result.student(),
 					meanCosine(result.teacherFeatures(), truth.studentFeatures()),
 					meanCosine(result.studentFeatures(), truth.studentFeatures()), distiller.globalStep(), trainSeconds,

@@ -130,6 +130,14 @@ final class DemoWeights {
 	 */
 	private static final double MASSIVE_GAIN = 7.0;
 
+	/**
+	 * Scales the attention branches down, as trained ViTs' attention is mostly local and
+	 * content-specific; random attention is nearly uniform, so at full strength every
+	 * token would mix in the average of the image and shifted views (white fill) would
+	 * change all features.
+	 */
+	static final double ATTENTION_SCALE = 0.1;
+
 	private DemoWeights() {
 	}
 
@@ -179,8 +187,9 @@ final class DemoWeights {
 			// Log-uniform: trained LayerScales spread over an order of magnitude.
 			float[] values = new float[size];
 			double span = StrictMath.log(MAX_LAYER_SCALE / MIN_LAYER_SCALE);
+			double mixing = name.endsWith(".ls1.gamma") ? ATTENTION_SCALE : 1;
 			for (int i = 0; i < size; i++) {
-				values[i] = (float) (MIN_LAYER_SCALE * StrictMath.exp(span * random.nextDouble()));
+				values[i] = (float) (mixing * MIN_LAYER_SCALE * StrictMath.exp(span * random.nextDouble()));
 			}
 			return values;
 		}
