@@ -50,9 +50,9 @@ class JobInputs {
 
 	private final PathPolicy paths;
 
-	JobInputs(PhregProperties properties) {
+	JobInputs(PhregProperties properties, PathPolicy paths) {
 		this.properties = properties;
-		this.paths = new PathPolicy(properties.allowedRoots());
+		this.paths = paths;
 	}
 
 	/**

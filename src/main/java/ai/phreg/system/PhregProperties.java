@@ -7,28 +7,46 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
- * The service's own settings ({@code phreg.*}).
+ * Settings of the phreg service, bound from {@code phreg.*} (environment variables such
+ * as {@code PHREG_API_KEY} and {@code PHREG_ALLOWED_ROOTS} work too).
  *
- * @param apiKey the key mutating API calls must present in {@code X-API-Key}; when unset,
- * mutations are allowed only on a loopback-bound server
- * @param storageRoot where job folders, bundled samples and the embedded database live
- * @param allowedRoots folders teacher checkpoints and image sources may come from
- * @param deviceSlots jobs that may run at once on one device
- * @param checkpointEvery default optimizer steps between checkpoints
+ * @param apiKey the value clients send in the {@code X-API-Key} header to submit, stop
+ * and restart jobs; blank means none, and then the API accepts such requests only when
+ * the server listens on a loopback address ({@code server.address=127.0.0.1}). Reading
+ * (every {@code GET}) never needs the key.
+ * @param storageRoot the folder that holds every job's working files, checkpoints and
+ * artifacts; relative to the working directory unless absolute
+ * @param allowedRoots the folders whose files users may name as a teacher checkpoint or
+ * an image source; empty allows only the built-in {@code demo} inputs
+ * @param deviceSlots how many jobs may train at the same time
+ * @param checkpointEvery optimizer steps between checkpoints when a job does not say
  */
 @ConfigurationProperties("phreg")
-public record PhregProperties(String apiKey, @DefaultValue("data") Path storageRoot, List<Path> allowedRoots,
-		@DefaultValue("1") int deviceSlots, @DefaultValue("50") int checkpointEvery) {
+public record PhregProperties(String apiKey, @DefaultValue("phreg-data") Path storageRoot,
+		@DefaultValue List<Path> allowedRoots, @DefaultValue("1") int deviceSlots,
+		@DefaultValue("50") int checkpointEvery) {
+
+	/** The largest {@link #checkpointEvery} a job may ask for. */
+	public static final int MAX_CHECKPOINT_EVERY = 100_000;
 
 	public PhregProperties {
-		allowedRoots = (allowedRoots != null) ? List.copyOf(allowedRoots) : List.of();
+		apiKey = (apiKey == null || apiKey.isBlank()) ? null : apiKey;
+		allowedRoots = List.copyOf(allowedRoots);
 		if (deviceSlots < 1) {
 			throw new IllegalArgumentException("phreg.device-slots must be at least 1, got " + deviceSlots);
 		}
+		if (checkpointEvery < 1 || checkpointEvery > MAX_CHECKPOINT_EVERY) {
+			throw new IllegalArgumentException(
+					"phreg.checkpoint-every must be in 1.." + MAX_CHECKPOINT_EVERY + ", got " + checkpointEvery);
+		}
 	}
 
-	public boolean hasApiKey() {
-		return this.apiKey != null && !this.apiKey.isBlank();
+	// Keeps the key out of logs.
+	@Override
+	public String toString() {
+		return "PhregProperties[apiKey=" + ((this.apiKey != null) ? "******" : "none") + ", storageRoot="
+				+ this.storageRoot + ", allowedRoots=" + this.allowedRoots + ", deviceSlots=" + this.deviceSlots
+				+ ", checkpointEvery=" + this.checkpointEvery + "]";
 	}
 
 }

@@ -1,0 +1,116 @@
+package ai.phreg.api;
+
+import java.net.URI;
+import java.util.List;
+
+import ai.phreg.job.JobService;
+import ai.phreg.job.JobState;
+import ai.phreg.job.JobView;
+import ai.phreg.system.PhregConfiguration;
+import ai.phreg.system.PhregProperties;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.security.SecurityRequirement;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Pattern;
+
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.ResponseStatus;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
+import org.springframework.web.util.UriComponentsBuilder;
+
+/** Submitting, listing, following, stopping and restarting distillation jobs. */
+@RestController
+@RequestMapping(JobController.JOBS)
+@Tag(name = "Jobs", description = "Distillation jobs")
+class JobController {
+
+	static final String JOBS = "/api/v1/jobs";
+
+	private final JobService jobs;
+
+	private final PhregProperties properties;
+
+	JobController(JobService jobs, PhregProperties properties) {
+		this.jobs = jobs;
+		this.properties = properties;
+	}
+
+	@PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
+	@Operation(summary = "Queue a distillation job",
+			description = "A repeated Idempotency-Key returns the job it first created.",
+			security = @SecurityRequirement(name = PhregConfiguration.API_KEY_SCHEME))
+	@ApiResponse(responseCode = "202", description = "Queued; Location is the job's URL")
+	ResponseEntity<SubmittedJob> submit(@Valid @RequestBody JobRequest request,
+			@RequestHeader(name = "Idempotency-Key", required = false) @Pattern(regexp = "[\\x20-\\x7E]{1,200}",
+					message = "must be 1 to 200 printable ASCII characters") String idempotencyKey) {
+		JobView job = this.jobs.submit(request.toSpec(this.properties.checkpointEvery()), idempotencyKey);
+		URI location = jobUri(job.id());
+		return ResponseEntity.accepted().location(location).body(new SubmittedJob(job.id(), job.state(), location));
+	}
+
+	@GetMapping
+	@Operation(summary = "List every job, newest first")
+	List<JobView> list() {
+		return this.jobs.list();
+	}
+
+	@GetMapping("/{id}")
+	@Operation(summary = "Show a job: state, progress, losses, errors")
+	JobView get(@PathVariable String id) {
+		return this.jobs.get(id);
+	}
+
+	@PostMapping("/{id}/stop")
+	@ResponseStatus(HttpStatus.ACCEPTED)
+	@Operation(summary = "Stop a queued or running job at the next step",
+			security = @SecurityRequirement(name = PhregConfiguration.API_KEY_SCHEME))
+	JobView stop(@PathVariable String id) {
+		return this.jobs.stop(id);
+	}
+
+	@PostMapping("/{id}/restart")
+	@ResponseStatus(HttpStatus.ACCEPTED)
+	@Operation(summary = "Restart a stopped or failed job from its last checkpoint",
+			security = @SecurityRequirement(name = PhregConfiguration.API_KEY_SCHEME))
+	JobView restart(@PathVariable String id) {
+		return this.jobs.restart(id);
+	}
+
+	@GetMapping(path = "/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+	@Operation(summary = "Follow a job as server-sent events",
+			description = "A 'progress' event with the job's view now and on every change, until the job ends.")
+	@ApiResponse(responseCode = "200", description = "'progress' events whose data is a JobView",
+			content = @Content(mediaType = MediaType.TEXT_EVENT_STREAM_VALUE,
+					schema = @Schema(implementation = JobView.class)))
+	SseEmitter events(@PathVariable String id) {
+		return JobEventStream.open(this.jobs, id);
+	}
+
+	private static URI jobUri(String id) {
+		return UriComponentsBuilder.fromPath(JOBS).pathSegment(id).build().encode().toUri();
+	}
+
+	/**
+	 * The answer to a submission.
+	 *
+	 * @param id the job id
+	 * @param state the job's state, usually {@link JobState#QUEUED}
+	 * @param url where to follow the job
+	 */
+	record SubmittedJob(String id, JobState state, URI url) {
+	}
+
+}
