@@ -31,8 +31,7 @@ abstract class JobRepositoryScenarios {
 
 	static void storage(DynamicPropertyRegistry registry) {
 		registry.add("phreg.storage-root", () -> storage.toString());
-		registry.add("phreg.allowed-roots",
-				() -> Fixtures.root().toAbsolutePath() + "," + Fixtures.photos().toAbsolutePath());
+		registry.add("phreg.allowed-roots", () -> absolute(Fixtures.root()) + "," + absolute(Fixtures.photos()));
 	}
 
 	@Autowired
@@ -66,8 +65,8 @@ abstract class JobRepositoryScenarios {
 	@Test
 	void aStoppedJobRestartsFromItsLastCheckpoint() throws Exception {
 		// given a job on a tiny fixture teacher that checkpoints every 3 steps
-		DistillSpec spec = new DistillSpec(Fixtures.resolve("dinov2/dinov2_reg0.torch.safetensors").toString(),
-				Fixtures.photos().toString(), 4, "default", List.of(), 2, 0.25, 112, 2, null, 400L, 1e-3, 1e-4, 0.01, 7,
+		DistillSpec spec = new DistillSpec(absolute(Fixtures.resolve("dinov2/dinov2_reg0.torch.safetensors")),
+				absolute(Fixtures.photos()), 4, "default", List.of(), 2, 0.25, 112, 2, null, 400L, 1e-3, 1e-4, 0.01, 7,
 				"cpu", 3, List.of(), 0);
 		JobView submitted = this.jobs.submit(spec, "restart-test");
 		List<Long> steps = new CopyOnWriteArrayList<>();
@@ -94,6 +93,13 @@ abstract class JobRepositoryScenarios {
 			assertThat(steps.stream().mapToLong(Long::longValue).min().orElseThrow()).isEqualTo(stoppedAt + 1);
 			assertThat(this.jobs.get(submitted.id()).executions()).isEqualTo(2);
 		}
+	}
+
+	/**
+	 * Users name inputs by absolute path; relative ones may not climb with {@code ..}.
+	 */
+	static String absolute(Path path) {
+		return path.toAbsolutePath().normalize().toString();
 	}
 
 	private JobView awaitState(String id, JobState state, Duration timeout) throws InterruptedException {
