@@ -5,7 +5,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -67,12 +69,14 @@ public final class ArtifactEvaluation {
 		List<PatchFeatures> targets = new ArrayList<>();
 		List<RgbImage> shown = new ArrayList<>();
 		List<String> names = new ArrayList<>();
+		Map<String, String> skipped = new LinkedHashMap<>();
 		for (int index : indices) {
 			RgbImage image;
 			try {
 				image = this.preprocessing.resizeAndCrop(images.read(index));
 			}
 			catch (IOException ex) {
+				skipped.put(images.name(index), ex.getMessage());
 				continue;
 			}
 			try (NDManager step = manager.newSubManager()) {
@@ -104,7 +108,7 @@ public final class ArtifactEvaluation {
 				pictures.add(file);
 			}
 		}
-		return new Result(teacherSummary, studentSummary, teacherFeatures, studentFeatures, pictures);
+		return new Result(teacherSummary, studentSummary, teacherFeatures, studentFeatures, pictures, skipped);
 	}
 
 	private static BufferedImage picture(RgbImage input, PatchFeatures teacher, PatchFeatures student,
@@ -134,9 +138,10 @@ public final class ArtifactEvaluation {
 	 * @param teacherFeatures the teacher's features per image, for further comparisons
 	 * @param studentFeatures the student's features per image
 	 * @param pictures the pictures written
+	 * @param skipped images that could not be read, by name, with the reason
 	 */
 	public record Result(ArtifactSummary teacher, ArtifactSummary student, List<PatchFeatures> teacherFeatures,
-			List<PatchFeatures> studentFeatures, List<Path> pictures) {
+			List<PatchFeatures> studentFeatures, List<Path> pictures, Map<String, String> skipped) {
 	}
 
 }

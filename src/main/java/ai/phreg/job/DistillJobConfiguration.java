@@ -65,9 +65,9 @@ class DistillJobConfiguration {
 
 	@Bean
 	Step evaluate(JobRepository jobRepository, RunningJobs running, JobRecords records, JobInputs inputs,
-			JobFolders folders, JsonMapper json) {
+			JobFolders folders, JsonMapper json, JobProgressHub progress) {
 		return new StepBuilder("evaluate", jobRepository)
-			.tasklet(new EvaluateTasklet(records, running, inputs, folders, json), noTransactions())
+			.tasklet(new EvaluateTasklet(records, running, inputs, folders, json, progress), noTransactions())
 			.build();
 	}
 

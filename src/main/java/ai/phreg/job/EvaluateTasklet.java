@@ -37,12 +37,16 @@ class EvaluateTasklet implements Tasklet {
 
 	private final JsonMapper json;
 
-	EvaluateTasklet(JobRecords records, RunningJobs running, JobInputs inputs, JobFolders folders, JsonMapper json) {
+	private final JobProgressHub progress;
+
+	EvaluateTasklet(JobRecords records, RunningJobs running, JobInputs inputs, JobFolders folders, JsonMapper json,
+			JobProgressHub progress) {
 		this.records = records;
 		this.running = running;
 		this.inputs = inputs;
 		this.folders = folders;
 		this.json = json;
+		this.progress = progress;
 	}
 
 	@Override
@@ -64,11 +68,14 @@ class EvaluateTasklet implements Tasklet {
 			ArtifactEvaluation.Result result = evaluation.evaluate(denseOf(teacher.model()), denseOf(student.model()),
 					split.evaluation(), split.evaluation().all(), manager, this.folders.pictures(jobId), PICTURES);
 			Map<String, Object> figures = new LinkedHashMap<>();
-			figures.put("images", split.evaluation().size());
+			figures.put("images", split.evaluation().all().stream().map(split.evaluation()::name).toList());
+			figures.put("resolution", resolution);
 			figures.put("teacher", result.teacher());
 			figures.put("student", result.student());
+			figures.put("skippedImages", result.skipped());
 			Files.writeString(this.folders.folder(jobId).resolve("evaluation.json"),
 					this.json.writerWithDefaultPrettyPrinter().writeValueAsString(figures));
+			this.progress.skippedInEvaluation(jobId, result.skipped().size());
 		}
 		return RepeatStatus.FINISHED;
 	}

@@ -54,6 +54,16 @@ class JobProgressHub {
 		changed(jobId);
 	}
 
+	/** Adds images the evaluation could not read to the job's count of skipped images. */
+	void skippedInEvaluation(String jobId, int count) throws IOException {
+		Live state = this.live.get(jobId);
+		if (state != null && count > 0) {
+			state.addSkipped(count);
+			persist(jobId);
+			changed(jobId);
+		}
+	}
+
 	/**
 	 * Forgets the timing of a previous execution, so the ETA reflects the current one.
 	 */
@@ -176,6 +186,10 @@ class JobProgressHub {
 			this.skipped = skippedImages;
 			this.teacherTime.record(Duration.ofNanos((long) (report.teacherMillis() * 1e6)));
 			this.studentTime.record(Duration.ofNanos((long) (report.studentMillis() * 1e6)));
+		}
+
+		synchronized void addSkipped(int count) {
+			this.skipped += count;
 		}
 
 		synchronized void restartClock() {
