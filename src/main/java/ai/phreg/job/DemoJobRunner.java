@@ -1,8 +1,6 @@
 package ai.phreg.job;
 
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicLong;
 
 import ai.phreg.storage.JobFolders;
 import org.apache.commons.logging.Log;
@@ -27,6 +25,8 @@ class DemoJobRunner implements ApplicationRunner {
 	static final DistillSpec DEMO = new DistillSpec(JobInputs.DEMO, JobInputs.DEMO, 16, "default", List.of(), 10, 0.15,
 			null, 4, null, 40L, 1e-3, 1e-4, 0.01, 1, "auto", 10, List.of(), 1);
 
+	private static final long FOLLOW_INTERVAL_MILLIS = 1000;
+
 	private final JobService jobs;
 
 	private final JobFolders folders;
@@ -40,36 +40,46 @@ class DemoJobRunner implements ApplicationRunner {
 	}
 
 	@Override
-	public void run(ApplicationArguments args) throws Exception {
+	public void run(ApplicationArguments args) {
+		// The service is ready while the demo runs: follow it on a thread of its own.
+		Thread follower = new Thread(this::runDemo, "demo-job");
+		follower.setDaemon(true);
+		follower.start();
+	}
+
+	private void runDemo() {
 		JobView job = this.jobs.submit(DEMO, null);
 		logger.info("Demo job " + job.id() + " submitted: demo teacher (synthetic), bundled sample photos, "
 				+ DEMO.steps() + " steps");
-		CountDownLatch done = new CountDownLatch(1);
-		AtomicLong lastLogged = new AtomicLong(-1);
-		try (AutoCloseable subscription = this.jobs.subscribe(job.id(), (view) -> {
-			JobProgress progress = view.progress();
-			if (progress != null && progress.step() != lastLogged.getAndSet(progress.step())) {
+		long lastLogged = -1;
+		while (!job.state().isTerminal() && job.state() != JobState.FAILED) {
+			JobProgress progress = job.progress();
+			if (progress != null && progress.step() != lastLogged) {
+				lastLogged = progress.step();
 				logger.info(String.format("Demo job step %d/%d: loss %.4f, %.1f images/s", progress.step(),
 						progress.totalSteps(), progress.loss(), progress.imagesPerSecond()));
 			}
-			if (view.state().isTerminal() || view.state() == JobState.FAILED) {
-				done.countDown();
+			try {
+				Thread.sleep(FOLLOW_INTERVAL_MILLIS);
 			}
-		})) {
-			done.await();
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				return;
+			}
+			job = this.jobs.get(job.id());
 		}
-		JobView finished = this.jobs.get(job.id());
-		String base = "http://" + this.environment.getProperty("server.address", "localhost") + ":" + this.environment
-			.getProperty("local.server.port", this.environment.getProperty("server.port", "8080"));
-		if (finished.state() != JobState.COMPLETED) {
-			logger.error("Demo job " + job.id() + " ended " + finished.state() + ": " + finished.errors());
+		String base = "http://" + this.environment.getProperty("server.address", "localhost") + ":"
+				+ this.environment.getProperty("local.server.port", "8080");
+		if (job.state() != JobState.COMPLETED) {
+			logger.error("Demo job " + job.id() + " ended " + job.state() + ": " + job.errors());
 			return;
 		}
-		logger.info("Demo job " + job.id() + " completed. Look at:\n" + "  report:     " + this.folders.report(job.id())
-				+ "\n" + "  pictures:   " + this.folders.pictures(job.id()) + "\n" + "  checkpoint: "
-				+ this.folders.exports(job.id()) + "\n" + "  web page:   " + base + "/\n" + "  job:        " + base
-				+ "/api/v1/jobs/" + job.id() + "\n" + "  artifacts:  " + base + "/api/v1/jobs/" + job.id()
-				+ "/artifacts\n" + "  metrics:    " + base + "/actuator/prometheus");
+		logger.info(String.join("\n", "Demo job " + job.id() + " completed. Look at:",
+				"  report:     " + this.folders.report(job.id()), "  pictures:   " + this.folders.pictures(job.id()),
+				"  checkpoint: " + this.folders.exports(job.id()), "  web page:   " + base + "/",
+				"  job:        " + base + "/api/v1/jobs/" + job.id(),
+				"  artifacts:  " + base + "/api/v1/jobs/" + job.id() + "/artifacts",
+				"  metrics:    " + base + "/actuator/prometheus"));
 	}
 
 }

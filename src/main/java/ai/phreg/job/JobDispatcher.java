@@ -55,6 +55,11 @@ class JobDispatcher {
 
 	private final Map<JobState, AtomicLong> byState = new EnumMap<>(JobState.class);
 
+	/**
+	 * The state each job had at the previous round, to announce changes to subscribers.
+	 */
+	private final Map<String, JobState> announced = new HashMap<>();
+
 	JobDispatcher(JobRecords records, JobOperator operator, JobRepository repository, Job distillJob,
 			PhregProperties properties, JobProgressHub progress, JobStates states, MeterRegistry meters) {
 		this.records = records;
@@ -84,6 +89,12 @@ class JobDispatcher {
 		for (JobRecord record : this.records.all()) {
 			JobState state = this.states.of(record);
 			counts.merge(state, 1L, Long::sum);
+			if (this.announced.put(record.id(), state) != state) {
+				// Batch records the end of an execution after its listeners ran:
+				// subscribers
+				// learn of it here, within one round.
+				this.progress.changed(record.id());
+			}
 			if (state.isActive()) {
 				running.merge(record.device(), 1, Integer::sum);
 			}
