@@ -102,6 +102,7 @@ ENV ENGINE_CACHE_DIR=/opt/djl/engines \
     PHREG_STORAGE_ROOT=/data/phreg \
     PHREG_ALLOWED_ROOTS=/data/models,/data/images \
     PHREG_DEVICE_SLOTS=1 \
+    PHREG_BIND_ADDRESS=0.0.0.0 \
     MANAGEMENT_ENDPOINT_HEALTH_PROBES_ENABLED=true
 WORKDIR /opt/phreg
 

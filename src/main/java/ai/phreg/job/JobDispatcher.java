@@ -149,9 +149,10 @@ class JobDispatcher {
 			JobExecution last = (instance != null) ? this.repository.getLastJobExecution(instance) : null;
 			if (last != null && last.isRunning()) {
 				logger.info("Recovering job " + record.id() + " left running by a previous process");
-				JobExecution failed = this.operator.recover(last);
-				failed.setExitStatus(new ExitStatus(ExitStatus.FAILED.getExitCode(), CRASH_MESSAGE));
-				this.repository.update(failed);
+				// Set before recovering, so the FAILED state and its reason are written
+				// together.
+				last.setExitStatus(new ExitStatus(ExitStatus.FAILED.getExitCode(), CRASH_MESSAGE));
+				this.operator.recover(last);
 			}
 		}
 	}

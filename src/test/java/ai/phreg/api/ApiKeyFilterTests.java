@@ -71,7 +71,7 @@ class ApiKeyFilterTests {
 	}
 
 	@Nested
-	@TestPropertySource(properties = "phreg.api-key=")
+	@TestPropertySource(properties = { "phreg.api-key=", "server.address=" })
 	class WithoutAKeyOnEveryInterface {
 
 		@Test
