@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 import java.util.stream.Stream;
 
 import ai.phreg.image.ImageLoader;
@@ -30,17 +29,15 @@ public final class ImageFolder implements ImageSource {
 			throw new IOException("Image folder " + root + " does not exist or is not a folder");
 		}
 		try (Stream<Path> walk = Files.walk(root)) {
-			List<Path> files = walk.filter(Files::isRegularFile).filter(ImageFolder::looksLikeImage).sorted().toList();
+			List<Path> files = walk.filter(Files::isRegularFile)
+				.filter((file) -> ImageSource.isImageName(file.getFileName().toString()))
+				.sorted()
+				.toList();
 			if (files.isEmpty()) {
 				throw new IOException("Image folder " + root + " holds no .jpg, .jpeg or .png file");
 			}
 			return new ImageFolder(root, files);
 		}
-	}
-
-	private static boolean looksLikeImage(Path file) {
-		String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-		return name.endsWith(".jpg") || name.endsWith(".jpeg") || name.endsWith(".png");
 	}
 
 	@Override

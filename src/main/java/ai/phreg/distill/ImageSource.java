@@ -1,11 +1,18 @@
 package ai.phreg.distill;
 
 import java.io.IOException;
+import java.util.Locale;
 
 import ai.phreg.image.RgbImage;
 
 /** A fixed, ordered set of training images, read on demand. */
 public interface ImageSource {
+
+	/** Whether a file name has a JPEG or PNG extension, the formats sources take. */
+	static boolean isImageName(String name) {
+		String lower = name.toLowerCase(Locale.ROOT);
+		return lower.endsWith(".jpg") || lower.endsWith(".jpeg") || lower.endsWith(".png");
+	}
 
 	int size();
 

@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 import ai.phreg.image.ImageLoader;
 import ai.phreg.image.RgbImage;
@@ -22,6 +21,8 @@ import ai.phreg.image.RgbImage;
 public final class TarImages implements ImageSource {
 
 	private static final int BLOCK = 512;
+
+	private static final long MAX_HEADER_DATA = 1 << 20;
 
 	private final Path archive;
 
@@ -38,6 +39,7 @@ public final class TarImages implements ImageSource {
 			long position = 0;
 			long length = channel.size();
 			ByteBuffer header = ByteBuffer.allocate(BLOCK);
+			String longName = null;
 			while (position + BLOCK <= length) {
 				header.clear();
 				channel.read(header, position);
@@ -45,15 +47,22 @@ public final class TarImages implements ImageSource {
 				if (isZero(block)) {
 					break;
 				}
-				String name = text(block, 345, 155).isEmpty() ? text(block, 0, 100)
-						: text(block, 345, 155) + "/" + text(block, 0, 100);
 				long size = octal(block, 124, 12, archive);
 				char type = (char) block[156];
 				long data = position + BLOCK;
+				String prefix = text(block, 345, 155);
+				String name = (longName != null) ? longName
+						: (prefix.isEmpty() ? text(block, 0, 100) : prefix + "/" + text(block, 0, 100));
 				if (data + size > length) {
 					throw new IOException("Archive " + archive + " is truncated inside member " + name);
 				}
-				if ((type == '0' || type == '\0') && looksLikeImage(name)) {
+				longName = null;
+				if (type == 'L' || type == 'x') {
+					// GNU long names and POSIX extended headers name the member that
+					// follows.
+					longName = extendedName(channel, data, size, type, archive);
+				}
+				else if ((type == '0' || type == '\0') && ImageSource.isImageName(name)) {
 					members.add(new Member(name, data, size));
 				}
 				position = data + ((size + BLOCK - 1) / BLOCK) * BLOCK;
@@ -64,6 +73,31 @@ public final class TarImages implements ImageSource {
 		}
 		members.sort((a, b) -> a.name.compareTo(b.name));
 		return new TarImages(archive, List.copyOf(members));
+	}
+
+	/**
+	 * The member name a GNU {@code L} or POSIX {@code x} entry carries, null if it has
+	 * none.
+	 */
+	private static String extendedName(FileChannel channel, long offset, long size, char type, Path archive)
+			throws IOException {
+		if (size > MAX_HEADER_DATA) {
+			throw new IOException("Archive " + archive + " has an extended header of " + size + " bytes");
+		}
+		ByteBuffer bytes = ByteBuffer.allocate((int) size);
+		channel.read(bytes, offset);
+		String text = new String(bytes.array(), StandardCharsets.UTF_8);
+		if (type == 'L') {
+			return text.replace("\0", "");
+		}
+		// Records "<length> <key>=<value>\n"
+		for (String record : text.split("\n")) {
+			int space = record.indexOf(' ');
+			if (space > 0 && record.startsWith("path=", space + 1)) {
+				return record.substring(space + 1 + "path=".length());
+			}
+		}
+		return null;
 	}
 
 	private static boolean isZero(byte[] block) {
@@ -91,11 +125,6 @@ public final class TarImages implements ImageSource {
 		catch (NumberFormatException ex) {
 			throw new IOException("Archive " + archive + " has a malformed member header (size '" + digits + "')");
 		}
-	}
-
-	private static boolean looksLikeImage(String name) {
-		String lower = name.toLowerCase(Locale.ROOT);
-		return lower.endsWith(".jpg") || lower.endsWith(".jpeg") || lower.endsWith(".png");
 	}
 
 	@Override

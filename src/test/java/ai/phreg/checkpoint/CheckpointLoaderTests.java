@@ -34,6 +34,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import static ai.phreg.Differences.maxAbsDiff;
+import static ai.phreg.Differences.maxAbs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
@@ -524,23 +526,6 @@ class CheckpointLoaderTests {
 			assertThat(Math.abs(actual[i] - expected[i])).as("element %d", i)
 				.isLessThanOrEqualTo(1e-4f + 1e-4f * Math.abs(expected[i]));
 		}
-	}
-
-	private static double maxAbsDiff(float[] actual, float[] expected) {
-		assertThat(actual).hasSameSizeAs(expected);
-		double max = 0;
-		for (int i = 0; i < actual.length; i++) {
-			max = Math.max(max, Math.abs((double) actual[i] - expected[i]));
-		}
-		return max;
-	}
-
-	private static double maxAbs(float[] values) {
-		double max = 0;
-		for (float value : values) {
-			max = Math.max(max, Math.abs(value));
-		}
-		return max;
 	}
 
 	private record Features(float[] tokens, float[] patchTokens, float[] projected) {

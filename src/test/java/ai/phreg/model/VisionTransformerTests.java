@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import static ai.phreg.Differences.maxAbsDiff;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
@@ -328,15 +329,6 @@ class VisionTransformerTests {
 	private static void assertClose(NDArray actual, NDArray expected) {
 		assertThat(actual.getShape()).isEqualTo(expected.getShape());
 		assertThat(maxAbsDiff(actual.toFloatArray(), expected.toFloatArray())).isLessThanOrEqualTo(1e-5);
-	}
-
-	private static double maxAbsDiff(float[] actual, float[] expected) {
-		assertThat(actual).hasSameSizeAs(expected);
-		double max = 0;
-		for (int i = 0; i < actual.length; i++) {
-			max = Math.max(max, Math.abs((double) actual[i] - expected[i]));
-		}
-		return max;
 	}
 
 }
