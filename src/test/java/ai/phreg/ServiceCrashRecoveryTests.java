@@ -75,7 +75,8 @@ class ServiceCrashRecoveryTests {
 				Duration.ofMinutes(2));
 
 		// then the job is FAILED with the reason, and its restart resumes and completes
-		assertThat(recovered.path("errors").toString()).contains("service stopped while this job ran");
+		assertThat(recovered.path("errors").toString()).as("%s", recovered)
+			.contains("service stopped while this job ran");
 		long checkpoint = (stepAtKill / 5) * 5;
 		Instant restartedAt = Instant.now();
 		assertThat(this.http.send(

@@ -3,7 +3,6 @@ package ai.phreg.job;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import ai.phreg.system.PhregProperties;
@@ -18,6 +17,7 @@ import org.springframework.batch.core.job.JobInstance;
 import org.springframework.batch.core.job.parameters.JobParametersBuilder;
 import org.springframework.batch.core.launch.JobOperator;
 import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
@@ -28,7 +28,7 @@ import org.springframework.stereotype.Component;
  * last checkpoint.
  */
 @Component
-class JobDispatcher {
+class JobDispatcher implements SmartInitializingSingleton {
 
 	private static final Log logger = LogFactory.getLog(JobDispatcher.class);
 
@@ -48,8 +48,6 @@ class JobDispatcher {
 	private final JobProgressHub progress;
 
 	private final JobStates states;
-
-	private final AtomicBoolean recovered = new AtomicBoolean();
 
 	private final AtomicLong queueLength = new AtomicLong();
 
@@ -79,11 +77,17 @@ class JobDispatcher {
 		}
 	}
 
+	/**
+	 * Recovers before the web server accepts requests (it starts after all singletons),
+	 * so no one sees a half-recovered job.
+	 */
+	@Override
+	public void afterSingletonsInstantiated() {
+		recoverCrashedExecutions();
+	}
+
 	@Scheduled(fixedDelayString = "${phreg.dispatch-interval:1s}")
 	synchronized void dispatch() {
-		if (this.recovered.compareAndSet(false, true)) {
-			recoverCrashedExecutions();
-		}
 		Map<String, Integer> running = new HashMap<>();
 		Map<JobState, Long> counts = new EnumMap<>(JobState.class);
 		for (JobRecord record : this.records.all()) {
