@@ -1,8 +1,10 @@
 package ai.phreg.job;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
@@ -31,7 +33,8 @@ abstract class JobRepositoryScenarios {
 
 	static void storage(DynamicPropertyRegistry registry) {
 		registry.add("phreg.storage-root", () -> storage.toString());
-		registry.add("phreg.allowed-roots", () -> absolute(Fixtures.root()) + "," + absolute(Fixtures.photos()));
+		registry.add("phreg.allowed-roots", () -> absolute(Fixtures.root()) + "," + absolute(Fixtures.photos()) + ","
+				+ absolute(storage.resolve("models")));
 	}
 
 	@Autowired
@@ -60,6 +63,33 @@ abstract class JobRepositoryScenarios {
 				.load(this.jobs.artifact(submitted.id(), "export/DINOV2_HUB/model.safetensors"), manager);
 			assertThat(student.model().config().numRegisters()).isEqualTo(4);
 		}
+	}
+
+	@Test
+	void aQueuedJobWhoseCheckpointBrokeMeanwhileFailsWithTheLoadersMessage() throws Exception {
+		// given a long job holding the only device slot and a second job queued behind it
+		Path teacher = storage.resolve("models/queued-teacher.safetensors");
+		Files.createDirectories(teacher.getParent());
+		Files.copy(Fixtures.resolve("dinov2/dinov2_reg0.torch.safetensors"), teacher);
+		JobView running = this.jobs.submit(tinyJob(absolute(teacher), 10_000L), null);
+		await(running.id(), (view) -> view.state() == JobState.STARTED, Duration.ofMinutes(2));
+		JobView queued = this.jobs.submit(tinyJob(absolute(teacher), 2L), null);
+		assertThat(this.jobs.get(queued.id()).state()).isEqualTo(JobState.QUEUED);
+
+		// when its checkpoint is truncated while it waits, and the slot frees up
+		byte[] bytes = Files.readAllBytes(teacher);
+		Files.write(teacher, Arrays.copyOf(bytes, bytes.length / 2));
+		this.jobs.stop(running.id());
+		awaitState(running.id(), JobState.STOPPED, Duration.ofMinutes(1));
+
+		// then it runs and fails, and its errors carry the loader's message
+		JobView failed = await(queued.id(), (view) -> view.state() == JobState.FAILED, Duration.ofMinutes(2), false);
+		assertThat(String.join("\n", failed.errors())).contains("queued-teacher.safetensors");
+	}
+
+	private static DistillSpec tinyJob(String teacher, long steps) {
+		return new DistillSpec(teacher, absolute(Fixtures.photos()), 4, "default", List.of(), 2, 0.25, 112, 2, null,
+				steps, 1e-3, 1e-4, 0.01, 5, "cpu", 50, List.of(), 0);
 	}
 
 	@Test
@@ -107,12 +137,19 @@ abstract class JobRepositoryScenarios {
 	}
 
 	private JobView await(String id, Predicate<JobView> condition, Duration timeout) throws InterruptedException {
+		return await(id, condition, timeout, true);
+	}
+
+	private JobView await(String id, Predicate<JobView> condition, Duration timeout, boolean failOnFailure)
+			throws InterruptedException {
 		Instant deadline = Instant.now().plus(timeout);
 		JobView view = this.jobs.get(id);
 		while (!condition.test(view)) {
 			assertThat(Instant.now()).as("waiting for job %s, now %s %s", id, view.state(), view.errors())
 				.isBefore(deadline);
-			assertThat(view.state()).as("job %s failed: %s", id, view.errors()).isNotEqualTo(JobState.FAILED);
+			if (failOnFailure) {
+				assertThat(view.state()).as("job %s failed: %s", id, view.errors()).isNotEqualTo(JobState.FAILED);
+			}
 			Thread.sleep(200);
 			view = this.jobs.get(id);
 		}
