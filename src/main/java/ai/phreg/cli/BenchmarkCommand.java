@@ -77,6 +77,9 @@ public final class BenchmarkCommand {
 
 	private static void progress(StepReport report, List<Long> rss, PrintStream out) {
 		rss.add(residentBytes());
+		if (!report.updated()) {
+			out.printf(Locale.ROOT, "step %d: loss or gradients not finite, update skipped%n", report.globalStep());
+		}
 		if (report.globalStep() == 1 || report.globalStep() % 10 == 0 || report.globalStep() == report.totalSteps()) {
 			out.printf(Locale.ROOT,
 					"step %d/%d epoch %d: loss %.4f (cos %.4f, mse %.4f), lr %.2e, %.1f img/s, teacher %.0f ms,"

@@ -7,6 +7,7 @@ import java.util.Map;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Parameter;
 
 /**
@@ -55,28 +56,46 @@ public final class AdamW implements AutoCloseable {
 
 	/**
 	 * Applies one update with learning rate {@code lr} from the accumulated gradients,
-	 * then clears them.
+	 * then clears them. A step whose gradients are not all finite changes nothing but the
+	 * gradients (cleared), as the authors' loop skips such batches: one bad batch must
+	 * not poison the run.
+	 * @return whether the parameters were updated
 	 */
-	public void step(float lr) {
+	public boolean step(float lr) {
+		try (NDManager scratch = this.stateManager.newSubManager()) {
+			Map<String, NDArray> gradients = new LinkedHashMap<>();
+			boolean finite = true;
+			for (Map.Entry<String, Parameter> entry : this.parameters.entrySet()) {
+				NDArray gradient = scoped(entry.getValue().getArray().getGradient(), scratch);
+				gradients.put(entry.getKey(), gradient);
+				finite &= !scoped(gradient.isNaN().logicalOr(gradient.isInfinite()).any(), scratch).getBoolean();
+			}
+			if (finite) {
+				update(lr, gradients, scratch);
+			}
+			// Assigning zeros also clears a NaN, which subtracting the gradient from
+			// itself would keep.
+			gradients.values().forEach((gradient) -> gradient.set(new NDIndex("..."), 0f));
+			return finite;
+		}
+	}
+
+	private void update(float lr, Map<String, NDArray> gradients, NDManager scratch) {
 		this.stepCount++;
 		double correction1 = 1 - Math.pow(this.beta1, this.stepCount);
 		double correction2 = 1 - Math.pow(this.beta2, this.stepCount);
-		try (NDManager scratch = this.stateManager.newSubManager()) {
-			for (Map.Entry<String, Parameter> entry : this.parameters.entrySet()) {
-				NDArray value = entry.getValue().getArray();
-				NDArray gradient = scoped(value.getGradient(), scratch);
-				NDArray m = this.firstMoments.get(entry.getKey());
-				NDArray v = this.secondMoments.get(entry.getKey());
-				value.muli(1 - lr * this.weightDecay);
-				m.muli(this.beta1).addi(gradient.mul(1 - this.beta1));
-				v.muli(this.beta2).addi(gradient.square().mul(1 - this.beta2));
-				// Results of operations on the state land in its manager: keep them per
-				// step.
-				NDArray denominator = scoped(v.sqrt(), scratch).divi((float) Math.sqrt(correction2)).addi(this.epsilon);
-				NDArray update = scoped(m.div(denominator), scratch).muli((float) (lr / correction1));
-				value.subi(update);
-				gradient.subi(gradient);
-			}
+		for (Map.Entry<String, Parameter> entry : this.parameters.entrySet()) {
+			NDArray value = entry.getValue().getArray();
+			NDArray gradient = gradients.get(entry.getKey());
+			NDArray m = this.firstMoments.get(entry.getKey());
+			NDArray v = this.secondMoments.get(entry.getKey());
+			value.muli(1 - lr * this.weightDecay);
+			m.muli(this.beta1).addi(gradient.mul(1 - this.beta1));
+			v.muli(this.beta2).addi(gradient.square().mul(1 - this.beta2));
+			// Results of operations on the state land in its manager: keep them per step.
+			NDArray denominator = scoped(v.sqrt(), scratch).divi((float) Math.sqrt(correction2)).addi(this.epsilon);
+			NDArray update = scoped(m.div(denominator), scratch).muli((float) (lr / correction1));
+			value.subi(update);
 		}
 	}
 

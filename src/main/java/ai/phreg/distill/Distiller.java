@@ -200,11 +200,11 @@ public final class Distiller implements AutoCloseable {
 			finally {
 				GRADIENTS.unlock();
 			}
-			this.optimizer.step(rate);
+			boolean updated = this.optimizer.step(rate);
 			this.globalStep++;
 			long finished = System.nanoTime();
 			int images = batch.imageIndices().size();
-			return new StepReport(this.globalStep, totalSteps(), epoch, parts.total().getFloat(),
+			return new StepReport(this.globalStep, totalSteps(), epoch, updated, parts.total().getFloat(),
 					parts.cosine().getFloat(), parts.mse().getFloat(), rate, images,
 					images / ((finished - started) / 1e9), (teacherDone - started) / 1e6,
 					(finished - teacherDone) / 1e6);

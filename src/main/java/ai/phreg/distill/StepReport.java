@@ -6,6 +6,8 @@ package ai.phreg.distill;
  * @param globalStep steps completed so far in the run (this one included)
  * @param totalSteps steps of the whole run
  * @param epoch the epoch of this step, 0-based
+ * @param updated false when the step's gradients were not finite and its update was
+ * skipped
  * @param loss the total loss
  * @param cosineLoss {@code 1 − mean cos}
  * @param mseLoss the unweighted MSE
@@ -15,6 +17,7 @@ package ai.phreg.distill;
  * @param teacherMillis time spent on the denoised targets (all views)
  * @param studentMillis time spent on the student's forward, backward and update
  */
-public record StepReport(long globalStep, long totalSteps, long epoch, float loss, float cosineLoss, float mseLoss,
-		float learningRate, int images, double imagesPerSecond, double teacherMillis, double studentMillis) {
+public record StepReport(long globalStep, long totalSteps, long epoch, boolean updated, float loss, float cosineLoss,
+		float mseLoss, float learningRate, int images, double imagesPerSecond, double teacherMillis,
+		double studentMillis) {
 }

@@ -64,4 +64,31 @@ class AdamWTests {
 		}
 	}
 
+	@Test
+	void aStepWithNonFiniteGradientsChangesNothingAndClearsThem() {
+		try (NDManager manager = NDManager.newBaseManager()) {
+			Parameter parameter = Parameter.builder()
+				.setName("w")
+				.setType(Parameter.Type.WEIGHT)
+				.optArray(manager.create(new float[] { 1f, 2f }))
+				.build();
+			parameter.getArray().setRequiresGradient(true);
+			try (AdamW optimizer = new AdamW(Map.of("w", parameter), 0.01f)) {
+				// loss = w0 * log(w1 - 2): the gradient of w1 is infinite at w1 = 2
+				try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+					NDArray w = parameter.getArray();
+					collector.backward(w.get(0).mul(w.get(1).sub(2f).log()));
+				}
+
+				boolean updated = optimizer.step(0.1f);
+
+				assertThat(updated).isFalse();
+				assertThat(parameter.getArray().toFloatArray()).containsExactly(1f, 2f);
+				assertThat(optimizer.stepCount()).isZero();
+				assertThat(optimizer.firstMoments().get("w").toFloatArray()).containsExactly(0f, 0f);
+				assertThat(parameter.getArray().getGradient().toFloatArray()).containsExactly(0f, 0f);
+			}
+		}
+	}
+
 }
