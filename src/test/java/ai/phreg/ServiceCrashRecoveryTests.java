@@ -64,8 +64,16 @@ class ServiceCrashRecoveryTests {
 			.build(), HttpResponse.BodyHandlers.ofString());
 		assertThat(posted.statusCode()).isEqualTo(202);
 		String path = URI.create(posted.headers().firstValue("Location").orElseThrow()).getPath();
+		String queuedPath = URI
+			.create(this.http.send(HttpRequest.newBuilder(uri(port, "/api/v1/jobs"))
+				.header("Content-Type", "application/json")
+				.POST(HttpRequest.BodyPublishers.ofString(body.replace("\"steps\": 40", "\"steps\": 3")))
+				.build(), HttpResponse.BodyHandlers.ofString()).headers().firstValue("Location").orElseThrow())
+			.getPath();
 		JsonNode running = await(port, path, (job) -> job.path("progress").path("step").asLong() >= 12,
 				Duration.ofMinutes(3));
+		assertThat(await(port, queuedPath, (job) -> true, Duration.ofSeconds(10)).path("state").asString())
+			.isEqualTo("QUEUED");
 
 		// when the process is killed without warning and started again
 		this.service.destroyForcibly().waitFor();
@@ -73,6 +81,9 @@ class ServiceCrashRecoveryTests {
 		this.service = start(port);
 		JsonNode recovered = await(port, path, (job) -> job.path("state").asString().equals("FAILED"),
 				Duration.ofMinutes(2));
+
+		// then the queued job survived and runs in the freed slot
+		await(port, queuedPath, (job) -> job.path("state").asString().equals("COMPLETED"), Duration.ofMinutes(2));
 
 		// then the job is FAILED with the reason, and its restart resumes and completes
 		assertThat(recovered.path("errors").toString()).as("%s", recovered)

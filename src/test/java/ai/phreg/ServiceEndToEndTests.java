@@ -94,6 +94,14 @@ class ServiceEndToEndTests {
 		assertThat(job.path("progress").path("step").asLong()).isEqualTo(6);
 		assertThat(job.path("skippedImages").asInt()).isEqualTo(2);
 
+		// and Prometheus sees the job's meters and Spring Batch's own observations
+		String metrics = send(get("/actuator/prometheus")).body();
+		String jobId = job.path("id").asString();
+		assertThat(metrics).contains("phreg_distill_loss{job=\"" + jobId + "\",part=\"total\"}")
+			.contains("phreg_distill_teacher_seconds_count{job=\"" + jobId + "\"}")
+			.contains("phreg_jobs{state=\"COMPLETED\"}")
+			.contains("spring_batch_job_seconds");
+
 		// and its checkpoint downloads intact and loads with its registers
 		HttpResponse<byte[]> download = this.http.send(
 				get(location + "/artifacts/export/DINOV2_HF/model.safetensors").build(),
