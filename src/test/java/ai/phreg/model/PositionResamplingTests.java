@@ -23,6 +23,8 @@ import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import static ai.phreg.Differences.maxAbs;
+import static ai.phreg.Differences.maxAbsDiff;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -66,9 +68,9 @@ class PositionResamplingTests {
 				float[] expected = channelsLast(reader.readFloats(name), channels, outH, outW);
 				tests.add(DynamicTest.dynamicTest(name, () -> {
 					double[] exact = separable(rule, grid, gridH, gridW, channels, outH, outW);
-					assertThat(maxAbsDiff(exact, expected)).isLessThanOrEqualTo(FIXTURE_TOLERANCE_DOUBLE);
+					assertThat(maxAbsDiffToExact(exact, expected)).isLessThanOrEqualTo(FIXTURE_TOLERANCE_DOUBLE);
 					float[] resampled = resampleWithDjl(rule, grid, gridH, gridW, channels, outH, outW);
-					assertThat(maxAbsDiff(exact, resampled)).isLessThanOrEqualTo(DJL_VS_DOUBLE_TOLERANCE);
+					assertThat(maxAbsDiffToExact(exact, resampled)).isLessThanOrEqualTo(DJL_VS_DOUBLE_TOLERANCE);
 					assertThat(maxAbsDiff(resampled, expected)).isLessThanOrEqualTo(FIXTURE_TOLERANCE_DJL);
 				}));
 			}
@@ -89,7 +91,7 @@ class PositionResamplingTests {
 		for (int[] target : new int[][] { { 7, 4 }, { 3, 13 }, { 6, 9 } }) {
 			double[] exact = separable(rule, grid, gridH, gridW, channels, target[0], target[1]);
 			float[] resampled = resampleWithDjl(rule, grid, gridH, gridW, channels, target[0], target[1]);
-			assertThat(maxAbsDiff(exact, resampled)).isLessThanOrEqualTo(DJL_VS_DOUBLE_TOLERANCE);
+			assertThat(maxAbsDiffToExact(exact, resampled)).isLessThanOrEqualTo(DJL_VS_DOUBLE_TOLERANCE);
 		}
 	}
 
@@ -246,28 +248,11 @@ class PositionResamplingTests {
 		return values;
 	}
 
-	private static double maxAbsDiff(double[] exact, float[] actual) {
+	private static double maxAbsDiffToExact(double[] exact, float[] actual) {
 		assertThat(actual).hasSameSizeAs(exact);
 		double max = 0;
 		for (int i = 0; i < exact.length; i++) {
 			max = Math.max(max, Math.abs(exact[i] - actual[i]));
-		}
-		return max;
-	}
-
-	private static double maxAbsDiff(float[] actual, float[] expected) {
-		assertThat(actual).hasSameSizeAs(expected);
-		double max = 0;
-		for (int i = 0; i < expected.length; i++) {
-			max = Math.max(max, Math.abs((double) actual[i] - expected[i]));
-		}
-		return max;
-	}
-
-	private static double maxAbs(float[] values) {
-		double max = 0;
-		for (float value : values) {
-			max = Math.max(max, Math.abs(value));
 		}
 		return max;
 	}
