@@ -19,7 +19,6 @@ import ai.phreg.image.Normalization;
 import ai.phreg.metrics.ArtifactMetrics;
 import ai.phreg.metrics.ArtifactSummary;
 import ai.phreg.metrics.PatchFeatures;
-import ai.phreg.model.VisionTransformer;
 
 /**
  * PH-Reg on the synthetic demo teacher, where the truth is known: the same network
@@ -55,19 +54,16 @@ public final class DemoEfficacy {
 			ArtifactEvaluation evaluator = new ArtifactEvaluation(settings.resolution(),
 					models.teacher().config().patchSize(), Normalization.IMAGENET, settings.views(),
 					settings.shiftFraction(), settings.seed());
-			ArtifactEvaluation.Result result = evaluator.evaluate(patchTokens(models.teacher()),
-					patchTokens(distiller.student()), evaluation, evaluation.all(), manager, pictureFolder, 4);
-			ArtifactEvaluation.Result truth = evaluator.evaluate(patchTokens(models.teacher()),
-					patchTokens(models.groundTruth()), evaluation, evaluation.all(), manager, null, 0);
+			ArtifactEvaluation.Result result = evaluator.evaluate(DenseFeatures.patchTokens(models.teacher()),
+					DenseFeatures.patchTokens(distiller.student()), evaluation, evaluation.all(), manager,
+					pictureFolder, 4);
+			ArtifactEvaluation.Result truth = evaluator.evaluate(DenseFeatures.patchTokens(models.teacher()),
+					DenseFeatures.patchTokens(models.groundTruth()), evaluation, evaluation.all(), manager, null, 0);
 			return new Result(result.teacher(), result.student(),
 					meanCosine(result.teacherFeatures(), truth.studentFeatures()),
 					meanCosine(result.studentFeatures(), truth.studentFeatures()), distiller.globalStep(), trainSeconds,
 					result.pictures());
 		}
-	}
-
-	private static DenseFeatures patchTokens(VisionTransformer model) {
-		return (store, pixels, training) -> model.forward(store, pixels, training, false).patchTokens();
 	}
 
 	private static double meanCosine(List<PatchFeatures> features, List<PatchFeatures> truth) {

@@ -2,6 +2,7 @@ package ai.phreg.distill;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.training.ParameterStore;
+import ai.phreg.model.VisionTransformer;
 
 /**
  * The dense patch features a network contributes to PH-Reg: final-norm patch tokens for
@@ -14,5 +15,10 @@ public interface DenseFeatures {
 	 * Patch features {@code (B, N, D)} of pixels {@code (B, 3, H, W)}, patches row-major.
 	 */
 	NDArray of(ParameterStore store, NDArray pixels, boolean training);
+
+	/** The final-norm patch tokens of a model: DINOv2's and timm's dense features. */
+	static DenseFeatures patchTokens(VisionTransformer model) {
+		return (store, pixels, training) -> model.forward(store, pixels, training, false).patchTokens();
+	}
 
 }

@@ -28,15 +28,11 @@ final class DenseHeads {
 	static DenseFeatures teacher(LoadedModel teacher) {
 		VisionTransformer model = teacher.model();
 		return (teacher.format() == CheckpointFormat.CLIP_OPENAI) ? naclip(model, NACLIP_WINDOW_STD)
-				: patchTokens(model);
+				: DenseFeatures.patchTokens(model);
 	}
 
 	static DenseFeatures student(CheckpointFormat format, VisionTransformer student) {
-		return (format == CheckpointFormat.CLIP_OPENAI) ? valueHead(student) : patchTokens(student);
-	}
-
-	private static DenseFeatures patchTokens(VisionTransformer model) {
-		return (store, pixels, training) -> model.forward(store, pixels, training, false).patchTokens();
+		return (format == CheckpointFormat.CLIP_OPENAI) ? valueHead(student) : DenseFeatures.patchTokens(student);
 	}
 
 	static DenseFeatures valueHead(VisionTransformer model) {

@@ -10,7 +10,6 @@ import ai.phreg.checkpoint.LoadedModel;
 import ai.phreg.distill.ArtifactEvaluation;
 import ai.phreg.distill.DenseFeatures;
 import ai.phreg.distill.ImageSubset;
-import ai.phreg.model.VisionTransformer;
 import ai.phreg.storage.JobFolders;
 import org.springframework.batch.core.step.StepContribution;
 import org.springframework.batch.core.step.tasklet.Tasklet;
@@ -65,8 +64,9 @@ class EvaluateTasklet implements Tasklet {
 			int resolution = this.inputs.settings(spec, teacher, split.training()).resolution();
 			ArtifactEvaluation evaluation = new ArtifactEvaluation(resolution, teacher.model().config().patchSize(),
 					teacher.normalization(), spec.views(), spec.shiftFraction(), spec.seed());
-			ArtifactEvaluation.Result result = evaluation.evaluate(denseOf(teacher.model()), denseOf(student.model()),
-					split.evaluation(), split.evaluation().all(), manager, this.folders.pictures(jobId), PICTURES);
+			ArtifactEvaluation.Result result = evaluation.evaluate(DenseFeatures.patchTokens(teacher.model()),
+					DenseFeatures.patchTokens(student.model()), split.evaluation(), split.evaluation().all(), manager,
+					this.folders.pictures(jobId), PICTURES);
 			Map<String, Object> figures = new LinkedHashMap<>();
 			figures.put("images", split.evaluation().all().stream().map(split.evaluation()::name).toList());
 			figures.put("resolution", resolution);
@@ -78,14 +78,6 @@ class EvaluateTasklet implements Tasklet {
 			this.progress.skippedInEvaluation(jobId, result.skipped().size());
 		}
 		return RepeatStatus.FINISHED;
-	}
-
-	/**
-	 * Final-norm patch tokens: the dense features users take from the exported
-	 * checkpoint.
-	 */
-	private static DenseFeatures denseOf(VisionTransformer model) {
-		return (store, pixels, training) -> model.forward(store, pixels, training, false).patchTokens();
 	}
 
 }

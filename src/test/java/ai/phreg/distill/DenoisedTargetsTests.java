@@ -104,7 +104,8 @@ class DenoisedTargetsTests {
 	void teacherFeaturesOfEachViewMatch() throws IOException {
 		NDArray views = fixture("shifted_images");
 
-		NDArray features = teacherFeatures().of(new ParameterStore(manager, false), views, false);
+		NDArray features = DenseFeatures.patchTokens(teacher.model())
+			.of(new ParameterStore(manager, false), views, false);
 
 		assertClose(features, fixture("teacher_patch_feats"), 1e-4);
 	}
@@ -125,7 +126,8 @@ class DenoisedTargetsTests {
 	void denoisedTargetFromOneTeacherPassMatches() throws IOException {
 		NDArray image = fixture("original_image");
 
-		NDArray denoised = targets.compute(teacherFeatures(), new ParameterStore(manager, false), image, List.of(plan));
+		NDArray denoised = targets.compute(DenseFeatures.patchTokens(teacher.model()),
+				new ParameterStore(manager, false), image, List.of(plan));
 
 		assertClose(denoised, fixture("denoised"), 1e-4);
 	}
@@ -144,10 +146,6 @@ class DenoisedTargetsTests {
 		assertRelative(loss.cosine(), losses.path("cosine_similarity_loss").asDouble());
 		assertRelative(loss.mse(), losses.path("mse_loss_coeff_1").asDouble());
 		assertRelative(loss.total(), losses.path("total").asDouble());
-	}
-
-	private static DenseFeatures teacherFeatures() {
-		return (store, pixels, training) -> teacher.model().forward(store, pixels, training, false).patchTokens();
 	}
 
 	private static NDArray fixture(String name) throws IOException {
