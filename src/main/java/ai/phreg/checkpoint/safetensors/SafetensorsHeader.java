@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.charset.CharacterCodingException;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -18,9 +20,12 @@ import java.util.Map;
 import java.util.TreeMap;
 
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
 import tools.jackson.core.StreamReadConstraints;
 import tools.jackson.core.StreamReadFeature;
 import tools.jackson.core.TokenStreamLocation;
+import tools.jackson.core.exc.StreamConstraintsException;
 import tools.jackson.core.json.JsonFactory;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
@@ -28,14 +33,16 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Reads and fully validates the header of a safetensors file before any tensor data is
- * touched. Every size the file declares is checked against the real file size first, so a
- * lying or truncated file fails with a {@link SafetensorsFormatException} instead of a
- * giant allocation, a buffer underflow or a crash on a mapping past the end of the file.
+ * touched. Every size the file declares is checked against the real file size and the
+ * {@link SafetensorsLimits} first, so a lying, truncated or hostile file fails with a
+ * {@link SafetensorsFormatException} instead of a giant allocation, a buffer underflow or
+ * a crash on a mapping past the end of the file.
+ * <p>
+ * Until the header has proven to be a UTF-8 JSON object, messages say what is wrong
+ * without quoting a single byte of the file: a path that points somewhere it should not
+ * (say a link to {@code /etc/passwd}) must not turn error messages into a way to read it.
  */
 final class SafetensorsHeader {
-
-	/** The format's own limit (the reference implementation refuses larger headers). */
-	static final long MAX_HEADER_LENGTH = 100_000_000;
 
 	static final String METADATA_KEY = "__metadata__";
 
@@ -43,16 +50,25 @@ final class SafetensorsHeader {
 
 	private static final int MAX_QUOTED_JSON = 80;
 
+	private static final String NOT_SAFETENSORS = "not a safetensors file ";
+
+	/**
+	 * A header is at most three levels deep (entry, shape array); deeper nesting is a
+	 * hostile file, refused by the parser before it recurses.
+	 */
+	private static final int MAX_NESTING_DEPTH = 8;
+
 	/**
 	 * Strict duplicate detection because a repeated tensor name would otherwise silently
-	 * keep one of two entries. String and name limits are raised to the header limit so
-	 * that every header the format allows also parses here.
+	 * keep one of two entries. String and name limits are raised to the format's header
+	 * limit so that every header the limits allow also parses here.
 	 */
 	static final JsonMapper JSON = JsonMapper
 		.builder(JsonFactory.builder()
 			.streamReadConstraints(StreamReadConstraints.builder()
-				.maxStringLength((int) MAX_HEADER_LENGTH)
-				.maxNameLength((int) MAX_HEADER_LENGTH)
+				.maxStringLength((int) SafetensorsLimits.FORMAT_MAX_HEADER_BYTES)
+				.maxNameLength((int) SafetensorsLimits.FORMAT_MAX_HEADER_BYTES)
+				.maxNestingDepth(MAX_NESTING_DEPTH)
 				.build())
 			.build())
 		.enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
@@ -84,33 +100,31 @@ final class SafetensorsHeader {
 		return this.tensors;
 	}
 
-	static SafetensorsHeader read(Path file, FileChannel channel) throws IOException {
+	static SafetensorsHeader read(Path file, FileChannel channel, SafetensorsLimits limits) throws IOException {
 		long fileSize = channel.size();
 		if (fileSize < PREFIX_LENGTH) {
 			throw new SafetensorsFormatException(file,
-					"file is only " + fileSize + " bytes, shorter than the 8-byte header length prefix");
+					NOT_SAFETENSORS + "(it is shorter than the 8-byte header length field)");
 		}
 		ByteBuffer prefix = ByteBuffer.allocate(PREFIX_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
 		readFully(file, channel, prefix, 0);
 		long headerLength = prefix.getLong(0);
-		if (headerLength == 0) {
-			throw new SafetensorsFormatException(file, "header length is 0; a header is at least '{}'");
-		}
-		if (headerLength < 0) {
-			throw new SafetensorsFormatException(file, "negative header length " + headerLength);
-		}
-		if (headerLength > MAX_HEADER_LENGTH) {
-			throw new SafetensorsFormatException(file,
-					"header length " + headerLength + " exceeds the format's limit of " + MAX_HEADER_LENGTH + " bytes");
+		if (headerLength < 2 || headerLength > SafetensorsLimits.FORMAT_MAX_HEADER_BYTES) {
+			throw new SafetensorsFormatException(file, NOT_SAFETENSORS + "(header length field out of range)");
 		}
 		if (headerLength > fileSize - PREFIX_LENGTH) {
 			throw new SafetensorsFormatException(file,
-					"header length " + headerLength + " runs past the end of the file (" + fileSize
-							+ " bytes, so at most " + (fileSize - PREFIX_LENGTH) + " bytes of header)");
+					NOT_SAFETENSORS + "or truncated (the header length field runs past the end of the file)");
 		}
-		ByteBuffer headerBytes = ByteBuffer.allocate((int) headerLength);
-		readFully(file, channel, headerBytes, PREFIX_LENGTH);
-		JsonNode root = parseJson(file, headerBytes.flip());
+		if (headerLength > limits.maxHeaderBytes()) {
+			throw new SafetensorsFormatException(file, "header exceeds the limit of " + limits.maxHeaderBytes()
+					+ " bytes; real checkpoints have far smaller headers");
+		}
+		byte[] headerBytes = new byte[(int) headerLength];
+		readFully(file, channel, ByteBuffer.wrap(headerBytes), PREFIX_LENGTH);
+		checkUtf8(file, headerBytes);
+		checkTensorCount(file, headerBytes, limits.maxTensors());
+		JsonNode root = parseJson(file, headerBytes);
 		long dataLength = fileSize - PREFIX_LENGTH - headerLength;
 		return validate(file, headerLength, dataLength, root);
 	}
@@ -119,43 +133,88 @@ final class SafetensorsHeader {
 		while (target.hasRemaining()) {
 			int read = channel.read(target, position + target.position());
 			if (read < 0) {
-				throw new SafetensorsFormatException(file,
-						"file ended at byte " + (position + target.position()) + " while reading the header");
+				throw new SafetensorsFormatException(file, "file ended while reading the header (truncated?)");
 			}
 		}
 	}
 
-	private static JsonNode parseJson(Path file, ByteBuffer bytes) throws SafetensorsFormatException {
-		String text;
-		try {
-			// Decoded strictly up front: a lenient decoder would replace bad bytes
-			// silently.
-			text = StandardCharsets.UTF_8.newDecoder()
-				.onMalformedInput(CodingErrorAction.REPORT)
-				.onUnmappableCharacter(CodingErrorAction.REPORT)
-				.decode(bytes)
-				.toString();
+	/**
+	 * Decoded strictly, since a lenient decoder would replace bad bytes silently, but
+	 * into a small reused buffer: the text itself is never needed, only the verdict.
+	 */
+	private static void checkUtf8(Path file, byte[] bytes) throws SafetensorsFormatException {
+		CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+			.onMalformedInput(CodingErrorAction.REPORT)
+			.onUnmappableCharacter(CodingErrorAction.REPORT);
+		ByteBuffer in = ByteBuffer.wrap(bytes);
+		CharBuffer out = CharBuffer.allocate(4096);
+		CoderResult result;
+		do {
+			result = decoder.decode(in, out.clear(), true);
+			if (result.isUnderflow()) {
+				result = decoder.flush(out.clear());
+			}
+			if (result.isError()) {
+				throw new SafetensorsFormatException(file, NOT_SAFETENSORS + "(the header is not UTF-8 text)");
+			}
 		}
-		catch (CharacterCodingException ex) {
-			throw new SafetensorsFormatException(file, "header is not valid UTF-8 (" + ex.getMessage() + ")", ex);
-		}
-		JsonNode root;
-		try {
-			root = JSON.readTree(text);
+		while (result.isOverflow());
+	}
+
+	/**
+	 * Counts the top-level entries with a streaming pass that skips their values, so a
+	 * header with millions of entries is refused before any tree is built for them.
+	 */
+	private static void checkTensorCount(Path file, byte[] bytes, int maxTensors) throws SafetensorsFormatException {
+		try (JsonParser parser = JSON.createParser(bytes)) {
+			if (parser.nextToken() != JsonToken.START_OBJECT) {
+				return;
+			}
+			int tensors = 0;
+			while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
+				if (!METADATA_KEY.equals(parser.currentName()) && ++tensors > maxTensors) {
+					throw new SafetensorsFormatException(file,
+							"header lists more than " + maxTensors + " tensors, the limit for one file");
+				}
+				parser.nextToken();
+				parser.skipChildren();
+			}
 		}
 		catch (JacksonException ex) {
-			TokenStreamLocation location = ex.getLocation();
-			String where = (location != null && location.getLineNr() > 0)
-					? " at line " + location.getLineNr() + ", column " + location.getColumnNr() : "";
-			throw new SafetensorsFormatException(file,
-					"header is not valid JSON" + where + ": " + ex.getOriginalMessage(), ex);
+			throw notJson(file, ex);
+		}
+	}
+
+	private static JsonNode parseJson(Path file, byte[] bytes) throws SafetensorsFormatException {
+		JsonNode root;
+		try {
+			root = JSON.readTree(bytes);
+		}
+		catch (JacksonException ex) {
+			throw notJson(file, ex);
 		}
 		if (!root.isObject()) {
 			// Blank text parses to a MissingNode, whose type name would only confuse.
 			String kind = root.isMissingNode() ? "empty" : root.getNodeType().toString();
-			throw new SafetensorsFormatException(file, "header JSON must be an object, not " + kind);
+			throw new SafetensorsFormatException(file,
+					NOT_SAFETENSORS + "(header JSON must be an object, not " + kind + ")");
 		}
 		return root;
+	}
+
+	/**
+	 * Where the JSON breaks, but not the parser's own words: they quote the offending
+	 * characters, which may be anything the path points to.
+	 */
+	private static SafetensorsFormatException notJson(Path file, JacksonException ex) {
+		TokenStreamLocation location = ex.getLocation();
+		String where = (location != null && location.getLineNr() > 0)
+				? " at line " + location.getLineNr() + ", column " + location.getColumnNr() : "";
+		String message = ex.getOriginalMessage();
+		String what = (message != null && message.startsWith("Duplicate")) ? "the header repeats a key" + where
+				: (ex instanceof StreamConstraintsException) ? "the header is nested too deeply" + where
+						: "the header is not valid JSON" + where;
+		return new SafetensorsFormatException(file, NOT_SAFETENSORS + "(" + what + ")", ex);
 	}
 
 	private static SafetensorsHeader validate(Path file, long headerLength, long dataLength, JsonNode root)

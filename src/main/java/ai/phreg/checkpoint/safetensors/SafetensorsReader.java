@@ -70,14 +70,31 @@ public final class SafetensorsReader implements AutoCloseable {
 	 * @throws IOException if the file cannot be read
 	 */
 	public static SafetensorsReader open(Path file) throws IOException {
-		return open(file, DEFAULT_CHUNK_BYTES);
+		return open(file, SafetensorsLimits.DEFAULTS);
+	}
+
+	/**
+	 * Opens a file and validates its whole header within the given limits.
+	 * @param file a safetensors file
+	 * @param limits the largest header and tensor count to accept
+	 * @return an open reader; close it to release the file handle
+	 * @throws SafetensorsFormatException if the file is not well-formed safetensors or
+	 * its header exceeds the limits
+	 * @throws IOException if the file cannot be read
+	 */
+	public static SafetensorsReader open(Path file, SafetensorsLimits limits) throws IOException {
+		return open(file, limits, DEFAULT_CHUNK_BYTES);
 	}
 
 	/** Lets tests exercise chunked reads without multi-gigabyte files. */
 	static SafetensorsReader open(Path file, int chunkBytes) throws IOException {
+		return open(file, SafetensorsLimits.DEFAULTS, chunkBytes);
+	}
+
+	private static SafetensorsReader open(Path file, SafetensorsLimits limits, int chunkBytes) throws IOException {
 		FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
 		try {
-			SafetensorsHeader header = SafetensorsHeader.read(file, channel);
+			SafetensorsHeader header = SafetensorsHeader.read(file, channel, limits);
 			// Rounded down to a multiple of 8 so that no element straddles two mappings.
 			return new SafetensorsReader(file, channel, header, Math.max(8, chunkBytes & ~7));
 		}

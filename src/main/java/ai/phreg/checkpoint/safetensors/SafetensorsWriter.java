@@ -102,9 +102,9 @@ public final class SafetensorsWriter {
 		}
 		byte[] json = SafetensorsHeader.JSON.writeValueAsString(root).getBytes(StandardCharsets.UTF_8);
 		int padded = (json.length + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT;
-		if (padded > SafetensorsHeader.MAX_HEADER_LENGTH) {
+		if (padded > SafetensorsLimits.FORMAT_MAX_HEADER_BYTES) {
 			throw new IllegalArgumentException("header of " + file + " would be " + padded
-					+ " bytes, over the format's limit of " + SafetensorsHeader.MAX_HEADER_LENGTH);
+					+ " bytes, over the format's limit of " + SafetensorsLimits.FORMAT_MAX_HEADER_BYTES);
 		}
 		byte[] header = new byte[padded];
 		System.arraycopy(json, 0, header, 0, json.length);

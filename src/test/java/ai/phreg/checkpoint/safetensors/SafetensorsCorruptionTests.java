@@ -65,7 +65,7 @@ class SafetensorsCorruptionTests {
 			Files.write(file, Arrays.copyOf(full, size));
 			// Open checks the declared ranges against the file size, so missing data is
 			// caught there too and no read ever meets a short file.
-			String expected = (size < 8) ? "shorter than the 8-byte header length prefix"
+			String expected = (size < 8) ? "shorter than the 8-byte header length field"
 					: (size < dataStart) ? "runs past the end of the file" : "(file truncated?)";
 			assertThatExceptionOfType(SafetensorsFormatException.class)
 				.as("truncated to %d of %d bytes (data starts at %d)", size, full.length, dataStart)
