@@ -1,58 +1,123 @@
 package ai.phreg.distill;
 
 import java.io.IOException;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
 import ai.phreg.image.ImageLoader;
 import ai.phreg.image.RgbImage;
+import ai.phreg.image.UnreadableImageException;
+import ai.phreg.storage.SafeFiles;
+import ai.phreg.storage.SafeFiles.UnsafeFileException;
 
 /**
  * The unlabeled training images: every JPEG and PNG under a folder, in a stable (sorted)
- * order so that positions in a run mean the same image after a restart.
+ * order so that positions in a run mean the same image after a restart. Every file is
+ * opened through {@link SafeFiles}, when scanned and again when read, so a link to a file
+ * outside the allowed roots, or a FIFO named like an image, is skipped, never read.
  */
 public final class ImageFolder implements ImageSource {
 
 	private final Path root;
 
-	private final List<Path> files;
+	private final SafeFiles files;
 
-	private ImageFolder(Path root, List<Path> files) {
+	private final List<Path> images;
+
+	private final List<SkippedImage> skipped;
+
+	private ImageFolder(Path root, SafeFiles files, List<Path> images, List<SkippedImage> skipped) {
 		this.root = root;
 		this.files = files;
+		this.images = images;
+		this.skipped = skipped;
 	}
 
+	/** Scans a folder whose images must lie in the folder itself, links resolved. */
 	public static ImageFolder scan(Path root) throws IOException {
 		if (!Files.isDirectory(root)) {
-			throw new IOException("Image folder " + root + " does not exist or is not a folder");
+			throw notAFolder(root);
 		}
+		return scan(root, SafeFiles.within(root));
+	}
+
+	/**
+	 * Scans a folder whose images must be files that {@code files} admits.
+	 * @param root the folder
+	 * @param files the guard every image is opened through
+	 * @return the images, in name order
+	 * @throws IOException if the folder is missing or holds no usable image
+	 */
+	public static ImageFolder scan(Path root, SafeFiles files) throws IOException {
+		if (!Files.isDirectory(root)) {
+			throw notAFolder(root);
+		}
+		List<Path> images = new ArrayList<>();
+		List<SkippedImage> skipped = new ArrayList<>();
 		try (Stream<Path> walk = Files.walk(root)) {
-			List<Path> files = walk.filter(Files::isRegularFile)
-				.filter((file) -> ImageSource.isImageName(file.getFileName().toString()))
+			// Not following links: a link to a folder is not descended into, so the walk
+			// stays inside the root.
+			List<Path> candidates = walk.filter((path) -> !Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS))
+				.filter((path) -> ImageSource.isImageName(path.getFileName().toString()))
 				.sorted()
 				.toList();
-			if (files.isEmpty()) {
-				throw new IOException("Image folder " + root + " holds no .jpg, .jpeg or .png file");
+			for (Path candidate : candidates) {
+				try {
+					files.check(candidate);
+					images.add(candidate);
+				}
+				catch (UnsafeFileException ex) {
+					skipped.add(new SkippedImage(root.relativize(candidate).toString(), ex.reason()));
+				}
+				catch (IOException ex) {
+					skipped.add(new SkippedImage(root.relativize(candidate).toString(),
+							"cannot be read (a link to a missing file, or no permission)"));
+				}
 			}
-			return new ImageFolder(root, files);
 		}
+		if (images.isEmpty()) {
+			throw new IOException("Image folder " + root + " holds no usable .jpg, .jpeg or .png file"
+					+ (skipped.isEmpty() ? "" : " (" + skipped.size() + " skipped, such as " + skipped.get(0).name()
+							+ ": " + skipped.get(0).reason() + ")"));
+		}
+		return new ImageFolder(root, files, List.copyOf(images), List.copyOf(skipped));
+	}
+
+	private static IOException notAFolder(Path root) {
+		return new IOException("Image folder " + root + " does not exist or is not a folder");
 	}
 
 	@Override
 	public int size() {
-		return this.files.size();
+		return this.images.size();
 	}
 
 	@Override
 	public String name(int index) {
-		return this.root.relativize(this.files.get(index)).toString();
+		return this.root.relativize(this.images.get(index)).toString();
 	}
 
 	@Override
 	public RgbImage read(int index) throws IOException {
-		return ImageLoader.read(this.files.get(index));
+		String name = name(index);
+		try (FileChannel channel = this.files.open(this.images.get(index))) {
+			return ImageLoader.read(Channels.newInputStream(channel), name);
+		}
+		catch (UnsafeFileException ex) {
+			// Replaced by a link or a special file since the scan.
+			throw new UnreadableImageException(name, ex.reason());
+		}
+	}
+
+	@Override
+	public List<SkippedImage> skipped() {
+		return this.skipped;
 	}
 
 }

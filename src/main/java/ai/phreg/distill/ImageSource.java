@@ -1,11 +1,16 @@
 package ai.phreg.distill;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.Locale;
 
 import ai.phreg.image.RgbImage;
 
-/** A fixed, ordered set of training images, read on demand. */
+/**
+ * A fixed, ordered set of training images, read on demand. Items found while scanning
+ * that cannot be images of the set (unsafe links, special files, unsupported formats) are
+ * not among them but listed by {@link #skipped()}.
+ */
 public interface ImageSource {
 
 	/** Whether a file name has a JPEG or PNG extension, the formats sources take. */
@@ -21,5 +26,11 @@ public interface ImageSource {
 
 	/** Decodes image {@code index}; an unreadable image is an {@link IOException}. */
 	RgbImage read(int index) throws IOException;
+
+	/**
+	 * The items left out when the source was scanned, in name order; images that fail
+	 * only when {@link #read(int) read} are not among them.
+	 */
+	List<SkippedImage> skipped();
 
 }

@@ -65,6 +65,15 @@ public final class ImageSubset implements ImageSource {
 		return this.source.read(this.indices[index]);
 	}
 
+	/**
+	 * The items the whole source left out when scanned: they were never split, so both
+	 * subsets of a split report them.
+	 */
+	@Override
+	public List<SkippedImage> skipped() {
+		return this.source.skipped();
+	}
+
 	/** Every index of this subset, for evaluating all of it. */
 	public List<Integer> all() {
 		List<Integer> all = new ArrayList<>();

@@ -6,17 +6,22 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 
 import ai.phreg.image.ImageLoader;
 import ai.phreg.image.RgbImage;
+import ai.phreg.image.UnreadableImageException;
+import ai.phreg.storage.SafeFiles;
 
 /**
  * The JPEG and PNG members of a (POSIX ustar or GNU) {@code .tar} archive, read in place:
  * the archive is indexed once and each image read from its offset, so a large archive is
- * never unpacked.
+ * never unpacked. Only regular members with relative names that stay inside the archive
+ * are used; links, devices and members named {@code /...} or {@code ../...} are
+ * {@link #skipped() skipped} with the reason.
  */
 public final class TarImages implements ImageSource {
 
@@ -24,18 +29,40 @@ public final class TarImages implements ImageSource {
 
 	private static final long MAX_HEADER_DATA = 1 << 20;
 
+	/** Member types whose size field, if any, does not count data blocks. */
+	private static final String STORES_NO_DATA = "12346";
+
 	private final Path archive;
+
+	private final SafeFiles files;
 
 	private final List<Member> members;
 
-	private TarImages(Path archive, List<Member> members) {
+	private final List<SkippedImage> skipped;
+
+	private TarImages(Path archive, SafeFiles files, List<Member> members, List<SkippedImage> skipped) {
 		this.archive = archive;
+		this.files = files;
 		this.members = members;
+		this.skipped = skipped;
 	}
 
+	/** Scans an archive that must be a regular file in its own folder, links resolved. */
 	public static TarImages scan(Path archive) throws IOException {
+		return scan(archive, SafeFiles.within(archive.toAbsolutePath().getParent()));
+	}
+
+	/**
+	 * Scans an archive that {@code files} admits.
+	 * @param archive the {@code .tar} file
+	 * @param files the guard the archive is opened through, at the scan and every read
+	 * @return its image members, in name order
+	 * @throws IOException if the archive is refused, malformed or holds no usable image
+	 */
+	public static TarImages scan(Path archive, SafeFiles files) throws IOException {
 		List<Member> members = new ArrayList<>();
-		try (FileChannel channel = FileChannel.open(archive, StandardOpenOption.READ)) {
+		List<SkippedImage> skipped = new ArrayList<>();
+		try (FileChannel channel = files.open(archive)) {
 			long position = 0;
 			long length = channel.size();
 			ByteBuffer header = ByteBuffer.allocate(BLOCK);
@@ -47,8 +74,9 @@ public final class TarImages implements ImageSource {
 				if (isZero(block)) {
 					break;
 				}
-				long size = octal(block, 124, 12, archive);
 				char type = (char) block[156];
+				// Links, devices and FIFOs store no data, whatever their size field says.
+				long size = STORES_NO_DATA.indexOf(type) >= 0 ? 0 : octal(block, 124, 12, archive);
 				long data = position + BLOCK;
 				String prefix = text(block, 345, 155);
 				String name = (longName != null) ? longName
@@ -62,17 +90,47 @@ public final class TarImages implements ImageSource {
 					// follows.
 					longName = extendedName(channel, data, size, type, archive);
 				}
-				else if ((type == '0' || type == '\0') && ImageSource.isImageName(name)) {
-					members.add(new Member(name, data, size));
+				else if (ImageSource.isImageName(name)) {
+					String refusal = refusal(name, type);
+					if (refusal == null) {
+						members.add(new Member(name, data, size));
+					}
+					else {
+						skipped.add(new SkippedImage(name, refusal));
+					}
 				}
 				position = data + ((size + BLOCK - 1) / BLOCK) * BLOCK;
 			}
 		}
 		if (members.isEmpty()) {
-			throw new IOException("Archive " + archive + " holds no .jpg, .jpeg or .png member");
+			throw new IOException("Archive " + archive + " holds no usable .jpg, .jpeg or .png member"
+					+ (skipped.isEmpty() ? "" : " (" + skipped.size() + " skipped, such as " + skipped.get(0).name()
+							+ ": " + skipped.get(0).reason() + ")"));
 		}
-		members.sort((a, b) -> a.name.compareTo(b.name));
-		return new TarImages(archive, List.copyOf(members));
+		members.sort(Comparator.comparing(Member::name));
+		skipped.sort(Comparator.comparing(SkippedImage::name));
+		return new TarImages(archive, files, List.copyOf(members), List.copyOf(skipped));
+	}
+
+	/**
+	 * Why a member named like an image is not used, null when it is: only regular files
+	 * with relative names that stay inside the archive are read, as extracting the
+	 * archive safely would give.
+	 */
+	private static String refusal(String name, char type) {
+		boolean escapes = name.startsWith("/") || Arrays.asList(name.split("/")).contains("..");
+		if (escapes) {
+			return "unsafe member name (absolute, or with '..'); only relative names inside the archive are used";
+		}
+		return switch (type) {
+			case '0', '\0', '7' -> null;
+			case '1' -> "a hard link; only regular files are read from archives";
+			case '2' -> "a symbolic link; only regular files are read from archives";
+			case '3', '4' -> "a device; only regular files are read from archives";
+			case '5' -> "a folder; only regular files are read from archives";
+			case '6' -> "a FIFO; only regular files are read from archives";
+			default -> "a member of type '" + type + "'; only regular files are read from archives";
+		};
 	}
 
 	/**
@@ -141,17 +199,22 @@ public final class TarImages implements ImageSource {
 	public RgbImage read(int index) throws IOException {
 		Member member = this.members.get(index);
 		if (member.size > Integer.MAX_VALUE) {
-			throw new IOException("Member " + member.name + " of " + this.archive + " is too large for an image");
+			throw new UnreadableImageException(member.name, "the member is too large for an image");
 		}
 		ByteBuffer bytes = ByteBuffer.allocate((int) member.size);
-		try (FileChannel channel = FileChannel.open(this.archive, StandardOpenOption.READ)) {
+		try (FileChannel channel = this.files.open(this.archive)) {
 			int read;
 			do {
 				read = channel.read(bytes, member.offset + bytes.position());
 			}
 			while (read > 0 && bytes.hasRemaining());
 		}
-		return ImageLoader.read(new ByteArrayInputStream(bytes.array()), this.archive + "!" + member.name);
+		return ImageLoader.read(new ByteArrayInputStream(bytes.array()), member.name);
+	}
+
+	@Override
+	public List<SkippedImage> skipped() {
+		return this.skipped;
 	}
 
 	private record Member(String name, long offset, long size) {

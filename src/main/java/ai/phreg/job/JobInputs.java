@@ -106,7 +106,7 @@ class JobInputs {
 		if (spec.teacher().equals(DEMO)) {
 			return DemoTeacher.config();
 		}
-		try (StateDict dict = StateDict.open(this.paths.resolve(spec.teacher()))) {
+		try (StateDict dict = StateDict.open(this.paths.resolveTeacher(spec.teacher()))) {
 			ConvertedCheckpoint converted = CheckpointLoader.convert(dict);
 			return converted.config();
 		}
@@ -116,7 +116,7 @@ class JobInputs {
 		if (spec.teacher().equals(DEMO)) {
 			return DemoEfficacy.asTeacher(DemoTeacher.create(DemoTeacher.DEFAULT_SEED, manager));
 		}
-		return CheckpointLoader.load(this.paths.resolve(spec.teacher()), manager);
+		return CheckpointLoader.load(this.paths.resolveTeacher(spec.teacher()), manager);
 	}
 
 	ImageSource images(DistillSpec spec) throws IOException {
@@ -125,9 +125,9 @@ class JobInputs {
 		}
 		Path source = this.paths.resolve(spec.images());
 		if (Files.isRegularFile(source) && source.getFileName().toString().toLowerCase().endsWith(".tar")) {
-			return TarImages.scan(source);
+			return TarImages.scan(source, this.paths.files());
 		}
-		return ImageFolder.scan(source);
+		return ImageFolder.scan(source, this.paths.files());
 	}
 
 	ImageSubset.Split split(DistillSpec spec, ImageSource images) {

@@ -6,10 +6,12 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * Decides which local files users may name as a teacher checkpoint or an image source:
@@ -28,12 +30,23 @@ public final class PathPolicy {
 
 	private final List<Path> roots;
 
+	private final SafeFiles files;
+
 	/**
 	 * @param allowedRoots the folders users may read from; each is made absolute and,
 	 * when it exists, resolved to its real path
 	 */
 	public PathPolicy(List<Path> allowedRoots) {
 		this.roots = allowedRoots.stream().map(PathPolicy::canonical).toList();
+		this.files = new SafeFiles(this.roots);
+	}
+
+	/**
+	 * The guard for opening files below the allowed roots, such as the images of a folder
+	 * named through {@link #resolve(String)}.
+	 */
+	public SafeFiles files() {
+		return this.files;
 	}
 
 	/** The allowed roots as compared against, absolute and with links resolved. */
@@ -46,7 +59,8 @@ public final class PathPolicy {
 	 * @param userPath a plain path or a {@code file:} URL
 	 * @return the path with symbolic links of its existing part resolved
 	 * @throws IllegalArgumentException with a message fit for the user when the path is
-	 * malformed, uses {@code ..}, is not local, or lies outside every allowed root
+	 * malformed, uses {@code ..}, is not local, lies outside every allowed root, or is
+	 * neither a regular file nor a folder (a FIFO would block whoever opens it)
 	 */
 	public Path resolve(String userPath) {
 		if (userPath == null || userPath.isBlank()) {
@@ -69,7 +83,57 @@ public final class PathPolicy {
 		if (this.roots.stream().noneMatch(resolved::startsWith)) {
 			throw new IllegalArgumentException(userPath + " is outside the allowed roots " + this.roots);
 		}
+		if (Files.exists(resolved, LinkOption.NOFOLLOW_LINKS)
+				&& !Files.isDirectory(resolved, LinkOption.NOFOLLOW_LINKS)) {
+			try {
+				this.files.check(resolved);
+			}
+			catch (IOException ex) {
+				throw new IllegalArgumentException(ex.getMessage());
+			}
+		}
 		return resolved;
+	}
+
+	/**
+	 * The real path of a teacher checkpoint, once every file the checkpoint loader may
+	 * read there is known to be safe: the {@code .safetensors} file and the {@code .json}
+	 * configs beside it, or, for a folder, every {@code .safetensors} and {@code .json}
+	 * file in it (shards, {@code config.json}, the shard index). {@link #resolve(String)}
+	 * only judges the path named; a link to a file outside the roots may sit inside a
+	 * folder that lies within them.
+	 * @param userPath a plain path or a {@code file:} URL
+	 * @return the resolved path; a missing one is left for the loader to report
+	 * @throws IllegalArgumentException with a message fit for the user when the path or
+	 * one of the files the loader would read is refused
+	 */
+	public Path resolveTeacher(String userPath) {
+		Path resolved = resolve(userPath);
+		boolean isFolder = Files.isDirectory(resolved);
+		if (!isFolder && !Files.exists(resolved)) {
+			return resolved;
+		}
+		Path folder = isFolder ? resolved : resolved.getParent();
+		try (Stream<Path> listing = Files.list(folder)) {
+			for (Path file : (Iterable<Path>) listing::iterator) {
+				String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+				if (name.endsWith(".json") || (isFolder && name.endsWith(".safetensors")) || file.equals(resolved)) {
+					this.files.check(file);
+				}
+			}
+		}
+		catch (IOException ex) {
+			throw new IllegalArgumentException("teacher " + userPath + " cannot be used: " + describe(ex));
+		}
+		return resolved;
+	}
+
+	/** What went wrong with a file, without the exception's class name. */
+	private static String describe(IOException ex) {
+		if (ex instanceof NoSuchFileException missing) {
+			return missing.getFile() + ": " + missing.getReason();
+		}
+		return ex.getMessage();
 	}
 
 	private static Path parse(String userPath) {

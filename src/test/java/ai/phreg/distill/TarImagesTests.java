@@ -1,6 +1,7 @@
 package ai.phreg.distill;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -8,6 +9,7 @@ import java.util.List;
 
 import ai.phreg.Fixtures;
 import ai.phreg.image.ImageLoader;
+import ai.phreg.storage.SafeFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -52,6 +54,53 @@ class TarImagesTests {
 		Files.write(truncated, Arrays.copyOf(bytes, 512 + 1000));
 
 		assertThatIOException().isThrownBy(() -> TarImages.scan(truncated)).withMessageContaining("truncated.tar");
+	}
+
+	@Test
+	void onlyRegularMembersWithSafeNamesAreReadTheOthersAreSkippedWithAReason() throws Exception {
+		// given an archive written member by member, as a hostile one would be
+		byte[] photo = Files.readAllBytes(Fixtures.photos().resolve("skimage-chelsea.jpg"));
+		HandWrittenTar archive = new HandWrittenTar();
+		archive.member("photos/good.jpg", '0', "", photo);
+		archive.member("../escape.jpg", '0', "", photo);
+		archive.member("photos/../../escape.png", '0', "", photo);
+		archive.member("/etc/absolute.jpg", '0', "", photo);
+		archive.longName("photos/" + "deep/".repeat(30) + "../".repeat(40) + "pax.jpg");
+		archive.member("ignored-by-the-long-name", '0', "", photo);
+		archive.member("photos/symbolic.jpg", '2', "/etc/passwd", new byte[0]);
+		archive.member("photos/hard.jpg", '1', "photos/good.jpg", new byte[0]);
+		archive.member("photos/device.jpg", '3', "", new byte[0]);
+		archive.member("photos/pipe.png", '6', "", new byte[0]);
+		archive.member("photos/notes.txt", '0', "", "not an image".getBytes(StandardCharsets.UTF_8));
+		Path file = archive.writeTo(this.temp.resolve("hostile.tar"));
+
+		// when it is scanned
+		TarImages images = TarImages.scan(file);
+
+		// then only the regular, safely named image is an image; the rest say why not
+		assertThat(images.size()).isEqualTo(1);
+		assertThat(images.name(0)).isEqualTo("photos/good.jpg");
+		assertThat(images.read(0)).isEqualTo(ImageLoader.read(Fixtures.photos().resolve("skimage-chelsea.jpg")));
+		String unsafe = "unsafe member name (absolute, or with '..'); only relative names inside the archive are used";
+		assertThat(images.skipped()).containsExactly(new SkippedImage("../escape.jpg", unsafe),
+				new SkippedImage("/etc/absolute.jpg", unsafe), new SkippedImage("photos/../../escape.png", unsafe),
+				new SkippedImage("photos/" + "deep/".repeat(30) + "../".repeat(40) + "pax.jpg", unsafe),
+				new SkippedImage("photos/device.jpg", "a device; only regular files are read from archives"),
+				new SkippedImage("photos/hard.jpg", "a hard link; only regular files are read from archives"),
+				new SkippedImage("photos/pipe.png", "a FIFO; only regular files are read from archives"),
+				new SkippedImage("photos/symbolic.jpg", "a symbolic link; only regular files are read from archives"));
+	}
+
+	@Test
+	void anArchiveLinkedFromOutsideItsRootIsRefused() throws Exception {
+		Path content = Files.createDirectories(this.temp.resolve("content/photos"));
+		Files.copy(Fixtures.photos().resolve("skimage-chelsea.jpg"), content.resolve("chelsea.jpg"));
+		Path archive = tar(this.temp.resolve("content"), "photos");
+		Path root = Files.createDirectories(this.temp.resolve("root"));
+		Path link = Files.createSymbolicLink(root.resolve("images.tar"), archive);
+
+		assertThatIOException().isThrownBy(() -> TarImages.scan(link, SafeFiles.within(root)))
+			.withMessageContaining("outside the allowed roots");
 	}
 
 	private Path tar(Path folder, String member) throws IOException, InterruptedException {

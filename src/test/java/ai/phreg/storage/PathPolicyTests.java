@@ -3,9 +3,13 @@ package ai.phreg.storage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import ai.phreg.SpecialFiles;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -102,6 +106,66 @@ class PathPolicyTests {
 
 		assertThatIllegalArgumentException().isThrownBy(() -> this.policy.resolve(this.root + "/broken"))
 			.withMessageContaining("cannot resolve");
+	}
+
+	@Test
+	@Timeout(value = 60, unit = TimeUnit.SECONDS)
+	void aFifoIsRefusedBeforeAnyoneOpensIt() throws Exception {
+		Path fifo = SpecialFiles.fifo(this.model.resolve("model.safetensors"));
+
+		assertThatIllegalArgumentException().isThrownBy(() -> this.policy.resolve(fifo.toString()))
+			.withMessageContaining("FIFO");
+		assertThatIllegalArgumentException().isThrownBy(() -> this.policy.resolveTeacher(this.model.toString()))
+			.withMessageContaining("model.safetensors")
+			.withMessageContaining("FIFO");
+	}
+
+	@Test
+	void aTeacherFolderWhoseWeightsLinkOutsideIsRefusedWithoutTheirBytes() throws Exception {
+		Path secret = SpecialFiles.secret(this.outside);
+		Files.writeString(this.model.resolve("config.json"), "{}");
+		Files.createSymbolicLink(this.model.resolve("model.safetensors"), secret);
+
+		// The folder itself is inside the root, so resolve alone accepts it.
+		assertThat(this.policy.resolve(this.model.toString())).isEqualTo(this.model);
+		assertThatIllegalArgumentException().isThrownBy(() -> this.policy.resolveTeacher(this.model.toString()))
+			.withMessageContaining("model.safetensors")
+			.withMessageContaining("outside the allowed roots")
+			.withMessageNotContaining("root:x");
+	}
+
+	@Test
+	void aTeacherWhoseConfigLinksOutsideIsRefused() throws Exception {
+		Path weights = Files.write(this.model.resolve("model.safetensors"), new byte[16]);
+		Files.createSymbolicLink(this.model.resolve("config.json"), SpecialFiles.secret(this.outside));
+
+		assertThatIllegalArgumentException().isThrownBy(() -> this.policy.resolveTeacher(this.model.toString()))
+			.withMessageContaining("config.json")
+			.withMessageContaining("outside the allowed roots");
+		// A single weights file reads its configs from beside it as well.
+		assertThatIllegalArgumentException().isThrownBy(() -> this.policy.resolveTeacher(weights.toString()))
+			.withMessageContaining("config.json");
+	}
+
+	@Test
+	void aTeacherWithAShardIndexLinkedOutsideIsRefused() throws Exception {
+		Files.write(this.model.resolve("model-00001-of-00001.safetensors"), new byte[16]);
+		Files.createSymbolicLink(this.model.resolve("model.safetensors.index.json"), SpecialFiles.secret(this.outside));
+
+		assertThatIllegalArgumentException().isThrownBy(() -> this.policy.resolveTeacher(this.model.toString()))
+			.withMessageContaining("model.safetensors.index.json");
+	}
+
+	@Test
+	void aTeacherOfRegularFilesAndInsideLinksIsAccepted() throws Exception {
+		Path weights = Files.write(this.root.resolve("weights.safetensors"), new byte[16]);
+		Files.createSymbolicLink(this.model.resolve("model.safetensors"), weights);
+		Files.writeString(this.model.resolve("config.json"), "{}");
+		// Files the loader never reads are not its business.
+		Files.createSymbolicLink(this.model.resolve("README.md"), SpecialFiles.secret(this.outside));
+
+		assertThat(this.policy.resolveTeacher(this.model.toString())).isEqualTo(this.model);
+		assertThat(this.policy.resolveTeacher(this.model.resolve("model.safetensors").toString())).isEqualTo(weights);
 	}
 
 	@Test
