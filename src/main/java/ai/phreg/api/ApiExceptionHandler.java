@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.stream.Stream;
 
 import ai.phreg.api.ArtifactController.InvalidArtifactNameException;
+import ai.phreg.api.RecordBodyCheck.InvalidBodyException;
 import ai.phreg.job.InvalidSpecException;
 import ai.phreg.job.JobStateException;
 import ai.phreg.job.UnknownArtifactException;
@@ -13,16 +14,12 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.DatabindException;
-import tools.jackson.databind.exc.MismatchedInputException;
-import tools.jackson.databind.exc.UnrecognizedPropertyException;
 
-import org.springframework.context.MessageSourceResolvable;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
-import org.springframework.validation.FieldError;
 import org.springframework.validation.method.ParameterErrors;
 import org.springframework.validation.method.ParameterValidationResult;
 import org.springframework.web.bind.MethodArgumentNotValidException;
@@ -73,6 +70,11 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 	}
 
 	@ExceptionHandler
+	ProblemDetail invalidBody(InvalidBodyException ex) {
+		return invalidSpec(ex.problems().stream());
+	}
+
+	@ExceptionHandler
 	ProblemDetail unexpected(Exception ex) throws Exception {
 		if (DisconnectedClientHelper.isClientDisconnectedException(ex)) {
 			// Nobody is left to read a problem, and an aborted download is no error.
@@ -103,8 +105,7 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 	protected ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException ex,
 			HttpHeaders headers, HttpStatusCode status, WebRequest request) {
 		ProblemDetail problem = (ex.getMostSpecificCause() instanceof DatabindException bad && !bad.getPath().isEmpty())
-				? invalidSpec(Stream.of(new FieldProblem(field(bad.getPath()), describe(bad))))
-				: Problem.MALFORMED_JSON.detail(describeSyntax(ex));
+				? invalidSpec(Stream.of(FieldProblem.of("", bad))) : Problem.MALFORMED_JSON.detail(describeSyntax(ex));
 		return handleExceptionInternal(ex, problem, headers, status, request);
 	}
 
@@ -124,51 +125,9 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 		}
 		RequestHeader header = result.getMethodParameter().getParameterAnnotation(RequestHeader.class);
 		String name = (header != null) ? header.name() : result.getMethodParameter().getParameterName();
-		return result.getResolvableErrors().stream().map((error) -> new FieldProblem(name, message(error)));
-	}
-
-	private static String message(MessageSourceResolvable error) {
-		return (error.getDefaultMessage() != null) ? error.getDefaultMessage() : "is invalid";
-	}
-
-	/** The path in the form Spring's field errors use: {@code a.b[2]}. */
-	private static String field(List<JacksonException.Reference> path) {
-		StringBuilder field = new StringBuilder();
-		for (JacksonException.Reference reference : path) {
-			if (reference.getPropertyName() != null) {
-				field.append(field.isEmpty() ? "" : ".").append(reference.getPropertyName());
-			}
-			else if (reference.getIndex() >= 0) {
-				field.append('[').append(reference.getIndex()).append(']');
-			}
-		}
-		return field.toString();
-	}
-
-	private static String describe(DatabindException ex) {
-		if (ex instanceof UnrecognizedPropertyException) {
-			return "is not a known property";
-		}
-		if (ex instanceof MismatchedInputException mismatch && mismatch.getTargetType() != null) {
-			return "must be " + kind(mismatch.getTargetType());
-		}
-		return "has a value of the wrong kind";
-	}
-
-	private static String kind(Class<?> type) {
-		if (type == Integer.class || type == Long.class || type == int.class || type == long.class) {
-			return "an integer";
-		}
-		if (Number.class.isAssignableFrom(type) || type == double.class) {
-			return "a number";
-		}
-		if (Iterable.class.isAssignableFrom(type) || type.isArray()) {
-			return "an array";
-		}
-		if (type == String.class) {
-			return "a string";
-		}
-		return "a " + type.getSimpleName();
+		return result.getResolvableErrors()
+			.stream()
+			.map((error) -> new FieldProblem(name, FieldProblem.message(error)));
 	}
 
 	private static String describeSyntax(HttpMessageNotReadableException ex) {
@@ -177,20 +136,6 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 					+ json.getLocation().getColumnNr() + "): " + json.getOriginalMessage();
 		}
 		return "A JSON body is required";
-	}
-
-	/**
-	 * One bad field of a request.
-	 *
-	 * @param field the field's name, or the header's
-	 * @param message what is wrong with it
-	 */
-	record FieldProblem(String field, String message) {
-
-		static FieldProblem of(FieldError error) {
-			return new FieldProblem(error.getField(), ApiExceptionHandler.message(error));
-		}
-
 	}
 
 }

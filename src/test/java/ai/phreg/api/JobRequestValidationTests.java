@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -78,7 +79,17 @@ class JobRequestValidationTests {
 				Arguments.of("too many evaluation images", "{\"evaluationImages\": 1001}", "evaluationImages"),
 				Arguments.of("text for a number", "{\"registers\": \"many\"}", "registers"),
 				Arguments.of("a single format for a list", "{\"exportFormats\": \"TIMM\"}", "exportFormats"),
-				Arguments.of("misspelt field", "{\"learning_rate\": 1e-4}", "learning_rate"));
+				Arguments.of("misspelt field", "{\"learning_rate\": 1e-4}", "learning_rate"),
+				Arguments.of("a fraction for an integer", "{\"registers\": 16.5}", "registers"),
+				Arguments.of("a whole float for an integer", "{\"epochs\": 2.0}", "epochs"),
+				Arguments.of("an exponent for an integer", "{\"epochs\": null, \"steps\": 1e3}", "steps"),
+				Arguments.of("a number past int", "{\"registers\": 99999999999}", "registers"),
+				Arguments.of("a number past long", "{\"epochs\": null, \"steps\": 99999999999999999999}", "steps"),
+				Arguments.of("a number in a string", "{\"views\": \"8\"}", "views"),
+				Arguments.of("a number for a string", "{\"device\": 0}", "device"),
+				Arguments.of("a number in a list of strings", "{\"exportFormats\": [\"TIMM\", 1]}", "exportFormats[1]"),
+				Arguments.of("infinity in a string", "{\"learningRate\": \"Infinity\"}", "learningRate"),
+				Arguments.of("not a number in a string", "{\"shiftFraction\": \"NaN\"}", "shiftFraction"));
 	}
 
 	@ParameterizedTest(name = "{0}")
@@ -127,6 +138,59 @@ class JobRequestValidationTests {
 			.andExpect(status().isBadRequest())
 			.andExpect(jsonPath("$.errors[0].field").value("registerz"))
 			.andExpect(jsonPath("$.errors[0].message").value("is not a known property"));
+	}
+
+	@Test
+	void everyBadFieldIsListedWhateverKindOfProblemItHas() throws Exception {
+		// Written out: a round trip through a JSON tree would turn 1e400 into "Infinity".
+		String body = """
+				{"teacher": "demo", "images": "demo", "epochs": 2,
+				 "registers": 16.5, "learningRate": 1e400, "views": 0, "resolution": 99999999999,
+				 "registerz": 8, "learning_rate": 1e-4, "device": "tpu", "exportFormats": ["TIMM", 2]}""";
+
+		this.mvc.perform(JobControllerTests.submit(body))
+			.andExpect(status().isBadRequest())
+			.andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON))
+			.andExpect(jsonPath("$.type").value("https://phreg.ai/problems/invalid-spec"))
+			.andExpect(jsonPath("$.errors[*].field",
+					contains("device", "exportFormats[1]", "learningRate", "learning_rate", "registers", "registerz",
+							"resolution", "views")))
+			.andExpect(jsonPath("$.errors[?(@.field == 'registers')].message").value("must be an integer"))
+			.andExpect(jsonPath("$.errors[?(@.field == 'learningRate')].message").value("must be a finite number"))
+			.andExpect(jsonPath("$.errors[?(@.field == 'resolution')].message").value("is out of range for an integer"))
+			.andExpect(jsonPath("$.errors[?(@.field == 'registerz')].message").value("is not a known property"))
+			.andExpect(jsonPath("$.errors[?(@.field == 'views')].message").value("must be greater than or equal to 1"))
+			.andExpect(jsonPath("$.detail").value("8 fields are invalid: see errors"));
+
+		then(this.jobs).shouldHaveNoInteractions();
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "1e400", "-1e400", "1.8e308" })
+	void numbersThatOverflowToInfinityAreRefused(String literal) throws Exception {
+		String body = """
+				{"teacher": "demo", "images": "demo", "epochs": 2, "weightDecay": %s}""".formatted(literal);
+
+		this.mvc.perform(JobControllerTests.submit(body))
+			.andExpect(status().isBadRequest())
+			.andExpect(jsonPath("$.errors[*].field", contains("weightDecay")))
+			.andExpect(jsonPath("$.errors[0].message").value("must be a finite number"));
+
+		then(this.jobs).shouldHaveNoInteractions();
+	}
+
+	@Test
+	void aRepeatedKeyIsRefusedByName() throws Exception {
+		String body = """
+				{"teacher": "demo", "images": "demo", "epochs": 2, "registers": 4, "registers": 8}""";
+
+		this.mvc.perform(JobControllerTests.submit(body))
+			.andExpect(status().isBadRequest())
+			.andExpect(jsonPath("$.type").value("https://phreg.ai/problems/invalid-spec"))
+			.andExpect(jsonPath("$.errors[*].field", contains("registers")))
+			.andExpect(jsonPath("$.errors[0].message").value("appears more than once"));
+
+		then(this.jobs).shouldHaveNoInteractions();
 	}
 
 	@Test
