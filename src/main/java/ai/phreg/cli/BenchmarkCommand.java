@@ -5,6 +5,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -31,6 +32,9 @@ public final class BenchmarkCommand {
 	}
 
 	public static int run(String[] args, PrintStream out, PrintStream err) {
+		if (Arrays.asList(args).contains("--teacher")) {
+			return TrainingBenchmark.run(args, out, err);
+		}
 		Options options;
 		try {
 			options = Options.parse(args);

@@ -42,9 +42,26 @@ public final class DenoisedTargets {
 	 * a single teacher pass over all {@code B·V} views.
 	 */
 	public NDArray compute(DenseFeatures teacher, ParameterStore store, NDArray images, List<TtaPlan> plans) {
+		return compute(teacher, store, images, plans, 0, new PhaseTimes());
+	}
+
+	/**
+	 * Targets {@code (B, N, D)} for images {@code (B, 3, H, W)}, one plan per image, the
+	 * teacher running over at most {@code chunk} views per pass (0: all {@code B·V} at
+	 * once, as the authors do). The targets do not depend on the chunk; on a CPU a few
+	 * images per pass are faster, because the attention intermediates stay small enough
+	 * to be cached and reused rather than freshly paged in.
+	 * @param times receives the augment, forward and recover times
+	 */
+	public NDArray compute(DenseFeatures teacher, ParameterStore store, NDArray images, List<TtaPlan> plans, int chunk,
+			PhaseTimes times) {
+		long mark = System.nanoTime();
 		long batch = images.getShape().get(0);
 		if (plans.size() != batch) {
 			throw new IllegalArgumentException(plans.size() + " plans for " + batch + " images");
+		}
+		if (chunk < 0) {
+			throw new IllegalArgumentException("The teacher chunk must be 0 (all views) or positive, got " + chunk);
 		}
 		int gridHeight = (int) (images.getShape().get(2) / this.patchSize);
 		int gridWidth = (int) (images.getShape().get(3) / this.patchSize);
@@ -53,7 +70,10 @@ public final class DenoisedTargets {
 			views.add(augment(images.get(i), plans.get(i)));
 		}
 		// (B*V, 3, H, W), image-major
-		NDArray features = teacher.of(store, NDArrays.concat(views), false);
+		NDArray allViews = NDArrays.concat(views);
+		mark = times.record(StepPhase.TEACHER_AUGMENT, mark);
+		NDArray features = forward(teacher, store, allViews, chunk);
+		mark = times.record(StepPhase.TEACHER_FORWARD, mark);
 		NDList targets = new NDList();
 		long offset = 0;
 		for (int i = 0; i < batch; i++) {
@@ -62,7 +82,33 @@ public final class DenoisedTargets {
 			targets.add(recover(own, plans.get(i), gridHeight, gridWidth).expandDims(0));
 			offset += count;
 		}
-		return NDArrays.concat(targets);
+		NDArray result = NDArrays.concat(targets);
+		times.record(StepPhase.TEACHER_RECOVER, mark);
+		return result;
+	}
+
+	/**
+	 * The teacher's features of {@code views}, {@code chunk} at a time. Each chunk's
+	 * intermediates live in their own manager and are freed before the next chunk, so the
+	 * next one reuses the same memory.
+	 */
+	private static NDArray forward(DenseFeatures teacher, ParameterStore store, NDArray views, int chunk) {
+		long count = views.getShape().get(0);
+		if (chunk == 0 || chunk >= count) {
+			return teacher.of(store, views, false);
+		}
+		NDManager owner = views.getManager();
+		NDList parts = new NDList();
+		for (long from = 0; from < count; from += chunk) {
+			try (NDManager pass = owner.newSubManager()) {
+				NDArray slice = views.get(new NDIndex("{}:{}", from, Math.min(count, from + chunk)));
+				slice.attach(pass);
+				NDArray features = teacher.of(store, slice, false);
+				features.attach(owner);
+				parts.add(features);
+			}
+		}
+		return NDArrays.concat(parts);
 	}
 
 	/** The views {@code (V, 3, H, W)} of one image {@code (3, H, W)}. */

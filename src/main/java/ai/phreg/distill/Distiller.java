@@ -70,9 +70,18 @@ public final class Distiller implements AutoCloseable {
 
 	private final AdamW optimizer;
 
+	private final ExecutionSettings execution;
+
+	/** Null when targets are computed every step. */
+	private final CachedTargets cachedTargets;
+
+	private final Prefetcher<TrainingBatches.PreparedBatch> prefetcher;
+
 	private long globalStep;
 
 	/**
+	 * A run with the default execution: chunked teacher passes, prefetching, no target
+	 * cache.
 	 * @param settings what to run
 	 * @param teacher the frozen teacher, which also provides the student's starting
 	 * weights
@@ -80,12 +89,28 @@ public final class Distiller implements AutoCloseable {
 	 * @param manager where the student and optimizer state live; closed by the caller
 	 */
 	public Distiller(DistillSettings settings, LoadedModel teacher, ImageSource images, NDManager manager) {
+		this(settings, ExecutionSettings.DEFAULT, teacher, images, manager);
+	}
+
+	/**
+	 * @param settings what to run
+	 * @param execution how: teacher chunk, prefetching, target cache
+	 * @param teacher the frozen teacher, which also provides the student's starting
+	 * weights
+	 * @param images the training images
+	 * @param manager where the student and optimizer state live; closed by the caller
+	 * @throws IllegalArgumentException when the resolution does not fit the patch size,
+	 * or the target cache would exceed its cap and the settings say to refuse
+	 */
+	public Distiller(DistillSettings settings, ExecutionSettings execution, LoadedModel teacher, ImageSource images,
+			NDManager manager) {
 		int patch = teacher.model().config().patchSize();
 		if (settings.resolution() % patch != 0) {
 			throw new IllegalArgumentException(
 					"Resolution " + settings.resolution() + " is not a multiple of the patch size " + patch);
 		}
 		this.settings = settings;
+		this.execution = execution;
 		this.teacher = teacher;
 		this.manager = manager;
 		this.student = StudentFactory.create(teacher, settings.registers(),
@@ -100,6 +125,9 @@ public final class Distiller implements AutoCloseable {
 				this.batches.stepsPerEpoch());
 		this.denoiser = new DenoisedTargets(patch, teacher.normalization());
 		this.loss = new DistillationLoss(settings.mseWeight());
+		this.cachedTargets = TargetCachePlanner.plan(settings, execution.targetCache(), teacher, images.size(),
+				this.denoiser, manager);
+		this.prefetcher = new Prefetcher<>(this::prepare);
 	}
 
 	private String nameOf(Parameter parameter) {
@@ -117,6 +145,10 @@ public final class Distiller implements AutoCloseable {
 
 	public DistillSettings settings() {
 		return this.settings;
+	}
+
+	public ExecutionSettings execution() {
+		return this.execution;
 	}
 
 	/** The names of the trained parameters. */
@@ -170,25 +202,38 @@ public final class Distiller implements AutoCloseable {
 		// Grad mode is per thread in libtorch: the teacher and the optimizer's in-place
 		// updates must run without it, whichever thread trains.
 		JniUtils.setGradMode(false);
-		long stepsPerEpoch = this.batches.stepsPerEpoch();
-		long epoch = this.globalStep / stepsPerEpoch;
+		long epoch = this.globalStep / this.batches.stepsPerEpoch();
 		float rate = this.schedule.rateAt(this.globalStep);
+		PhaseTimes times = new PhaseTimes();
 		long started = System.nanoTime();
 		try (NDManager step = this.manager.newSubManager()) {
-			TrainingBatches.Batch batch = this.batches.batch(epoch, this.globalStep % stepsPerEpoch, step);
+			TrainingBatches.PreparedBatch prepared = this.prefetcher.take(this.globalStep);
+			if (this.execution.prefetch() && this.globalStep + 1 < totalSteps()) {
+				this.prefetcher.request(this.globalStep + 1);
+			}
+			TrainingBatches.Batch batch = prepared.toBatch(step);
+			long mark = times.record(StepPhase.DATA, started);
 			if (batch == null) {
 				this.globalStep++;
 				return null;
 			}
 			int grid = this.settings.resolution() / this.teacher.model().config().patchSize();
+			long round = round(epoch);
 			List<TtaPlan> plans = new ArrayList<>();
 			for (int index : batch.imageIndices()) {
 				plans.add(TtaPlan.sample(grid, this.settings.shiftFraction(), this.settings.views(),
-						Seeds.derive(this.settings.seed(), VIEWS, epoch, index)));
+						Seeds.derive(this.settings.seed(), VIEWS, round, index)));
 			}
 			ParameterStore store = new ParameterStore(step, false);
-			NDArray targets = this.denoiser.compute(DenseHeads.teacher(this.teacher), store, batch.pixels(), plans);
-			long teacherDone = System.nanoTime();
+			DenseFeatures teacherFeatures = DenseHeads.teacher(this.teacher);
+			long hitsBefore = cacheHits();
+			NDArray targets = (this.cachedTargets != null)
+					? this.cachedTargets.compute(teacherFeatures, store, batch, plans, this.execution.teacherChunk(),
+							times)
+					: this.denoiser.compute(teacherFeatures, store, batch.pixels(), plans,
+							this.execution.teacherChunk(), times);
+			long hits = cacheHits() - hitsBefore;
+			mark = System.nanoTime();
 			DistillationLoss.Parts parts;
 			GRADIENTS.lock();
 			try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
@@ -200,15 +245,40 @@ public final class Distiller implements AutoCloseable {
 			finally {
 				GRADIENTS.unlock();
 			}
+			mark = times.record(StepPhase.STUDENT_FWD_BWD, mark);
 			boolean updated = this.optimizer.step(rate);
+			long finished = times.record(StepPhase.OPTIMIZER, mark);
 			this.globalStep++;
-			long finished = System.nanoTime();
-			int images = batch.imageIndices().size();
+			int images = batch.samples().size();
 			return new StepReport(this.globalStep, totalSteps(), epoch, updated, parts.total().getFloat(),
 					parts.cosine().getFloat(), parts.mse().getFloat(), rate, images,
-					images / ((finished - started) / 1e9), (teacherDone - started) / 1e6,
-					(finished - teacherDone) / 1e6);
+					images / ((finished - started) / 1e9), times.teacherSeconds() * 1e3,
+					(times.seconds(StepPhase.STUDENT_FWD_BWD) + times.seconds(StepPhase.OPTIMIZER)) * 1e3, times,
+					(images - hits) * this.settings.views(), hits);
 		}
+	}
+
+	/**
+	 * Which crops and plans an epoch draws: its own without a cache, as the authors do;
+	 * with one, the view set it cycles to.
+	 */
+	private long round(long epoch) {
+		return (this.cachedTargets != null) ? epoch % this.execution.targetCache().viewSets() : epoch;
+	}
+
+	private TrainingBatches.PreparedBatch prepare(long position) {
+		long stepsPerEpoch = this.batches.stepsPerEpoch();
+		long epoch = position / stepsPerEpoch;
+		return this.batches.prepare(epoch, position % stepsPerEpoch, round(epoch));
+	}
+
+	private long cacheHits() {
+		return (this.cachedTargets != null) ? this.cachedTargets.cache().hits() : 0;
+	}
+
+	/** Whether denoised targets are read from and written to a cache in this run. */
+	public boolean isTargetCacheActive() {
+		return this.cachedTargets != null;
 	}
 
 	/**
@@ -260,6 +330,7 @@ public final class Distiller implements AutoCloseable {
 
 	@Override
 	public void close() {
+		this.prefetcher.close();
 		this.optimizer.close();
 	}
 

@@ -16,8 +16,11 @@ package ai.phreg.distill;
  * @param imagesPerSecond images over the wall time of the whole step
  * @param teacherMillis time spent on the denoised targets (all views)
  * @param studentMillis time spent on the student's forward, backward and update
+ * @param phases the step's time by phase
+ * @param teacherViewImages views the teacher ran on
+ * @param cacheHits targets read from the target cache instead of computed
  */
 public record StepReport(long globalStep, long totalSteps, long epoch, boolean updated, float loss, float cosineLoss,
 		float mseLoss, float learningRate, int images, double imagesPerSecond, double teacherMillis,
-		double studentMillis) {
+		double studentMillis, PhaseTimes phases, long teacherViewImages, long cacheHits) {
 }

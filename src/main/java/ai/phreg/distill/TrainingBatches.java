@@ -8,13 +8,12 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.phreg.distill.cache.Digests;
 import ai.phreg.image.BicubicResize;
 import ai.phreg.image.Crop;
 import ai.phreg.image.Normalization;
-import ai.phreg.image.Preprocessing;
 import ai.phreg.image.RgbImage;
 
 /**
@@ -47,7 +46,7 @@ public final class TrainingBatches {
 	 * decoding and resizing cost more than the tiny demo networks' forward passes, and
 	 * every epoch revisits every image.
 	 */
-	private final LinkedHashMap<Integer, RgbImage> resized = new LinkedHashMap<>(16, 0.75f, true);
+	private final LinkedHashMap<Integer, Resized> resized = new LinkedHashMap<>(16, 0.75f, true);
 
 	private final long cacheBudgetBytes;
 
@@ -91,68 +90,122 @@ public final class TrainingBatches {
 	}
 
 	/**
-	 * The batch of step {@code stepInEpoch} of epoch {@code epoch}; null when every image
-	 * of it was unreadable.
+	 * The batch of step {@code stepInEpoch} of epoch {@code epoch}, crops drawn for that
+	 * epoch; null when every image of it was unreadable.
 	 */
 	public Batch batch(long epoch, long stepInEpoch, NDManager manager) {
+		return prepare(epoch, stepInEpoch, epoch).toBatch(manager);
+	}
+
+	/**
+	 * Decodes, resizes, crops and normalizes the images of step {@code stepInEpoch} of
+	 * epoch {@code epoch} without touching the engine, so that it can run on another
+	 * thread while the current step trains. Crops are drawn for {@code cropRound}: the
+	 * epoch itself, or the view set a target cache cycles through.
+	 */
+	public synchronized PreparedBatch prepare(long epoch, long stepInEpoch, long cropRound) {
 		int[] order = order(epoch);
 		int from = (int) (stepInEpoch * this.batchSize);
 		int to = Math.min(order.length, from + this.batchSize);
-		List<Integer> used = new ArrayList<>();
-		NDList pixels = new NDList();
+		List<Sample> samples = new ArrayList<>();
+		int plane = 3 * this.resolution * this.resolution;
+		float[] pixels = new float[(to - from) * plane];
+		Normalization normalization = this.normalization;
 		for (int position = from; position < to; position++) {
 			int index = order[position];
 			try {
-				RgbImage crop = randomCrop(resized(index), Seeds.derive(this.seed, CROP, epoch, index));
-				pixels.add(Preprocessing.square(this.resolution, this.normalization).toPixelTensor(manager, crop));
-				used.add(index);
+				Resized image = resized(index);
+				SplittableRandom random = new SplittableRandom(Seeds.derive(this.seed, CROP, cropRound, index));
+				int top = random.nextInt(image.pixels().height() - this.resolution + 1);
+				int left = random.nextInt(image.pixels().width() - this.resolution + 1);
+				RgbImage crop = Crop.window(image.pixels(), top, left, this.resolution, this.resolution);
+				System.arraycopy(normalization.toChw(crop), 0, pixels, samples.size() * plane, plane);
+				samples.add(new Sample(index, top, left, image.digest()));
 			}
 			catch (IOException ex) {
 				this.unreadable.put(index, ex.getMessage());
 			}
 		}
-		if (used.isEmpty()) {
-			return null;
-		}
-		// (B, 3, R, R)
-		NDArray stacked = NDArrays.concat(pixels);
-		return new Batch(stacked, used);
+		return new PreparedBatch(pixels, this.resolution, samples);
 	}
 
-	private RgbImage resized(int index) throws IOException {
-		RgbImage image = this.resized.get(index);
+	private Resized resized(int index) throws IOException {
+		Resized image = this.resized.get(index);
 		if (image == null) {
-			image = BicubicResize.resizeShorterSide(this.images.read(index), this.resolution);
+			image = Resized.of(BicubicResize.resizeShorterSide(this.images.read(index), this.resolution));
 			this.resized.put(index, image);
-			this.cachedBytes += image.pixels().length;
+			this.cachedBytes += image.pixels().pixels().length;
 			var oldest = this.resized.entrySet().iterator();
 			while (this.cachedBytes > this.cacheBudgetBytes && oldest.hasNext()) {
-				this.cachedBytes -= oldest.next().getValue().pixels().length;
+				this.cachedBytes -= oldest.next().getValue().pixels().pixels().length;
 				oldest.remove();
 			}
 		}
 		return image;
 	}
 
-	private RgbImage randomCrop(RgbImage resized, long cropSeed) {
-		SplittableRandom random = new SplittableRandom(cropSeed);
-		int top = random.nextInt(resized.height() - this.resolution + 1);
-		int left = random.nextInt(resized.width() - this.resolution + 1);
-		return Crop.window(resized, top, left, this.resolution, this.resolution);
-	}
-
 	/**
 	 * Images skipped so far because they could not be read, by index, with the reason.
 	 */
-	public TreeMap<Integer, String> unreadable() {
-		return this.unreadable;
+	public synchronized TreeMap<Integer, String> unreadable() {
+		return new TreeMap<>(this.unreadable);
+	}
+
+	/**
+	 * An image resized to the training resolution, with a digest of its pixels: what a
+	 * target cache keys images by, whatever their file name.
+	 */
+	private record Resized(RgbImage pixels, String digest) {
+
+		static Resized of(RgbImage image) {
+			return new Resized(image, Digests.ofImage(image));
+		}
+
+	}
+
+	/**
+	 * One training image of a batch.
+	 *
+	 * @param index its position in the image source
+	 * @param top the crop's top row in the resized image
+	 * @param left the crop's left column in the resized image
+	 * @param imageDigest a digest of the resized image's pixels
+	 */
+	public record Sample(int index, int top, int left, String imageDigest) {
+	}
+
+	/**
+	 * A batch made in plain Java, ready to become tensors.
+	 *
+	 * @param pixels normalized crops, {@code B·3·R·R} values
+	 * @param resolution R
+	 * @param samples the images, in batch order
+	 */
+	public record PreparedBatch(float[] pixels, int resolution, List<Sample> samples) {
+
+		/** The batch as tensors in {@code manager}; null when no image was readable. */
+		public Batch toBatch(NDManager manager) {
+			if (this.samples.isEmpty()) {
+				return null;
+			}
+			NDArray stacked = manager.create(this.pixels,
+					new Shape(this.samples.size(), 3, this.resolution, this.resolution));
+			return new Batch(stacked, this.samples);
+		}
+
 	}
 
 	/**
 	 * @param pixels normalized crops {@code (B, 3, R, R)}
-	 * @param imageIndices the source index of each crop
+	 * @param samples the source image and crop of each
 	 */
-	public record Batch(NDArray pixels, List<Integer> imageIndices) {
+	public record Batch(NDArray pixels, List<Sample> samples) {
+
+		/** The source index of each crop. */
+		public List<Integer> imageIndices() {
+			return this.samples.stream().map(Sample::index).toList();
+		}
+
 	}
 
 }

@@ -1,0 +1,49 @@
+package ai.phreg.distill;
+
+import java.util.Objects;
+
+import ai.phreg.distill.cache.TargetCacheSettings;
+
+/**
+ * How a run computes, as opposed to what ({@link DistillSettings}). The teacher chunk and
+ * prefetching change only speed and memory, never the result; the target cache changes
+ * which crops and plans are drawn, as {@link TargetCacheSettings} explains.
+ *
+ * @param teacherChunk view-images per teacher pass; 0 runs all {@code B·V} views at once,
+ * as the authors do
+ * @param prefetch whether the next batch is decoded, resized and cropped on a background
+ * thread while the current step trains
+ * @param targetCache whether and where denoised targets are cached
+ */
+public record ExecutionSettings(int teacherChunk, boolean prefetch, TargetCacheSettings targetCache) {
+
+	/**
+	 * View-images per teacher pass when nothing else is asked for: measured fastest on
+	 * 2-core machines with ViT-S-sized teachers (see {@code bench/README.md}).
+	 */
+	public static final int DEFAULT_TEACHER_CHUNK = 8;
+
+	public static final ExecutionSettings DEFAULT = new ExecutionSettings(DEFAULT_TEACHER_CHUNK, true,
+			TargetCacheSettings.OFF);
+
+	public ExecutionSettings {
+		Objects.requireNonNull(targetCache, "targetCache");
+		if (teacherChunk < 0) {
+			throw new IllegalArgumentException(
+					"The teacher chunk must be 0 (all views at once) or positive, got " + teacherChunk);
+		}
+	}
+
+	public ExecutionSettings withTeacherChunk(int chunk) {
+		return new ExecutionSettings(chunk, this.prefetch, this.targetCache);
+	}
+
+	public ExecutionSettings withPrefetch(boolean enabled) {
+		return new ExecutionSettings(this.teacherChunk, enabled, this.targetCache);
+	}
+
+	public ExecutionSettings withTargetCache(TargetCacheSettings cache) {
+		return new ExecutionSettings(this.teacherChunk, this.prefetch, cache);
+	}
+
+}
