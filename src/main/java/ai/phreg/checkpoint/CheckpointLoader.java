@@ -30,14 +30,40 @@ public final class CheckpointLoader {
 
 	/** Detects the family and maps the checkpoint without reading any tensor values. */
 	public static ConvertedCheckpoint convert(StateDict dict) throws IOException {
+		return convert(dict, LoadOptions.DEFAULTS);
+	}
+
+	/**
+	 * Detects the family and maps the checkpoint without reading any tensor values.
+	 * @param dict the open checkpoint
+	 * @param options what the checkpoint cannot tell, such as the number of heads
+	 * @return the architecture and where each parameter comes from
+	 * @throws InvalidCheckpointException if no family fits, the config disagrees with the
+	 * weights, or the number of heads is neither in the config nor in {@code options}
+	 */
+	public static ConvertedCheckpoint convert(StateDict dict, LoadOptions options) throws IOException {
 		FamilyConverter converter = detect(dict);
-		ConvertedCheckpoint converted = converter.convert(new KeyLedger(dict), SidecarConfig.find(dict.location()));
+		ConvertedCheckpoint converted = converter.convert(new KeyLedger(dict), SidecarConfig.find(dict.location()),
+				options);
 		checkShapes(dict.location(), converted);
 		return converted;
 	}
 
 	public static LoadedModel load(Path location, NDManager manager) throws IOException {
-		return load(location, manager, UnaryOperator.identity());
+		return load(location, manager, LoadOptions.DEFAULTS);
+	}
+
+	/**
+	 * Loads a checkpoint.
+	 * @param location a safetensors file, or a folder with one file or a shard set
+	 * @param manager owns the model's arrays
+	 * @param options what the checkpoint cannot tell, such as the number of heads
+	 * @return the model with its family, normalization and ignored keys
+	 * @throws InvalidCheckpointException if the checkpoint cannot become a model
+	 * @throws IOException if it cannot be read
+	 */
+	public static LoadedModel load(Path location, NDManager manager, LoadOptions options) throws IOException {
+		return load(location, manager, options, UnaryOperator.identity());
 	}
 
 	/**
@@ -47,8 +73,13 @@ public final class CheckpointLoader {
 	 */
 	public static LoadedModel load(Path location, NDManager manager, UnaryOperator<ViTConfig> adjust)
 			throws IOException {
-		try (StateDict dict = StateDict.open(location)) {
-			ConvertedCheckpoint converted = convert(dict);
+		return load(location, manager, LoadOptions.DEFAULTS, adjust);
+	}
+
+	private static LoadedModel load(Path location, NDManager manager, LoadOptions options,
+			UnaryOperator<ViTConfig> adjust) throws IOException {
+		try (StateDict dict = StateDict.open(location, options.limits())) {
+			ConvertedCheckpoint converted = convert(dict, options);
 			ConvertedCheckpoint adjusted = new ConvertedCheckpoint(converted.format(), adjust.apply(converted.config()),
 					converted.normalization(), converted.parameters(), converted.ignored());
 			checkShapes(location, adjusted);

@@ -1,5 +1,6 @@
 package ai.phreg.checkpoint;
 
+import java.util.Optional;
 import java.util.Set;
 
 import ai.phreg.image.Normalization;
@@ -61,7 +62,8 @@ final class ClipConverter extends FamilyConverter {
 	}
 
 	@Override
-	ViTConfig inferConfig(KeyLedger ledger, SidecarConfig sidecar) throws InvalidCheckpointException {
+	ViTConfig inferConfig(KeyLedger ledger, SidecarConfig sidecar, LoadOptions options)
+			throws InvalidCheckpointException {
 		String prefix = prefix(ledger);
 		int width = (int) ledger.take(prefix + "class_embedding", 1).shape()[0];
 		long[] pos = ledger.take(prefix + "positional_embedding", 2).shape();
@@ -71,28 +73,62 @@ final class ClipConverter extends FamilyConverter {
 				? (int) ledger.take(prefix + "register_tokens", 2).shape()[0] : 0;
 		String blocks = prefix + "transformer.resblocks.";
 		// OpenCLIP builds exact GELU unless its model_cfg sets quick_gelu.
-		boolean quickGelu = sidecar.bool("model_cfg", "quick_gelu")
-			.or(() -> sidecar.bool("quick_gelu"))
-			.or(() -> sidecar.text("activation").map((act) -> act.toLowerCase().contains("quick")))
-			.orElse(!sidecar.has("model_cfg"));
+		String quickGeluKey = sidecar.first("model_cfg.quick_gelu", "quick_gelu");
+		boolean quickGelu = sidecar.has(quickGeluKey) ? sidecar.bool(quickGeluKey).orElseThrow()
+				: sidecar.text("activation")
+					.map((act) -> act.toLowerCase().contains("quick"))
+					.orElse(!sidecar.has("model_cfg"));
 		return ViTConfig.builder()
 			.setImageSize(grid * (int) patch[2])
 			.setPatchSize((int) patch[2])
 			.setEmbedDim(width)
 			.setDepth(ledger.countIndexed(blocks))
-			.setNumHeads(sidecar.integer("model_cfg", "vision_cfg", "head_width")
-				.map((headWidth) -> width / headWidth)
-				.orElseGet(() -> numHeads(sidecar, width, "heads", "vision_heads")))
+			.setNumHeads(heads(ledger, sidecar, options, width))
 			.setMlpHiddenDim((int) ledger.take(blocks + "0.mlp.c_fc.weight", 2).shape()[0])
 			.optPatchBias(false)
 			.optPreNorm(true)
 			.optLayerScale(ledger.has(blocks + "0.ls_1.gamma"))
-			.optLayerNormEps(sidecar.number("layer_norm_eps").orElse(1e-5).floatValue())
+			.optLayerNormEps(sidecar.number("layer_norm_eps", 0, 1).orElse(1e-5).floatValue())
 			.optActivation(quickGelu ? MlpActivation.QUICK_GELU : MlpActivation.GELU)
 			.optRegisters(registers, format().registerPlacement())
 			.optPositionResampling(PositionResampling.BICUBIC)
 			.optProjectionDim(ledger.has(prefix + "proj") ? (int) ledger.take(prefix + "proj", 2).shape()[1] : 0)
 			.build();
+	}
+
+	/**
+	 * OpenCLIP declares the width of a head, OpenAI's flat configs the count.
+	 */
+	private static int heads(KeyLedger ledger, SidecarConfig sidecar, LoadOptions options, int width)
+			throws InvalidCheckpointException {
+		String headWidthKey = sidecar.first("model_cfg.vision_cfg.head_width", "head_width");
+		Optional<Integer> headWidth = sidecar.integer(headWidthKey);
+		if (headWidth.isPresent()) {
+			if (headWidth.get() < 1 || width % headWidth.get() != 0) {
+				throw new InvalidCheckpointException("Config " + sidecar + ": '" + headWidthKey + "' is "
+						+ headWidth.get() + ", which does not split the width " + width + " of the weights evenly");
+			}
+			return heads(Optional.of(width / headWidth.get()), headWidthKey, width, sidecar, options,
+					ledger.location());
+		}
+		String headsKey = sidecar.first("vision_heads", "heads");
+		// Named as the config's own layout would name it when it is missing.
+		String shownKey = (sidecar.has(headsKey) || !sidecar.has("model_cfg")) ? headsKey : headWidthKey;
+		return heads(sidecar.integer(headsKey), shownKey, width, sidecar, options, ledger.location());
+	}
+
+	@Override
+	void declare(ConfigAgreement agreement, ViTConfig config) throws InvalidCheckpointException {
+		SidecarConfig sidecar = agreement.sidecar();
+		agreement.modelType("clip", "clip_vision_model")
+			.integer(sidecar.first("model_cfg.vision_cfg.width", "width %d"), config.embedDim(), "width %d")
+			.integer(sidecar.first("model_cfg.vision_cfg.layers", "layers"), config.depth(), "%d blocks")
+			.integer(sidecar.first("model_cfg.vision_cfg.patch_size", "patch_size"), config.patchSize(),
+					"patch size %d")
+			.integer(sidecar.first("model_cfg.vision_cfg.image_size", "image_resolution"), config.imageSize(),
+					"a position embedding for image size %d")
+			.integer(sidecar.first("model_cfg.embed_dim", "output_dim"), config.projectionDim(), "projection width %d")
+			.mlpRatio("model_cfg.vision_cfg.mlp_ratio", config);
 	}
 
 	/**

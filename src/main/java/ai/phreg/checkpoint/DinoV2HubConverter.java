@@ -33,7 +33,8 @@ final class DinoV2HubConverter extends FamilyConverter {
 	}
 
 	@Override
-	ViTConfig inferConfig(KeyLedger ledger, SidecarConfig sidecar) throws InvalidCheckpointException {
+	ViTConfig inferConfig(KeyLedger ledger, SidecarConfig sidecar, LoadOptions options)
+			throws InvalidCheckpointException {
 		long[] cls = ledger.take("cls_token", 3).shape();
 		int dim = (int) cls[2];
 		long[] pos = ledger.take("pos_embed", 3).shape();
@@ -47,13 +48,25 @@ final class DinoV2HubConverter extends FamilyConverter {
 			.setPatchSize((int) patch[2])
 			.setEmbedDim(dim)
 			.setDepth(ledger.countIndexed("blocks."))
-			.setNumHeads(numHeads(sidecar, dim, "num_heads"))
+			.setNumHeads(heads(sidecar.integer("num_heads"), "num_heads", dim, sidecar, options, ledger.location()))
 			.setMlpHiddenDim((int) ledger.take("blocks.0.mlp.fc1.weight", 2).shape()[0])
 			.optQkvBias(ledger.has("blocks.0.attn.qkv.bias"))
 			.optLayerScale(ledger.has("blocks.0.ls1.gamma"))
 			.optRegisters(registers, format().registerPlacement())
 			.optPositionResampling(resampling(offset, antialias))
 			.build();
+	}
+
+	@Override
+	void declare(ConfigAgreement agreement, ViTConfig config) throws InvalidCheckpointException {
+		agreement.modelType("dinov2", "dinov2_with_registers")
+			.integer("embed_dim", config.embedDim(), "width %d")
+			.integer("depth", config.depth(), "%d blocks")
+			.integer("patch_size", config.patchSize(), "patch size %d")
+			.integer("img_size", config.imageSize(), "a position embedding for image size %d")
+			.integer("num_register_tokens", config.numRegisters(), "%d register tokens")
+			.mlpRatio("mlp_ratio", config)
+			.flag("qkv_bias", config.qkvBias(), "query/key/value biases");
 	}
 
 	private static PositionResampling resampling(double offset, boolean antialias) throws InvalidCheckpointException {

@@ -31,6 +31,8 @@ final class DinoV2HuggingFaceConverter extends FamilyConverter {
 		.rename("blocks\\.(\\d+)\\.(norm\\d|mlp\\.fc\\d)\\.(\\w+)", "encoder.layer.$1.$2.$3")
 		.rename("norm\\.(\\w+)", "layernorm.$1");
 
+	private static final String HEADS = "num_attention_heads";
+
 	private static final Pattern QKV = Pattern.compile("blocks\\.(\\d+)\\.attn\\.qkv\\.(weight|bias)");
 
 	@Override
@@ -50,7 +52,8 @@ final class DinoV2HuggingFaceConverter extends FamilyConverter {
 	}
 
 	@Override
-	ViTConfig inferConfig(KeyLedger ledger, SidecarConfig sidecar) throws InvalidCheckpointException {
+	ViTConfig inferConfig(KeyLedger ledger, SidecarConfig sidecar, LoadOptions options)
+			throws InvalidCheckpointException {
 		int dim = (int) ledger.take("embeddings.cls_token", 3).shape()[2];
 		long[] pos = ledger.take("embeddings.position_embeddings", 3).shape();
 		int grid = squareSide(pos[1] - 1, "embeddings.position_embeddings");
@@ -69,14 +72,29 @@ final class DinoV2HuggingFaceConverter extends FamilyConverter {
 			.setPatchSize((int) patch[2])
 			.setEmbedDim(dim)
 			.setDepth(ledger.countIndexed("encoder.layer."))
-			.setNumHeads(numHeads(sidecar, dim, "num_attention_heads"))
+			.setNumHeads(heads(sidecar.integer(HEADS), HEADS, dim, sidecar, options, ledger.location()))
 			.setMlpHiddenDim((int) ledger.take("encoder.layer.0.mlp.fc1.weight", 2).shape()[0])
 			.optQkvBias(ledger.has("encoder.layer.0.attention.attention.query.bias"))
 			.optLayerScale(ledger.has("encoder.layer.0.layer_scale1.lambda1"))
-			.optLayerNormEps(sidecar.number("layer_norm_eps").orElse(1e-6).floatValue())
+			.optLayerNormEps(sidecar.number("layer_norm_eps", 0, 1).orElse(1e-6).floatValue())
 			.optRegisters(registers, format().registerPlacement())
 			.optPositionResampling((registers > 0) ? PositionResampling.BICUBIC_ANTIALIAS : PositionResampling.BICUBIC)
 			.build();
+	}
+
+	@Override
+	void declare(ConfigAgreement agreement, ViTConfig config) throws InvalidCheckpointException {
+		agreement.modelType("dinov2", "dinov2_with_registers")
+			.integer("hidden_size", config.embedDim(), "width %d")
+			.integer("num_hidden_layers", config.depth(), "%d blocks")
+			.integer("patch_size", config.patchSize(), "patch size %d")
+			.integer("image_size", config.imageSize(), "a position embedding for image size %d")
+			.integer("num_register_tokens", config.numRegisters(), "%d register tokens")
+			.mlpRatio("mlp_ratio", config)
+			.flag("qkv_bias", config.qkvBias(), "query/key/value biases")
+			.require(config.numRegisters() == 0 || !agreement.declares("model_type", "dinov2"),
+					"'model_type' is 'dinov2', which has no register tokens, but the weights have "
+							+ config.numRegisters());
 	}
 
 	/**

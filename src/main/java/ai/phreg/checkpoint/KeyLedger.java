@@ -1,5 +1,6 @@
 package ai.phreg.checkpoint;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -25,6 +26,10 @@ final class KeyLedger {
 	KeyLedger(StateDict dict) {
 		this.dict = dict;
 		this.unused = new TreeSet<>(dict.tensors().keySet());
+	}
+
+	Path location() {
+		return this.dict.location();
 	}
 
 	boolean has(String key) {

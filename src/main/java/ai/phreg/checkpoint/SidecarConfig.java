@@ -8,6 +8,12 @@ import java.util.List;
 import java.util.Optional;
 
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.StreamReadConstraints;
+import tools.jackson.core.StreamReadFeature;
+import tools.jackson.core.TokenStreamLocation;
+import tools.jackson.core.exc.StreamConstraintsException;
+import tools.jackson.core.json.JsonFactory;
+import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.MissingNode;
@@ -18,10 +24,30 @@ import tools.jackson.databind.node.MissingNode;
  * or {@code <name>.config.json} beside a single file. Weights alone do not tell the
  * number of attention heads or which position-embedding interpolation the model was
  * trained with.
+ * <p>
+ * Settings are addressed by dotted keys ({@code model_cfg.vision_cfg.width}). A setting
+ * that is present must have the type the model needs: {@code 3.5} heads or {@code "12"}
+ * layers are refused, naming the key, rather than read as absent or truncated. Messages
+ * never quote the file's text, which may be any file a path points to.
  */
 final class SidecarConfig {
 
-	private static final JsonMapper JSON = JsonMapper.builder().build();
+	/**
+	 * Real configs are a few kilobytes; a bigger one is not a model config and is not
+	 * read into memory.
+	 */
+	static final long MAX_BYTES = 1 << 20;
+
+	/** Real configs nest three levels deep. */
+	private static final int MAX_NESTING_DEPTH = 32;
+
+	private static final JsonMapper JSON = JsonMapper
+		.builder(JsonFactory.builder()
+			.streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING_DEPTH).build())
+			.build())
+		.enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+		.enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+		.build();
 
 	private final Path file;
 
@@ -35,20 +61,37 @@ final class SidecarConfig {
 	static SidecarConfig find(Path location) throws IOException {
 		for (Path candidate : candidates(location)) {
 			if (Files.isRegularFile(candidate)) {
-				try {
-					JsonNode root = JSON.readTree(candidate.toFile());
-					if (!root.isObject()) {
-						throw new InvalidCheckpointException("Config " + candidate + " is not a JSON object");
-					}
-					return new SidecarConfig(candidate, root);
-				}
-				catch (JacksonException ex) {
-					throw new InvalidCheckpointException(
-							"Config " + candidate + " is not valid JSON: " + ex.getOriginalMessage());
-				}
+				return read(candidate);
 			}
 		}
 		return new SidecarConfig(null, MissingNode.getInstance());
+	}
+
+	private static SidecarConfig read(Path candidate) throws IOException {
+		if (Files.size(candidate) > MAX_BYTES) {
+			throw new InvalidCheckpointException("Config " + candidate + " is larger than " + MAX_BYTES
+					+ " bytes, which no model config is; remove it or point at the right folder");
+		}
+		JsonNode root;
+		try {
+			root = JSON.readTree(candidate.toFile());
+		}
+		catch (JacksonException ex) {
+			// The parser's own message quotes the offending text; say only where.
+			TokenStreamLocation where = ex.getLocation();
+			String at = (where != null && where.getLineNr() > 0)
+					? " at line " + where.getLineNr() + ", column " + where.getColumnNr() : "";
+			String what = (ex instanceof StreamConstraintsException) ? "nests too deeply" : "is not valid JSON";
+			String message = ex.getOriginalMessage();
+			if (message != null && message.startsWith("Duplicate")) {
+				what = "repeats a key";
+			}
+			throw new InvalidCheckpointException("Config " + candidate + " " + what + at + "; fix or remove it");
+		}
+		if (!root.isObject()) {
+			throw new InvalidCheckpointException("Config " + candidate + " is not a JSON object");
+		}
+		return new SidecarConfig(candidate, root);
 	}
 
 	/**
@@ -77,48 +120,117 @@ final class SidecarConfig {
 		return Optional.ofNullable(this.file);
 	}
 
-	boolean has(String... path) {
-		return !at(path).isMissingNode();
+	boolean has(String key) {
+		return !at(key).isMissingNode();
 	}
 
-	Optional<Integer> integer(String... path) {
-		JsonNode node = at(path);
-		return node.isIntegralNumber() ? Optional.of(node.intValue()) : Optional.empty();
+	/**
+	 * The first of several spellings of a setting that the config has, else the last:
+	 * timm nests model arguments under {@code model_args} in some configs only.
+	 */
+	String first(String... keys) {
+		for (String key : keys) {
+			if (has(key)) {
+				return key;
+			}
+		}
+		return keys[keys.length - 1];
 	}
 
-	Optional<Double> number(String... path) {
-		JsonNode node = at(path);
-		return node.isNumber() ? Optional.of(node.doubleValue()) : Optional.empty();
-	}
-
-	Optional<Boolean> bool(String... path) {
-		JsonNode node = at(path);
-		return node.isBoolean() ? Optional.of(node.booleanValue()) : Optional.empty();
-	}
-
-	Optional<String> text(String... path) {
-		JsonNode node = at(path);
-		return node.isString() ? Optional.of(node.stringValue()) : Optional.empty();
-	}
-
-	Optional<float[]> floats(String... path) {
-		JsonNode node = at(path);
-		if (!node.isArray() || node.isEmpty()) {
+	/** A whole number that fits an int; {@code 4.0} counts, {@code 4.5} does not. */
+	Optional<Integer> integer(String key) throws InvalidCheckpointException {
+		JsonNode node = at(key);
+		if (node.isMissingNode()) {
 			return Optional.empty();
+		}
+		boolean whole = node.isIntegralNumber() || (node.isFloatingPointNumber() && node.canConvertToExactIntegral());
+		if (!whole || !node.canConvertToInt()) {
+			throw wrongType(key, "a whole number", node);
+		}
+		return Optional.of(node.intValue());
+	}
+
+	/** A finite number. */
+	Optional<Double> number(String key) throws InvalidCheckpointException {
+		JsonNode node = at(key);
+		if (node.isMissingNode()) {
+			return Optional.empty();
+		}
+		if (!node.isNumber() || !Double.isFinite(node.doubleValue())) {
+			throw wrongType(key, "a finite number", node);
+		}
+		return Optional.of(node.doubleValue());
+	}
+
+	/** A finite number strictly between {@code low} and {@code high}. */
+	Optional<Double> number(String key, double low, double high) throws InvalidCheckpointException {
+		Optional<Double> value = number(key);
+		if (value.isPresent() && !(value.get() > low && value.get() < high)) {
+			throw new InvalidCheckpointException("Config " + this.file + ": '" + key + "' is " + value.get()
+					+ ", outside the range (" + low + ", " + high + ") a model can have");
+		}
+		return value;
+	}
+
+	Optional<Boolean> bool(String key) throws InvalidCheckpointException {
+		JsonNode node = at(key);
+		if (node.isMissingNode()) {
+			return Optional.empty();
+		}
+		if (!node.isBoolean()) {
+			throw wrongType(key, "true or false", node);
+		}
+		return Optional.of(node.booleanValue());
+	}
+
+	Optional<String> text(String key) throws InvalidCheckpointException {
+		JsonNode node = at(key);
+		if (node.isMissingNode()) {
+			return Optional.empty();
+		}
+		if (!node.isString()) {
+			throw wrongType(key, "a string", node);
+		}
+		return Optional.of(node.stringValue());
+	}
+
+	/** A non-empty array of finite numbers. */
+	Optional<float[]> floats(String key) throws InvalidCheckpointException {
+		JsonNode node = at(key);
+		if (node.isMissingNode()) {
+			return Optional.empty();
+		}
+		if (!node.isArray() || node.isEmpty()) {
+			throw wrongType(key, "a list of numbers", node);
 		}
 		float[] values = new float[node.size()];
 		for (int i = 0; i < values.length; i++) {
-			values[i] = (float) node.get(i).doubleValue();
+			JsonNode element = node.get(i);
+			if (!element.isNumber() || !Float.isFinite((float) element.doubleValue())) {
+				throw wrongType(key, "a list of finite numbers", node);
+			}
+			values[i] = (float) element.doubleValue();
 		}
 		return Optional.of(values);
 	}
 
-	private JsonNode at(String... path) {
+	private InvalidCheckpointException wrongType(String key, String expected, JsonNode node) {
+		// The type, not the value: the value is the file's text.
+		String actual = node.isNumber() ? "another number" : node.getNodeType().toString().toLowerCase();
+		return new InvalidCheckpointException(
+				"Config " + this.file + ": '" + key + "' must be " + expected + ", not " + actual);
+	}
+
+	/**
+	 * The node at a dotted key; missing for {@code null} values too, which configs use
+	 * for "not set".
+	 */
+	private JsonNode at(String key) {
 		JsonNode node = this.root;
-		for (String part : path) {
+		for (String part : key.split("\\.")) {
 			node = node.path(part);
 		}
-		return node;
+		return node.isNull() ? MissingNode.getInstance() : node;
 	}
 
 	@Override

@@ -15,6 +15,7 @@ import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
+import ai.phreg.checkpoint.safetensors.SafetensorsLimits;
 import ai.phreg.checkpoint.safetensors.SafetensorsReader;
 import ai.phreg.checkpoint.safetensors.TensorInfo;
 
@@ -40,12 +41,19 @@ public final class StateDict implements AutoCloseable {
 	}
 
 	public static StateDict open(Path location) throws IOException {
+		return open(location, SafetensorsLimits.DEFAULTS);
+	}
+
+	/**
+	 * Opens a checkpoint file or folder, validating every header within {@code limits}.
+	 */
+	public static StateDict open(Path location, SafetensorsLimits limits) throws IOException {
 		List<Path> files = safetensorsFiles(location);
 		List<SafetensorsReader> readers = new ArrayList<>();
 		SortedMap<String, TensorSource> tensors = new TreeMap<>();
 		try {
 			for (Path file : files) {
-				SafetensorsReader reader = SafetensorsReader.open(file);
+				SafetensorsReader reader = SafetensorsReader.open(file, limits);
 				readers.add(reader);
 				for (TensorInfo info : reader.tensors()) {
 					if (tensors.containsKey(info.name())) {

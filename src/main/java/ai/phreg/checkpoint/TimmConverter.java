@@ -1,9 +1,7 @@
 package ai.phreg.checkpoint;
 
 import java.io.IOException;
-import java.util.Optional;
 import java.util.Set;
-import java.util.function.Function;
 
 import ai.phreg.model.MlpActivation;
 import ai.phreg.model.PositionResampling;
@@ -40,14 +38,16 @@ final class TimmConverter extends FamilyConverter {
 	}
 
 	@Override
-	ViTConfig inferConfig(KeyLedger ledger, SidecarConfig sidecar) throws InvalidCheckpointException {
+	ViTConfig inferConfig(KeyLedger ledger, SidecarConfig sidecar, LoadOptions options)
+			throws InvalidCheckpointException {
 		int dim = (int) ledger.take("cls_token", 3).shape()[2];
+		String heads = setting(sidecar, "num_heads");
 		long rows = ledger.take("pos_embed", 3).shape()[1];
 		long[] patch = ledger.take("patch_embed.proj.weight", 4).shape();
 		int registers = ledger.has("reg_token") ? (int) ledger.take("reg_token", 3).shape()[1] : 0;
-		boolean patchesOnly = setting(sidecar, "no_embed_class", sidecar::bool).orElseGet(() -> isSquare(rows));
+		boolean patchesOnly = sidecar.bool(setting(sidecar, "no_embed_class")).orElseGet(() -> isSquare(rows));
 		int grid = squareSide(patchesOnly ? rows : rows - 1 - registers, "pos_embed");
-		boolean quickGelu = setting(sidecar, "act_layer", sidecar::text)
+		boolean quickGelu = sidecar.text(setting(sidecar, "act_layer"))
 			.map((act) -> act.toLowerCase().contains("quick"))
 			.orElse(false);
 		return ViTConfig.builder()
@@ -55,7 +55,7 @@ final class TimmConverter extends FamilyConverter {
 			.setPatchSize((int) patch[2])
 			.setEmbedDim(dim)
 			.setDepth(ledger.countIndexed("blocks."))
-			.setNumHeads(setting(sidecar, "num_heads", sidecar::integer).orElseGet(() -> numHeads(sidecar, dim)))
+			.setNumHeads(heads(sidecar.integer(heads), heads, dim, sidecar, options, ledger.location()))
 			.setMlpHiddenDim((int) ledger.take("blocks.0.mlp.fc1.weight", 2).shape()[0])
 			.optQkvBias(ledger.has("blocks.0.attn.qkv.bias"))
 			.optPatchBias(ledger.has("patch_embed.proj.bias"))
@@ -68,9 +68,25 @@ final class TimmConverter extends FamilyConverter {
 			.build();
 	}
 
-	/** A model argument from timm's hub config ({@code model_args}) or a flat config. */
-	private static <T> Optional<T> setting(SidecarConfig sidecar, String key, Function<String[], Optional<T>> reader) {
-		return reader.apply(new String[] { "model_args", key }).or(() -> reader.apply(new String[] { key }));
+	/**
+	 * The key of a model argument in timm's hub config ({@code model_args}) or a flat
+	 * config.
+	 */
+	private static String setting(SidecarConfig sidecar, String key) {
+		return sidecar.first("model_args." + key, key);
+	}
+
+	@Override
+	void declare(ConfigAgreement agreement, ViTConfig config) throws InvalidCheckpointException {
+		SidecarConfig sidecar = agreement.sidecar();
+		int registers = config.numRegisters();
+		agreement.modelType("timm_wrapper")
+			.integer(setting(sidecar, "embed_dim"), config.embedDim(), "width %d")
+			.integer(setting(sidecar, "depth"), config.depth(), "%d blocks")
+			.integer(setting(sidecar, "patch_size"), config.patchSize(), "patch size %d")
+			.integer(setting(sidecar, "reg_tokens"), registers, "%d register tokens")
+			.mlpRatio(setting(sidecar, "mlp_ratio"), config)
+			.flag(setting(sidecar, "qkv_bias"), config.qkvBias(), "query/key/value biases");
 	}
 
 	private static boolean isSquare(long count) {

@@ -11,6 +11,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
 import ai.phreg.checkpoint.CheckpointLoader;
+import ai.phreg.checkpoint.LoadOptions;
 import ai.phreg.checkpoint.LoadedModel;
 import ai.phreg.image.ImageLoader;
 import ai.phreg.image.Preprocessing;
@@ -18,14 +19,15 @@ import ai.phreg.model.ViTConfig;
 import ai.phreg.model.ViTOutput;
 
 /**
- * {@code phreg inspect PATH [--image FILE] [--size PIXELS]}: reads a checkpoint file or
- * folder and prints its detected family, architecture and parameter count; given an
- * image, also the norms of the output tokens, where artifact tokens show up as a
- * high-norm tail.
+ * {@code phreg inspect PATH [--heads N] [--image FILE] [--size PIXELS]}: reads a
+ * checkpoint file or folder and prints its detected family, architecture and parameter
+ * count; given an image, also the norms of the output tokens, where artifact tokens show
+ * up as a high-norm tail. {@code --heads} gives the number of attention heads of a
+ * checkpoint whose config does not say.
  */
 public final class InspectCommand {
 
-	static final String USAGE = "usage: phreg inspect PATH [--image FILE] [--size PIXELS]";
+	static final String USAGE = "usage: phreg inspect PATH [--heads N] [--image FILE] [--size PIXELS]";
 
 	private InspectCommand() {
 	}
@@ -38,9 +40,11 @@ public final class InspectCommand {
 		Path checkpoint = null;
 		Path image = null;
 		Integer size = null;
+		LoadOptions options = LoadOptions.DEFAULTS;
 		try {
 			for (int i = 0; i < args.length; i++) {
 				switch (args[i]) {
+					case "--heads" -> options = options.withHeads(Integer.valueOf(args[++i]));
 					case "--image" -> image = Path.of(args[++i]);
 					case "--size" -> size = Integer.valueOf(args[++i]);
 					default -> {
@@ -61,7 +65,7 @@ public final class InspectCommand {
 			return 2;
 		}
 		try (NDManager manager = NDManager.newBaseManager()) {
-			LoadedModel loaded = CheckpointLoader.load(checkpoint, manager);
+			LoadedModel loaded = CheckpointLoader.load(checkpoint, manager, options);
 			describe(loaded, out);
 			if (image != null) {
 				printTokenNorms(loaded, image, size, manager, out);

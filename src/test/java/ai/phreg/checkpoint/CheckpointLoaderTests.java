@@ -353,7 +353,8 @@ class CheckpointLoaderTests {
 		Features full;
 		Map<String, String> ignored;
 		try (NDManager manager = NDManager.newBaseManager()) {
-			LoadedModel loaded = CheckpointLoader.load(file, manager);
+			// No config beside the copy: the heads are given instead.
+			LoadedModel loaded = CheckpointLoader.load(file, manager, LoadOptions.DEFAULTS.withHeads(2));
 			ignored = loaded.ignored();
 			full = features(loaded, manager, "clip");
 		}
@@ -370,7 +371,8 @@ class CheckpointLoaderTests {
 	void openClipSidecarWithoutQuickGeluSelectsExactGelu() throws IOException {
 		Path file = this.dir.resolve("clip_vit.weights.safetensors");
 		Files.copy(Fixtures.resolve(CLIP_WEIGHTS), file);
-		Files.writeString(this.dir.resolve("open_clip_config.json"), "{\"model_cfg\": {\"quick_gelu\": false}}");
+		Files.writeString(this.dir.resolve("open_clip_config.json"),
+				"{\"model_cfg\": {\"quick_gelu\": false, \"vision_cfg\": {\"head_width\": 64}}}");
 
 		Features gelu;
 		try (NDManager manager = NDManager.newBaseManager()) {
@@ -400,11 +402,12 @@ class CheckpointLoaderTests {
 	}
 
 	@ParameterizedTest
-	@CsvSource(delimiter = '|', textBlock = """
-			{"model_cfg": {"embed_dim": 64, "vision_cfg": {"width": 128, "layers": 3, "patch_size": 16}}} | GELU
-			{"model_cfg": {"embed_dim": 64, "quick_gelu": false}}                                         | GELU
-			{"model_cfg": {"embed_dim": 64, "quick_gelu": true}}                                          | QUICK_GELU
-			""")
+	@CsvSource(delimiter = '|',
+			textBlock = """
+					{"model_cfg": {"embed_dim": 64, "vision_cfg": {"width": 128, "layers": 3, "patch_size": 16, "head_width": 64}}} | GELU
+					{"model_cfg": {"embed_dim": 64, "quick_gelu": false, "vision_cfg": {"head_width": 64}}}                       | GELU
+					{"model_cfg": {"embed_dim": 64, "quick_gelu": true, "vision_cfg": {"head_width": 64}}}                        | QUICK_GELU
+					""")
 	void openClipHubFolderFollowsItsOpenClipConfig(String openClipConfig, MlpActivation expected) throws IOException {
 		// given: an OpenCLIP Hugging Face repository, which also ships transformers'
 		// config.json; OpenCLIP builds exact GELU unless its config asks for QuickGELU

@@ -80,6 +80,20 @@ class InspectCommandTests {
 	}
 
 	@Test
+	void headsThatNoConfigGivesAreAskedForAndTakenFromTheFlag() throws IOException {
+		Path checkpoint = this.dir.resolve("dinov2_reg0.torch.safetensors");
+		Files.copy(Fixtures.resolve("dinov2/dinov2_reg0.torch.safetensors"), checkpoint);
+
+		Result unknown = inspect(checkpoint.toString());
+		Result given = inspect(checkpoint.toString(), "--heads", "3");
+
+		assertThat(unknown.exitCode()).isEqualTo(1);
+		assertThat(unknown.err()).contains("number of attention heads").contains("Give heads");
+		assertThat(given.exitCode()).as(given.err()).isZero();
+		assertThat(given.out()).contains("family: DINOV2_HUB").containsPattern("numHeads=3\\b");
+	}
+
+	@Test
 	void anUnreadableImageExitsWithOne() {
 		Path image = this.dir.resolve("missing.png");
 
@@ -94,7 +108,8 @@ class InspectCommandTests {
 	void usageErrorsExitWithTwoAndPrintTheUsage() {
 		String checkpoint = Fixtures.resolve("clip/clip_vit.weights.safetensors").toString();
 		String[][] usageErrors = { {}, { "--image" }, { checkpoint, "--image" }, { checkpoint, "--size", "big" },
-				{ checkpoint, "--verbose" }, { checkpoint, checkpoint } };
+				{ checkpoint, "--verbose" }, { checkpoint, checkpoint }, { checkpoint, "--heads", "0" },
+				{ checkpoint, "--heads", "many" } };
 
 		for (String[] args : usageErrors) {
 			Result result = inspect(args);

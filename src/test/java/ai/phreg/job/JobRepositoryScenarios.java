@@ -71,6 +71,8 @@ abstract class JobRepositoryScenarios {
 		Path teacher = storage.resolve("models/queued-teacher.safetensors");
 		Files.createDirectories(teacher.getParent());
 		Files.copy(Fixtures.resolve("dinov2/dinov2_reg0.torch.safetensors"), teacher);
+		Files.copy(Fixtures.resolve("dinov2/dinov2_reg0.config.json"),
+				storage.resolve("models/queued-teacher.config.json"));
 		JobView running = this.jobs.submit(tinyJob(absolute(teacher), 10_000L), null);
 		await(running.id(), (view) -> view.state() == JobState.STARTED, Duration.ofMinutes(2));
 		JobView queued = this.jobs.submit(tinyJob(absolute(teacher), 2L), null);
