@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
+import ai.phreg.image.ImageFormat;
+import ai.phreg.image.ImageLimits;
 import ai.phreg.image.ImageLoader;
 import ai.phreg.image.RgbImage;
 import ai.phreg.image.UnreadableImageException;
@@ -18,9 +20,11 @@ import ai.phreg.storage.SafeFiles.UnsafeFileException;
 
 /**
  * The unlabeled training images: every JPEG and PNG under a folder, in a stable (sorted)
- * order so that positions in a run mean the same image after a restart. Every file is
- * opened through {@link SafeFiles}, when scanned and again when read, so a link to a file
- * outside the allowed roots, or a FIFO named like an image, is skipped, never read.
+ * order so that positions in a run mean the same image after a restart. Pictures in other
+ * formats (GIF, WebP, TIFF, ...) are {@link #skipped() skipped} with the reason. Every
+ * file is opened through {@link SafeFiles}, when scanned and again when read, so a link
+ * to a file outside the allowed roots, or a FIFO named like an image, is skipped, never
+ * read.
  */
 public final class ImageFolder implements ImageSource {
 
@@ -30,31 +34,38 @@ public final class ImageFolder implements ImageSource {
 
 	private final List<Path> images;
 
+	private final ImageLimits limits;
+
 	private final List<SkippedImage> skipped;
 
-	private ImageFolder(Path root, SafeFiles files, List<Path> images, List<SkippedImage> skipped) {
+	private ImageFolder(Path root, SafeFiles files, ImageLimits limits, List<Path> images, List<SkippedImage> skipped) {
 		this.root = root;
 		this.files = files;
+		this.limits = limits;
 		this.images = images;
 		this.skipped = skipped;
 	}
 
-	/** Scans a folder whose images must lie in the folder itself, links resolved. */
+	/**
+	 * Scans a folder whose images must lie in the folder itself, links resolved, within
+	 * the default {@link ImageLimits}.
+	 */
 	public static ImageFolder scan(Path root) throws IOException {
 		if (!Files.isDirectory(root)) {
 			throw notAFolder(root);
 		}
-		return scan(root, SafeFiles.within(root));
+		return scan(root, SafeFiles.within(root), ImageLimits.DEFAULT);
 	}
 
 	/**
 	 * Scans a folder whose images must be files that {@code files} admits.
 	 * @param root the folder
 	 * @param files the guard every image is opened through
+	 * @param limits the largest image to decode; larger ones fail to read
 	 * @return the images, in name order
 	 * @throws IOException if the folder is missing or holds no usable image
 	 */
-	public static ImageFolder scan(Path root, SafeFiles files) throws IOException {
+	public static ImageFolder scan(Path root, SafeFiles files, ImageLimits limits) throws IOException {
 		if (!Files.isDirectory(root)) {
 			throw notAFolder(root);
 		}
@@ -64,10 +75,15 @@ public final class ImageFolder implements ImageSource {
 			// Not following links: a link to a folder is not descended into, so the walk
 			// stays inside the root.
 			List<Path> candidates = walk.filter((path) -> !Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS))
-				.filter((path) -> ImageSource.isImageName(path.getFileName().toString()))
+				.filter((path) -> ImageFormat.ofName(path.getFileName().toString()).isPresent())
 				.sorted()
 				.toList();
 			for (Path candidate : candidates) {
+				String unsupported = ImageSource.unsupportedReason(candidate.getFileName().toString());
+				if (unsupported != null) {
+					skipped.add(new SkippedImage(root.relativize(candidate).toString(), unsupported));
+					continue;
+				}
 				try {
 					files.check(candidate);
 					images.add(candidate);
@@ -86,7 +102,7 @@ public final class ImageFolder implements ImageSource {
 					+ (skipped.isEmpty() ? "" : " (" + skipped.size() + " skipped, such as " + skipped.get(0).name()
 							+ ": " + skipped.get(0).reason() + ")"));
 		}
-		return new ImageFolder(root, files, List.copyOf(images), List.copyOf(skipped));
+		return new ImageFolder(root, files, limits, List.copyOf(images), List.copyOf(skipped));
 	}
 
 	private static IOException notAFolder(Path root) {
@@ -107,7 +123,7 @@ public final class ImageFolder implements ImageSource {
 	public RgbImage read(int index) throws IOException {
 		String name = name(index);
 		try (FileChannel channel = this.files.open(this.images.get(index))) {
-			return ImageLoader.read(Channels.newInputStream(channel), name);
+			return ImageLoader.read(Channels.newInputStream(channel), name, this.limits);
 		}
 		catch (UnsafeFileException ex) {
 			// Replaced by a link or a special file since the scan.

@@ -2,8 +2,8 @@ package ai.phreg.distill;
 
 import java.io.IOException;
 import java.util.List;
-import java.util.Locale;
 
+import ai.phreg.image.ImageFormat;
 import ai.phreg.image.RgbImage;
 
 /**
@@ -15,8 +15,19 @@ public interface ImageSource {
 
 	/** Whether a file name has a JPEG or PNG extension, the formats sources take. */
 	static boolean isImageName(String name) {
-		String lower = name.toLowerCase(Locale.ROOT);
-		return lower.endsWith(".jpg") || lower.endsWith(".jpeg") || lower.endsWith(".png");
+		return ImageFormat.ofName(name).filter(ImageFormat::supported).isPresent();
+	}
+
+	/**
+	 * Why an item of a source is not an image of it, judged by its name alone: null for
+	 * JPEG and PNG names and for names that are not pictures at all (such as
+	 * {@code notes.txt}), which are left out silently.
+	 */
+	static String unsupportedReason(String name) {
+		return ImageFormat.ofName(name)
+			.filter((format) -> !format.supported())
+			.map(ImageFormat::unsupportedReason)
+			.orElse(null);
 	}
 
 	int size();

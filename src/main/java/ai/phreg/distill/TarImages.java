@@ -11,6 +11,8 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 
+import ai.phreg.image.ImageFormat;
+import ai.phreg.image.ImageLimits;
 import ai.phreg.image.ImageLoader;
 import ai.phreg.image.RgbImage;
 import ai.phreg.image.UnreadableImageException;
@@ -20,8 +22,8 @@ import ai.phreg.storage.SafeFiles;
  * The JPEG and PNG members of a (POSIX ustar or GNU) {@code .tar} archive, read in place:
  * the archive is indexed once and each image read from its offset, so a large archive is
  * never unpacked. Only regular members with relative names that stay inside the archive
- * are used; links, devices and members named {@code /...} or {@code ../...} are
- * {@link #skipped() skipped} with the reason.
+ * are used; links, devices, members named {@code /...} or {@code ../...} and pictures in
+ * other formats (GIF, WebP, TIFF, ...) are {@link #skipped() skipped} with the reason.
  */
 public final class TarImages implements ImageSource {
 
@@ -38,28 +40,36 @@ public final class TarImages implements ImageSource {
 
 	private final List<Member> members;
 
+	private final ImageLimits limits;
+
 	private final List<SkippedImage> skipped;
 
-	private TarImages(Path archive, SafeFiles files, List<Member> members, List<SkippedImage> skipped) {
+	private TarImages(Path archive, SafeFiles files, ImageLimits limits, List<Member> members,
+			List<SkippedImage> skipped) {
 		this.archive = archive;
 		this.files = files;
+		this.limits = limits;
 		this.members = members;
 		this.skipped = skipped;
 	}
 
-	/** Scans an archive that must be a regular file in its own folder, links resolved. */
+	/**
+	 * Scans an archive that must be a regular file in its own folder, links resolved,
+	 * within the default {@link ImageLimits}.
+	 */
 	public static TarImages scan(Path archive) throws IOException {
-		return scan(archive, SafeFiles.within(archive.toAbsolutePath().getParent()));
+		return scan(archive, SafeFiles.within(archive.toAbsolutePath().getParent()), ImageLimits.DEFAULT);
 	}
 
 	/**
 	 * Scans an archive that {@code files} admits.
 	 * @param archive the {@code .tar} file
 	 * @param files the guard the archive is opened through, at the scan and every read
+	 * @param limits the largest image to decode; larger ones fail to read
 	 * @return its image members, in name order
 	 * @throws IOException if the archive is refused, malformed or holds no usable image
 	 */
-	public static TarImages scan(Path archive, SafeFiles files) throws IOException {
+	public static TarImages scan(Path archive, SafeFiles files, ImageLimits limits) throws IOException {
 		List<Member> members = new ArrayList<>();
 		List<SkippedImage> skipped = new ArrayList<>();
 		try (FileChannel channel = files.open(archive)) {
@@ -90,7 +100,7 @@ public final class TarImages implements ImageSource {
 					// follows.
 					longName = extendedName(channel, data, size, type, archive);
 				}
-				else if (ImageSource.isImageName(name)) {
+				else if (ImageFormat.ofName(name).isPresent()) {
 					String refusal = refusal(name, type);
 					if (refusal == null) {
 						members.add(new Member(name, data, size));
@@ -109,7 +119,7 @@ public final class TarImages implements ImageSource {
 		}
 		members.sort(Comparator.comparing(Member::name));
 		skipped.sort(Comparator.comparing(SkippedImage::name));
-		return new TarImages(archive, files, List.copyOf(members), List.copyOf(skipped));
+		return new TarImages(archive, files, limits, List.copyOf(members), List.copyOf(skipped));
 	}
 
 	/**
@@ -123,7 +133,7 @@ public final class TarImages implements ImageSource {
 			return "unsafe member name (absolute, or with '..'); only relative names inside the archive are used";
 		}
 		return switch (type) {
-			case '0', '\0', '7' -> null;
+			case '0', '\0', '7' -> ImageSource.unsupportedReason(name);
 			case '1' -> "a hard link; only regular files are read from archives";
 			case '2' -> "a symbolic link; only regular files are read from archives";
 			case '3', '4' -> "a device; only regular files are read from archives";
@@ -198,8 +208,9 @@ public final class TarImages implements ImageSource {
 	@Override
 	public RgbImage read(int index) throws IOException {
 		Member member = this.members.get(index);
-		if (member.size > Integer.MAX_VALUE) {
-			throw new UnreadableImageException(member.name, "the member is too large for an image");
+		if (member.size > this.limits.maxFileBytes()) {
+			throw new UnreadableImageException(member.name,
+					"the file is larger than " + (this.limits.maxFileBytes() >> 20) + " MB; scale the image down");
 		}
 		ByteBuffer bytes = ByteBuffer.allocate((int) member.size);
 		try (FileChannel channel = this.files.open(this.archive)) {
@@ -209,7 +220,7 @@ public final class TarImages implements ImageSource {
 			}
 			while (read > 0 && bytes.hasRemaining());
 		}
-		return ImageLoader.read(new ByteArrayInputStream(bytes.array()), member.name);
+		return ImageLoader.read(new ByteArrayInputStream(bytes.array()), member.name, this.limits);
 	}
 
 	@Override

@@ -30,6 +30,9 @@ public final class BicubicResize {
 
 	private static final double A = -0.5;
 
+	/** The most bytes a Java array can hold. */
+	private static final long MAX_BYTES = Integer.MAX_VALUE - 8;
+
 	private BicubicResize() {
 	}
 
@@ -43,6 +46,13 @@ public final class BicubicResize {
 	public static RgbImage resize(RgbImage image, int width, int height) {
 		if (width <= 0 || height <= 0) {
 			throw new IllegalArgumentException("Target size must be positive, got " + width + "x" + height);
+		}
+		// In long: a 3x50000 strip scaled to 224 wide would be 3.7 million rows tall,
+		// whose byte count overflows an int.
+		long bytes = (long) Math.max(width, image.width()) * Math.max(height, image.height()) * 3;
+		if (bytes > MAX_BYTES) {
+			throw new IllegalArgumentException("Cannot resize a " + image.width() + "x" + image.height() + " image to "
+					+ width + "x" + height + ": the result would be too large to hold");
 		}
 		byte[] pixels = image.pixels();
 		if (width != image.width()) {

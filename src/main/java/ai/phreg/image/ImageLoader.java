@@ -10,10 +10,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HexFormat;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.function.IntUnaryOperator;
 
-import javax.imageio.IIOException;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
@@ -21,98 +20,137 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
  * Decodes JPEG and PNG files into {@link RgbImage}s with the pixel values PIL 9.4's
- * {@code Image.open(f).convert("RGB")} gives, because the reference pipeline starts from
- * those values. javax.imageio does the decoding; the conversion to RGB is done here, from
- * the raw raster samples, since ImageIO's own {@code getRGB} applies colour management
- * (embedded ICC profiles) that PIL does not. Conversions follow PIL:
+ * {@code Image.open(f).convert("RGB")} gives for 8-bit images, because the reference
+ * pipeline starts from those values. javax.imageio does the decoding; the conversion to
+ * RGB is done here, from the raw raster samples, since ImageIO's own {@code getRGB}
+ * applies colour management (embedded ICC profiles) that PIL does not. Conversions:
  * <ul>
  * <li>greyscale is replicated to R=G=B, palette images are looked up, and alpha or
- * transparency is dropped, not composited onto a background;</li>
- * <li>16-bit samples keep their high byte, except 16-bit greyscale PNGs without alpha,
- * which PIL 9.4 opens in mode {@code I} and {@code convert("RGB")} clips to 255 rather
- * than scales (so most such images turn white; we reproduce it rather than improve on
- * it).</li>
+ * transparency is dropped, not composited onto a background, as PIL does;</li>
+ * <li>16-bit samples are scaled to 8 bits with rounding ({@code v * 255 / 65535}). PIL
+ * 9.4 keeps the high byte of 16-bit colour, and clips 16-bit greyscale to 255, which
+ * turns most such images white; we read what the image shows instead;</li>
+ * <li>a JPEG's EXIF orientation is applied, so the picture is upright as any viewer shows
+ * it (PIL leaves that to {@code ImageOps.exif_transpose}).</li>
  * </ul>
- * Anything that is not a complete JPEG or PNG fails with an
- * {@link UnreadableImageException} naming the source. In particular a truncated JPEG is
- * refused: ImageIO would silently return it with the missing part filled grey, whereas
- * PIL raises "image file is truncated". We refuse every JPEG whose byte stream ends
- * before its end-of-image marker, even one missing only that final marker, which PIL
- * would accept. CMYK/YCCK JPEGs are not supported (ImageIO cannot decode them).
+ * The header is read before the pixels: an image over the {@link ImageLimits} is refused
+ * without being decoded. Anything that is not a complete JPEG or PNG within the limits
+ * fails with an {@link UnreadableImageException} naming the source and saying what to do;
+ * other formats are named ("unsupported format GIF; use JPEG or PNG"). In particular a
+ * truncated JPEG is refused: ImageIO would silently return it with the missing part
+ * filled grey, whereas PIL raises "image file is truncated". We refuse every JPEG whose
+ * byte stream ends before its end-of-image marker, even one missing only that final
+ * marker, which PIL would accept. CMYK/YCCK JPEGs are not supported (ImageIO cannot
+ * decode them). Messages never quote the file's bytes.
  */
 public final class ImageLoader {
-
-	private static final byte[] PNG_SIGNATURE = { (byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n' };
 
 	private ImageLoader() {
 	}
 
 	/**
-	 * Reads an image file.
+	 * Reads an image file within the {@link ImageLimits#DEFAULT default limits}.
 	 * @param file a JPEG or PNG file
-	 * @return the image as 8-bit RGB
-	 * @throws UnreadableImageException if the file cannot be read or decoded
+	 * @return the image as 8-bit RGB, upright
+	 * @throws UnreadableImageException if the file cannot be read or decoded, or is not a
+	 * regular file (a FIFO would block the reader)
 	 */
 	public static RgbImage read(Path file) throws IOException {
 		String source = file.toString();
-		byte[] bytes;
 		try {
-			bytes = Files.readAllBytes(file);
+			if (!Files.readAttributes(file, BasicFileAttributes.class).isRegularFile()) {
+				throw new UnreadableImageException(source, "not a regular file; name a JPEG or PNG file");
+			}
+			try (InputStream in = Files.newInputStream(file)) {
+				return read(in, source, ImageLimits.DEFAULT);
+			}
+		}
+		catch (UnreadableImageException ex) {
+			throw ex;
 		}
 		catch (IOException ex) {
 			throw new UnreadableImageException(source, "cannot read the file (" + describe(ex) + ")", ex);
 		}
-		return decode(bytes, source);
+	}
+
+	/**
+	 * Reads an image from a stream, which is consumed but not closed, within the
+	 * {@link ImageLimits#DEFAULT default limits}.
+	 * @param in the encoded JPEG or PNG bytes
+	 * @param sourceName name used in error messages, e.g. an archive entry
+	 * @return the image as 8-bit RGB, upright
+	 * @throws UnreadableImageException if the stream cannot be read or decoded
+	 */
+	public static RgbImage read(InputStream in, String sourceName) throws IOException {
+		return read(in, sourceName, ImageLimits.DEFAULT);
 	}
 
 	/**
 	 * Reads an image from a stream, which is consumed but not closed.
 	 * @param in the encoded JPEG or PNG bytes
 	 * @param sourceName name used in error messages, e.g. an archive entry
-	 * @return the image as 8-bit RGB
-	 * @throws UnreadableImageException if the stream cannot be read or decoded
+	 * @param limits the largest image to decode
+	 * @return the image as 8-bit RGB, upright
+	 * @throws UnreadableImageException if the stream cannot be read or decoded, or holds
+	 * an image over the limits
 	 */
-	public static RgbImage read(InputStream in, String sourceName) throws IOException {
+	public static RgbImage read(InputStream in, String sourceName, ImageLimits limits) throws IOException {
 		byte[] bytes;
 		try {
-			bytes = in.readAllBytes();
+			bytes = in.readNBytes(limits.maxFileBytes() + 1);
 		}
 		catch (IOException ex) {
 			throw new UnreadableImageException(sourceName, "cannot read the stream (" + describe(ex) + ")", ex);
 		}
-		return decode(bytes, sourceName);
+		String tooLarge = limits.fileSizeRefusal(bytes.length);
+		if (tooLarge != null) {
+			throw new UnreadableImageException(sourceName, tooLarge);
+		}
+		return decode(bytes, sourceName, limits);
 	}
 
-	private static RgbImage decode(byte[] bytes, String source) throws UnreadableImageException {
+	private static RgbImage decode(byte[] bytes, String source, ImageLimits limits) throws UnreadableImageException {
 		if (bytes.length == 0) {
 			throw new UnreadableImageException(source, "the file is empty");
 		}
-		Format format = Format.of(bytes);
-		if (format == null) {
-			throw new UnreadableImageException(source, "not a JPEG or PNG image (starts with "
-					+ HexFormat.ofDelimiter(" ").formatHex(bytes, 0, Math.min(8, bytes.length)) + ")");
+		ImageFormat format = ImageFormat.sniff(bytes)
+			.orElseThrow(() -> new UnreadableImageException(source, "not a JPEG or PNG image; use JPEG or PNG"));
+		if (!format.supported()) {
+			throw new UnreadableImageException(source, format.unsupportedReason());
 		}
-		if (format == Format.JPEG && !reachesEndOfImage(bytes)) {
+		if (format == ImageFormat.JPEG && !reachesEndOfImage(bytes)) {
 			throw new UnreadableImageException(source, "truncated JPEG (the data ends before the end-of-image marker)");
 		}
+		BufferedImage image;
 		try {
-			BufferedImage image = decodeWithImageIo(bytes, format);
-			return toRgb(image, format == Format.PNG && isSixteenBitGreyPng(bytes));
+			image = decodeWithImageIo(bytes, format, source, limits);
 		}
-		catch (IOException | RuntimeException ex) {
-			// ImageIO reports corrupt data with assorted runtime exceptions as well.
+		catch (UnreadableImageException ex) {
+			throw ex;
+		}
+		catch (IOException ex) {
 			throw new UnreadableImageException(source, "corrupt or unsupported " + format + " (" + describe(ex) + ")",
 					ex);
 		}
+		catch (RuntimeException ex) {
+			// ImageIO reports some corrupt data with runtime exceptions whose messages
+			// (array indices and the like) mean nothing to a user.
+			throw new UnreadableImageException(source,
+					"corrupt or unsupported " + format + "; re-save it as a standard JPEG or PNG", ex);
+		}
+		RgbImage rgb = toRgb(image, source);
+		return (format == ImageFormat.JPEG) ? ExifOrientation.upright(rgb, ExifOrientation.of(bytes)) : rgb;
 	}
 
-	private static BufferedImage decodeWithImageIo(byte[] bytes, Format format) throws IOException {
-		ImageReader reader = ImageIO.getImageReadersByFormatName(format.imageIoName).next();
+	private static BufferedImage decodeWithImageIo(byte[] bytes, ImageFormat format, String source, ImageLimits limits)
+			throws IOException {
+		ImageReader reader = ImageIO.getImageReadersByFormatName(format.name()).next();
 		try (ImageInputStream stream = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
 			reader.setInput(stream, true, true);
-			long samples = (long) reader.getWidth(0) * reader.getHeight(0) * 3;
-			if (samples > Integer.MAX_VALUE) {
-				throw new IIOException("image too large: " + reader.getWidth(0) + "x" + reader.getHeight(0));
+			// Only the header has been read so far.
+			String refusal = limits.refusal(reader.getWidth(0), reader.getHeight(0));
+			if (refusal != null) {
+				throw new UnreadableImageException(source, refusal);
 			}
 			return reader.read(0);
 		}
@@ -121,7 +159,7 @@ public final class ImageLoader {
 		}
 	}
 
-	private static RgbImage toRgb(BufferedImage image, boolean clipSixteenBitGrey) throws IIOException {
+	private static RgbImage toRgb(BufferedImage image, String source) throws UnreadableImageException {
 		int width = image.getWidth();
 		int height = image.getHeight();
 		Raster raster = image.getRaster();
@@ -147,9 +185,10 @@ public final class ImageLoader {
 		int spaceType = model.getColorSpace().getType();
 		boolean grey = colours == 1 && spaceType == ColorSpace.TYPE_GRAY;
 		if (!grey && !(colours == 3 && spaceType == ColorSpace.TYPE_RGB)) {
-			throw new IIOException("unsupported colour model with " + colours + " components");
+			throw new UnreadableImageException(source, "unsupported colour model with " + colours
+					+ " components (such as CMYK); save it as an RGB or greyscale JPEG or PNG");
 		}
-		IntUnaryOperator toByte = byteConversion(raster.getSampleModel().getSampleSize(0), grey && clipSixteenBitGrey);
+		IntUnaryOperator toByte = byteConversion(raster.getSampleModel().getSampleSize(0), source);
 		// Alpha, if any, is the last band and is simply not read.
 		int bands = raster.getNumBands();
 		int[] row = new int[width * bands];
@@ -165,24 +204,16 @@ public final class ImageLoader {
 		return new RgbImage(width, height, out);
 	}
 
-	private static IntUnaryOperator byteConversion(int bits, boolean clip) throws IIOException {
+	private static IntUnaryOperator byteConversion(int bits, String source) throws UnreadableImageException {
 		if (bits == 8) {
 			return IntUnaryOperator.identity();
 		}
 		if (bits == 16) {
-			return clip ? (v) -> Math.min(v, 255) : (v) -> v >> 8;
+			// Rounded, so that 0 and 65535 map to 0 and 255 and the rest evenly between.
+			return (v) -> (v * 255 + 32767) / 65535;
 		}
-		throw new IIOException("unsupported sample size of " + bits + " bits");
-	}
-
-	/**
-	 * Whether the PNG is 16-bit greyscale without an alpha channel (colour type 0), the
-	 * one case PIL 9.4 clips instead of keeping the high byte. IHDR is always the first
-	 * chunk, so its bit depth and colour type sit at fixed offsets.
-	 */
-	private static boolean isSixteenBitGreyPng(byte[] png) {
-		return png.length > 25 && png[12] == 'I' && png[13] == 'H' && png[14] == 'D' && png[15] == 'R' && png[24] == 16
-				&& png[25] == 0;
+		throw new UnreadableImageException(source,
+				"unsupported sample size of " + bits + " bits; save it with 8 or 16 bits per sample");
 	}
 
 	/**
@@ -220,43 +251,15 @@ public final class ImageLoader {
 		return false;
 	}
 
+	/** The messages of a failure and its causes, without exception class names. */
 	private static String describe(Throwable ex) {
 		StringBuilder text = new StringBuilder();
 		for (Throwable t = ex; t != null; t = t.getCause()) {
-			if (!text.isEmpty()) {
-				text.append(": ");
+			if (t.getMessage() != null && !(t instanceof RuntimeException)) {
+				text.append(text.isEmpty() ? "" : ": ").append(t.getMessage());
 			}
-			text.append((t.getMessage() != null) ? t.getMessage() : t.getClass().getSimpleName());
 		}
-		return text.toString();
-	}
-
-	private enum Format {
-
-		JPEG("jpeg"), PNG("png");
-
-		private final String imageIoName;
-
-		Format(String imageIoName) {
-			this.imageIoName = imageIoName;
-		}
-
-		static Format of(byte[] bytes) {
-			if (bytes.length >= 3 && (bytes[0] & 0xFF) == 0xFF && (bytes[1] & 0xFF) == 0xD8
-					&& (bytes[2] & 0xFF) == 0xFF) {
-				return JPEG;
-			}
-			if (bytes.length >= PNG_SIGNATURE.length) {
-				for (int i = 0; i < PNG_SIGNATURE.length; i++) {
-					if (bytes[i] != PNG_SIGNATURE[i]) {
-						return null;
-					}
-				}
-				return PNG;
-			}
-			return null;
-		}
-
+		return text.isEmpty() ? "no details" : text.toString();
 	}
 
 }

@@ -25,6 +25,7 @@ import ai.phreg.distill.ImageSource;
 import ai.phreg.distill.ImageSubset;
 import ai.phreg.distill.TarImages;
 import ai.phreg.distill.UnlockPolicy;
+import ai.phreg.image.ImageLimits;
 import ai.phreg.model.ViTConfig;
 import ai.phreg.model.VisionTransformer;
 import ai.phreg.storage.PathPolicy;
@@ -125,9 +126,9 @@ class JobInputs {
 		}
 		Path source = this.paths.resolve(spec.images());
 		if (Files.isRegularFile(source) && source.getFileName().toString().toLowerCase().endsWith(".tar")) {
-			return TarImages.scan(source, this.paths.files());
+			return TarImages.scan(source, this.paths.files(), ImageLimits.DEFAULT);
 		}
-		return ImageFolder.scan(source, this.paths.files());
+		return ImageFolder.scan(source, this.paths.files(), ImageLimits.DEFAULT);
 	}
 
 	ImageSubset.Split split(DistillSpec spec, ImageSource images) {

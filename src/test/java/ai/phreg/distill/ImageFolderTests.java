@@ -7,7 +7,11 @@ import java.util.concurrent.TimeUnit;
 
 import ai.phreg.Fixtures;
 import ai.phreg.SpecialFiles;
+import ai.djl.ndarray.NDManager;
+import ai.phreg.image.HandBuiltPng;
+import ai.phreg.image.ImageLimits;
 import ai.phreg.image.ImageLoader;
+import ai.phreg.image.Normalization;
 import ai.phreg.image.UnreadableImageException;
 import ai.phreg.storage.PathPolicy;
 import org.junit.jupiter.api.BeforeEach;
@@ -80,7 +84,8 @@ class ImageFolderTests {
 	@Timeout(value = 60, unit = TimeUnit.SECONDS)
 	void anImageReplacedByALinkOrFifoAfterTheScanIsUnreadable() throws Exception {
 		Files.copy(Fixtures.photos().resolve("skimage-rocket.jpg"), this.folder.resolve("rocket.jpg"));
-		ImageFolder images = ImageFolder.scan(this.folder, new PathPolicy(List.of(this.folder)).files());
+		ImageFolder images = ImageFolder.scan(this.folder, new PathPolicy(List.of(this.folder)).files(),
+				ImageLimits.DEFAULT);
 		Files.delete(this.folder.resolve("chelsea.jpg"));
 		Files.createSymbolicLink(this.folder.resolve("chelsea.jpg"), SpecialFiles.secret(this.outside));
 		Files.delete(this.folder.resolve("rocket.jpg"));
@@ -108,6 +113,41 @@ class ImageFolderTests {
 	void imagesAreReadAsTheLoaderReadsThem() throws Exception {
 		assertThat(ImageFolder.scan(this.folder).read(0))
 			.isEqualTo(ImageLoader.read(this.folder.resolve("chelsea.jpg")));
+	}
+
+	@Test
+	void picturesInOtherFormatsAreSkippedWithTheFormatNamed() throws Exception {
+		Files.createDirectories(this.folder.resolve("more"));
+		for (String name : new String[] { "animation.gif", "more/photo.WEBP", "scan.tiff", "old.bmp", "phone.heic" }) {
+			Files.writeString(this.folder.resolve(name), "whatever the content");
+		}
+		Files.writeString(this.folder.resolve("notes.txt"), "not a picture at all");
+
+		ImageFolder images = ImageFolder.scan(this.folder);
+
+		assertThat(images.size()).isEqualTo(1);
+		assertThat(images.skipped()).containsExactly(
+				new SkippedImage("animation.gif", "unsupported format GIF; use JPEG or PNG"),
+				new SkippedImage("more/photo.WEBP", "unsupported format WEBP; use JPEG or PNG"),
+				new SkippedImage("old.bmp", "unsupported format BMP; use JPEG or PNG"),
+				new SkippedImage("phone.heic", "unsupported format HEIF; use JPEG or PNG"),
+				new SkippedImage("scan.tiff", "unsupported format TIFF; use JPEG or PNG"));
+	}
+
+	@Test
+	void aStripThatCannotBeResizedIsSkippedByTrainingNotFailingIt() throws Exception {
+		Files.write(this.folder.resolve("strip.png"), HandBuiltPng.black(3, 50_000));
+		ImageFolder images = ImageFolder.scan(this.folder);
+		TrainingBatches batches = new TrainingBatches(images, 224, Normalization.IMAGENET, 2, 7, 0);
+
+		try (NDManager manager = NDManager.newBaseManager()) {
+			TrainingBatches.Batch batch = batches.batch(0, 0, manager);
+
+			assertThat(batch.imageIndices()).containsExactly(0);
+			assertThat(batch.pixels().getShape().get(0)).isEqualTo(1);
+		}
+		assertThat(batches.unreadable()).containsOnlyKeys(1);
+		assertThat(batches.unreadable().get(1)).contains("strip.png", "more than 50 times longer than wide");
 	}
 
 }

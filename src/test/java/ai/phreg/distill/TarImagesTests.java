@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.List;
 
 import ai.phreg.Fixtures;
+import ai.phreg.image.ImageLimits;
 import ai.phreg.image.ImageLoader;
 import ai.phreg.storage.SafeFiles;
 import org.junit.jupiter.api.Test;
@@ -72,6 +73,7 @@ class TarImagesTests {
 		archive.member("photos/device.jpg", '3', "", new byte[0]);
 		archive.member("photos/pipe.png", '6', "", new byte[0]);
 		archive.member("photos/notes.txt", '0', "", "not an image".getBytes(StandardCharsets.UTF_8));
+		archive.member("photos/animation.GIF", '0', "", "GIF89a".getBytes(StandardCharsets.UTF_8));
 		Path file = archive.writeTo(this.temp.resolve("hostile.tar"));
 
 		// when it is scanned
@@ -84,6 +86,7 @@ class TarImagesTests {
 		String unsafe = "unsafe member name (absolute, or with '..'); only relative names inside the archive are used";
 		assertThat(images.skipped()).containsExactly(new SkippedImage("../escape.jpg", unsafe),
 				new SkippedImage("/etc/absolute.jpg", unsafe), new SkippedImage("photos/../../escape.png", unsafe),
+				new SkippedImage("photos/animation.GIF", "unsupported format GIF; use JPEG or PNG"),
 				new SkippedImage("photos/" + "deep/".repeat(30) + "../".repeat(40) + "pax.jpg", unsafe),
 				new SkippedImage("photos/device.jpg", "a device; only regular files are read from archives"),
 				new SkippedImage("photos/hard.jpg", "a hard link; only regular files are read from archives"),
@@ -99,7 +102,7 @@ class TarImagesTests {
 		Path root = Files.createDirectories(this.temp.resolve("root"));
 		Path link = Files.createSymbolicLink(root.resolve("images.tar"), archive);
 
-		assertThatIOException().isThrownBy(() -> TarImages.scan(link, SafeFiles.within(root)))
+		assertThatIOException().isThrownBy(() -> TarImages.scan(link, SafeFiles.within(root), ImageLimits.DEFAULT))
 			.withMessageContaining("outside the allowed roots");
 	}
 

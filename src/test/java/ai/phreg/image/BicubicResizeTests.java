@@ -112,4 +112,13 @@ class BicubicResizeTests {
 		return new RgbImage(width, height, pixels);
 	}
 
+	@Test
+	void aResultTooLargeToHoldIsRefusedWithAMessage() {
+		RgbImage strip = new RgbImage(3, 50_000, new byte[3 * 50_000 * 3]);
+
+		// 224 x 3,733,333 x 3 bytes overflowed an int: NegativeArraySizeException.
+		assertThatIllegalArgumentException().isThrownBy(() -> BicubicResize.resizeShorterSide(strip, 224))
+			.withMessage("Cannot resize a 3x50000 image to 224x3733333: the result would be too large to hold");
+	}
+
 }

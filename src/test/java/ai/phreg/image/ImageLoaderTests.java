@@ -1,13 +1,9 @@
 package ai.phreg.image;
 
-import java.awt.Transparency;
-import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
-import java.awt.image.ComponentColorModel;
-import java.awt.image.DataBuffer;
 import java.awt.image.IndexColorModel;
-import java.awt.image.WritableRaster;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import javax.imageio.ImageIO;
@@ -22,9 +19,12 @@ import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 
 import ai.phreg.Fixtures;
+import ai.phreg.SpecialFiles;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -204,39 +204,117 @@ class ImageLoaderTests {
 	}
 
 	@Test
-	void sixteenBitGreyPngIsClippedLikePilModeI() throws IOException {
-		BufferedImage grey16 = new BufferedImage(5, 1, BufferedImage.TYPE_USHORT_GRAY);
-		grey16.getRaster().setSamples(0, 0, 5, 1, 0, new int[] { 0, 100, 255, 256, 65535 });
-		assertThat(roundTrip(grey16).pixels())
-			.containsExactly(bytes(0, 0, 0, 100, 100, 100, 255, 255, 255, 255, 255, 255, 255, 255, 255));
+	void sixteenBitGreyPngIsScaledNotClipped() throws IOException {
+		// Each 8-bit value v is v * 257 in 16 bits; mid-grey used to come out white.
+		byte[] png = HandBuiltPng.sixteenBit(5, HandBuiltPng.GREY, 0, 100, 257, 0x8080, 65535);
+
+		assertThat(read(png).pixels()).containsExactly(bytes(0, 0, 0, 0, 0, 0, 1, 1, 1, 128, 128, 128, 255, 255, 255));
 	}
 
 	@Test
-	void sixteenBitRgbPngKeepsTheHighByte() throws IOException {
-		BufferedImage rgb16 = sixteenBit(ColorSpace.CS_sRGB, false, 2);
-		rgb16.getRaster().setPixels(0, 0, 2, 1, new int[] { 0x1234, 0xFFFF, 0x00FF, 0x8000, 0x7FFF, 0x0100 });
-		assertThat(roundTrip(rgb16).pixels()).containsExactly(bytes(0x12, 0xFF, 0x00, 0x80, 0x7F, 0x01));
+	void sixteenBitGreyWithAlphaIsScaledAndTheAlphaDropped() throws IOException {
+		byte[] png = HandBuiltPng.sixteenBit(2, HandBuiltPng.GREY_ALPHA, 1000, 65535, 0xABCD, 0);
+
+		assertThat(read(png).pixels()).containsExactly(bytes(4, 4, 4, 171, 171, 171));
 	}
 
 	@Test
-	void sixteenBitGreyWithAlphaKeepsTheHighByte() throws IOException {
-		// PIL opens this as RGBA from the high bytes; only alpha-less 16-bit grey clips.
-		BufferedImage greyAlpha16 = sixteenBit(ColorSpace.CS_GRAY, true, 2);
-		greyAlpha16.getRaster().setPixels(0, 0, 2, 1, new int[] { 1000, 0xFFFF, 0xABCD, 0 });
-		assertThat(roundTrip(greyAlpha16).pixels()).containsExactly(bytes(3, 3, 3, 0xAB, 0xAB, 0xAB));
+	void sixteenBitRgbPngIsScaledWithRounding() throws IOException {
+		byte[] png = HandBuiltPng.sixteenBit(2, HandBuiltPng.RGB, 0x1234, 0xFFFF, 0x00FF, 0x8000, 0x7FFF, 0x0100);
+
+		assertThat(read(png).pixels()).containsExactly(bytes(18, 255, 1, 128, 127, 1));
+	}
+
+	@Test
+	void sixteenBitRgbaPngIsScaledAndTheAlphaDropped() throws IOException {
+		byte[] png = HandBuiltPng.sixteenBit(1, HandBuiltPng.RGBA, 0, 0x8080, 65535, 0);
+
+		assertThat(read(png).pixels()).containsExactly(bytes(0, 128, 255));
+	}
+
+	@ParameterizedTest(name = "{0}")
+	@MethodSource("otherFormats")
+	void otherFormatsAreNamedAsUnsupportedWhateverTheFileIsCalled(String format, byte[] content) {
+		assertThatExceptionOfType(UnreadableImageException.class)
+			.isThrownBy(() -> ImageLoader.read(new ByteArrayInputStream(content), "picture.jpg"))
+			.withMessage("Cannot read image picture.jpg: unsupported format " + format + "; use JPEG or PNG");
+	}
+
+	static Stream<Arguments> otherFormats() throws IOException {
+		BufferedImage image = new BufferedImage(4, 4, BufferedImage.TYPE_INT_RGB);
+		byte[] webp = "RIFF\0\0\0\0WEBPVP8 ".getBytes(StandardCharsets.ISO_8859_1);
+		return Stream.of(Arguments.of("GIF", encode(image, "gif")), Arguments.of("BMP", encode(image, "bmp")),
+				Arguments.of("TIFF", encode(image, "tiff")), Arguments.of("WEBP", webp));
+	}
+
+	@Test
+	void unknownBytesAreRefusedWithoutQuotingThem() {
+		byte[] secret = SpecialFiles.SECRET.getBytes(StandardCharsets.UTF_8);
+
+		assertThatExceptionOfType(UnreadableImageException.class)
+			.isThrownBy(() -> ImageLoader.read(new ByteArrayInputStream(secret), "passwd.png"))
+			.withMessage("Cannot read image passwd.png: not a JPEG or PNG image; use JPEG or PNG");
+	}
+
+	@Test
+	void anImageOverThePixelBudgetIsRefusedFromItsHeader() throws IOException {
+		// 100 megapixels in a 100 kB file: decoded, it would take 400 MB.
+		byte[] bomb = HandBuiltPng.black(10_000, 10_000);
+		assertThat(bomb.length).isLessThan(1 << 20);
+
+		assertThatExceptionOfType(UnreadableImageException.class)
+			.isThrownBy(() -> ImageLoader.read(new ByteArrayInputStream(bomb), "bomb.png"))
+			.withMessage("Cannot read image bomb.png: the image is 10000x10000 pixels (100.0 megapixels), "
+					+ "over the limit of 40.0; scale it down");
+	}
+
+	@Test
+	void thePixelBudgetIsConfigurable() throws IOException {
+		ImageLimits limits = new ImageLimits(1600, 50);
+		byte[] fits = HandBuiltPng.black(40, 40);
+		byte[] over = HandBuiltPng.black(41, 40);
+
+		assertThat(ImageLoader.read(new ByteArrayInputStream(fits), "fits.png", limits).width()).isEqualTo(40);
+		assertThatExceptionOfType(UnreadableImageException.class)
+			.isThrownBy(() -> ImageLoader.read(new ByteArrayInputStream(over), "over.png", limits))
+			.withMessageContaining("41x40 pixels");
+	}
+
+	@Test
+	void aStripTooLongForItsWidthIsRefused() throws IOException {
+		// Its shorter side scaled to 224 would make it 3.7 million pixels tall.
+		byte[] strip = HandBuiltPng.black(3, 50_000);
+
+		assertThatExceptionOfType(UnreadableImageException.class)
+			.isThrownBy(() -> ImageLoader.read(new ByteArrayInputStream(strip), "strip.png"))
+			.withMessageContaining("3x50000 pixels, more than 50 times longer than wide; crop it");
+		assertThat(ImageLoader.read(new ByteArrayInputStream(HandBuiltPng.black(3, 150)), "ok.png").height())
+			.isEqualTo(150);
+	}
+
+	@Test
+	@Timeout(value = 60, unit = TimeUnit.SECONDS)
+	void aFifoIsNotReadAsAnImage() throws Exception {
+		Path fifo = SpecialFiles.fifo(this.temp.resolve("pipe.jpg"));
+
+		assertThatExceptionOfType(UnreadableImageException.class).isThrownBy(() -> ImageLoader.read(fifo))
+			.withMessageContaining("not a regular file");
+	}
+
+	private static RgbImage read(byte[] encoded) throws IOException {
+		return ImageLoader.read(new ByteArrayInputStream(encoded), "image.png");
+	}
+
+	private static byte[] encode(BufferedImage image, String format) throws IOException {
+		ByteArrayOutputStream out = new ByteArrayOutputStream();
+		assertThat(ImageIO.write(image, format, out)).isTrue();
+		return out.toByteArray();
 	}
 
 	private RgbImage roundTrip(BufferedImage image) throws IOException {
 		Path file = this.temp.resolve("image.png");
 		assertThat(ImageIO.write(image, "png", file.toFile())).isTrue();
 		return ImageLoader.read(file);
-	}
-
-	private static BufferedImage sixteenBit(int colorSpace, boolean alpha, int width) {
-		ComponentColorModel model = new ComponentColorModel(ColorSpace.getInstance(colorSpace), alpha, false,
-				alpha ? Transparency.TRANSLUCENT : Transparency.OPAQUE, DataBuffer.TYPE_USHORT);
-		WritableRaster raster = model.createCompatibleWritableRaster(width, 1);
-		return new BufferedImage(model, raster, false, null);
 	}
 
 	private Path write(String name, byte[] content) throws IOException {
