@@ -8,14 +8,21 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 import ai.djl.ndarray.NDManager;
+import ai.phreg.checkpoint.CheckpointExporter;
+import ai.phreg.checkpoint.CheckpointFormat;
+import ai.phreg.checkpoint.safetensors.DType;
+import ai.phreg.demo.DemoModels;
 import ai.phreg.demo.DemoEfficacy;
 import ai.phreg.demo.DemoTeacher;
 import ai.phreg.distill.DistillSettings;
+import ai.phreg.distill.ExecutionSettings;
 import ai.phreg.distill.ImageFolder;
 import ai.phreg.distill.StepReport;
 import ai.phreg.distill.UnlockPolicy;
+import ai.phreg.distill.cache.TargetCacheSettings;
 import ai.phreg.metrics.ArtifactSummary;
 
 /**
@@ -26,7 +33,9 @@ import ai.phreg.metrics.ArtifactSummary;
 public final class BenchmarkCommand {
 
 	static final String USAGE = "usage: phreg benchmark [--images DIR] [--epochs N] [--batch N] [--views N]"
-			+ " [--registers N] [--lr RATE] [--end-lr RATE] [--eval N] [--seed N] [--pictures DIR]";
+			+ " [--registers N] [--lr RATE] [--end-lr RATE] [--eval N] [--seed N] [--pictures DIR] [--teacher-chunk N]"
+			+ " [--target-cache on|off] [--view-sets N] [--cache-dir DIR] [--export-teacher DIR]\n"
+			+ TrainingBenchmark.USAGE;
 
 	private BenchmarkCommand() {
 	}
@@ -45,6 +54,9 @@ public final class BenchmarkCommand {
 			return 2;
 		}
 		try (NDManager manager = NDManager.newBaseManager()) {
+			if (options.exportTeacher != null) {
+				return exportTeacher(options.exportTeacher, manager, out);
+			}
 			ImageFolder images = ImageFolder.scan(options.images);
 			int resolution = DemoTeacher.config().imageSize();
 			DistillSettings settings = new DistillSettings(options.registers, UnlockPolicy.DEFAULT, options.views, 0.15,
@@ -58,8 +70,10 @@ public final class BenchmarkCommand {
 			out.println("settings: " + settings);
 			List<Long> rss = new ArrayList<>();
 			long started = System.nanoTime();
-			DemoEfficacy.Result result = DemoEfficacy.run(settings, DemoTeacher.DEFAULT_SEED, images, options.eval,
-					(report) -> progress(report, rss, out), options.pictures, manager);
+			ExecutionSettings execution = options.execution();
+			out.println("execution: " + execution);
+			DemoEfficacy.Result result = DemoEfficacy.run(settings, execution, DemoTeacher.DEFAULT_SEED, images,
+					options.eval, (report) -> progress(report, rss, out), options.pictures, manager);
 			print(out, "teacher", result.teacher(), result.teacherToTruth());
 			print(out, "student", result.student(), result.studentToTruth());
 			out.printf(Locale.ROOT, "training: %d steps in %.1f s (%.2f s/step); whole benchmark %.1f s%n",
@@ -77,6 +91,18 @@ public final class BenchmarkCommand {
 			err.println("phreg benchmark: " + ex.getMessage());
 			return 1;
 		}
+	}
+
+	/**
+	 * Writes the demo teacher as a Hugging Face {@code Dinov2Model} folder, so that the
+	 * PyTorch reference trains on exactly the same weights, planted artifacts included.
+	 */
+	private static int exportTeacher(Path folder, NDManager manager, PrintStream out) throws IOException {
+		DemoModels models = DemoTeacher.create(DemoTeacher.DEFAULT_SEED, manager);
+		CheckpointExporter.export(models.teacher(), CheckpointFormat.DINOV2_HF, folder, DType.F32,
+				Map.of("phreg.demo_seed", Long.toString(DemoTeacher.DEFAULT_SEED)));
+		out.println("demo teacher written to " + folder);
+		return 0;
 	}
 
 	private static void progress(StepReport report, List<Long> rss, PrintStream out) {
@@ -143,6 +169,22 @@ public final class BenchmarkCommand {
 
 		Path pictures;
 
+		int teacherChunk = ExecutionSettings.DEFAULT_TEACHER_CHUNK;
+
+		boolean targetCache;
+
+		int viewSets = TargetCacheSettings.DEFAULT_VIEW_SETS;
+
+		Path cacheDir = Path.of(System.getProperty("java.io.tmpdir"), "phreg-target-cache");
+
+		Path exportTeacher;
+
+		ExecutionSettings execution() {
+			TargetCacheSettings cache = this.targetCache
+					? TargetCacheSettings.on(this.cacheDir).withViewSets(this.viewSets) : TargetCacheSettings.OFF;
+			return ExecutionSettings.DEFAULT.withTeacherChunk(this.teacherChunk).withTargetCache(cache);
+		}
+
 		static Options parse(String[] args) {
 			Options options = new Options();
 			for (int i = 0; i < args.length; i += 2) {
@@ -158,6 +200,11 @@ public final class BenchmarkCommand {
 					case "--eval" -> options.eval = Integer.parseInt(value);
 					case "--seed" -> options.seed = Long.parseLong(value);
 					case "--pictures" -> options.pictures = Path.of(value);
+					case "--teacher-chunk" -> options.teacherChunk = Integer.parseInt(value);
+					case "--target-cache" -> options.targetCache = TrainingBenchmark.onOff("--target-cache", value);
+					case "--view-sets" -> options.viewSets = Integer.parseInt(value);
+					case "--cache-dir" -> options.cacheDir = Path.of(value);
+					case "--export-teacher" -> options.exportTeacher = Path.of(value);
 					default -> throw new IllegalArgumentException("unknown option " + args[i]);
 				}
 			}

@@ -207,6 +207,15 @@ final class TrainingBenchmark {
 		return result;
 	}
 
+	/** Parses an {@code on|off} option value. */
+	static boolean onOff(String option, String value) {
+		return switch (value) {
+			case "on" -> true;
+			case "off" -> false;
+			default -> throw new IllegalArgumentException(option + " takes on or off, not " + value);
+		};
+	}
+
 	private static double round(double value, int digits) {
 		double scale = Math.pow(10, digits);
 		return Math.round(value * scale) / scale;
@@ -376,14 +385,6 @@ final class TrainingBenchmark {
 		/** The reference's name for registers only is {@code registers}. */
 		private static UnlockPolicy unlockPolicy(String name) {
 			return UnlockPolicy.of("registers".equals(name) ? "registers-only" : name, List.of());
-		}
-
-		static boolean onOff(String option, String value) {
-			return switch (value) {
-				case "on" -> true;
-				case "off" -> false;
-				default -> throw new IllegalArgumentException(option + " takes on or off, not " + value);
-			};
 		}
 
 	}

@@ -12,6 +12,7 @@ import ai.phreg.distill.ArtifactEvaluation;
 import ai.phreg.distill.DenseFeatures;
 import ai.phreg.distill.DistillSettings;
 import ai.phreg.distill.Distiller;
+import ai.phreg.distill.ExecutionSettings;
 import ai.phreg.distill.ImageSource;
 import ai.phreg.distill.ImageSubset;
 import ai.phreg.distill.ProgressListener;
@@ -43,12 +44,21 @@ public final class DemoEfficacy {
 	 */
 	public static Result run(DistillSettings settings, long demoSeed, ImageSource images, int heldOut,
 			ProgressListener listener, Path pictureFolder, NDManager manager) throws IOException {
+		return run(settings, ExecutionSettings.DEFAULT, demoSeed, images, heldOut, listener, pictureFolder, manager);
+	}
+
+	/**
+	 * The same with a chosen execution, such as a target cache, whose effect on the
+	 * figures is then measured.
+	 */
+	public static Result run(DistillSettings settings, ExecutionSettings execution, long demoSeed, ImageSource images,
+			int heldOut, ProgressListener listener, Path pictureFolder, NDManager manager) throws IOException {
 		DemoModels models = DemoTeacher.create(demoSeed, manager);
 		LoadedModel teacher = asTeacher(models);
 		ImageSubset.Split split = ImageSubset.split(images, heldOut, settings.seed());
 		ImageSubset evaluation = split.evaluation();
 		long started = System.nanoTime();
-		try (Distiller distiller = new Distiller(settings, teacher, split.training(), manager)) {
+		try (Distiller distiller = new Distiller(settings, execution, teacher, split.training(), manager)) {
 			distiller.run(distiller.totalSteps(), listener);
 			double trainSeconds = (System.nanoTime() - started) / 1e9;
 			ArtifactEvaluation evaluator = new ArtifactEvaluation(settings.resolution(),

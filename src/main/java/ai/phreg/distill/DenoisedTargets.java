@@ -1,5 +1,6 @@
 package ai.phreg.distill;
 
+import java.util.Arrays;
 import java.util.List;
 
 import ai.djl.ndarray.NDArray;
@@ -7,6 +8,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import ai.phreg.image.Normalization;
 
@@ -65,24 +67,12 @@ public final class DenoisedTargets {
 		}
 		int gridHeight = (int) (images.getShape().get(2) / this.patchSize);
 		int gridWidth = (int) (images.getShape().get(3) / this.patchSize);
-		NDList views = new NDList();
-		for (int i = 0; i < batch; i++) {
-			views.add(augment(images.get(i), plans.get(i)));
-		}
-		// (B*V, 3, H, W), image-major
-		NDArray allViews = NDArrays.concat(views);
+		// (ΣV, 3, H, W), image-major
+		NDArray allViews = augment(images, plans);
 		mark = times.record(StepPhase.TEACHER_AUGMENT, mark);
 		NDArray features = forward(teacher, store, allViews, chunk);
 		mark = times.record(StepPhase.TEACHER_FORWARD, mark);
-		NDList targets = new NDList();
-		long offset = 0;
-		for (int i = 0; i < batch; i++) {
-			int count = plans.get(i).size();
-			NDArray own = features.get(new NDIndex("{}:{}", offset, offset + count));
-			targets.add(recover(own, plans.get(i), gridHeight, gridWidth).expandDims(0));
-			offset += count;
-		}
-		NDArray result = NDArrays.concat(targets);
+		NDArray result = recover(features, plans, gridHeight, gridWidth);
 		times.record(StepPhase.TEACHER_RECOVER, mark);
 		return result;
 	}
@@ -113,26 +103,59 @@ public final class DenoisedTargets {
 
 	/** The views {@code (V, 3, H, W)} of one image {@code (3, H, W)}. */
 	public NDArray augment(NDArray image, TtaPlan plan) {
-		NDManager manager = image.getManager();
-		// (3,) -> (3, 1, 1), broadcast over the image
-		NDArray white = manager.create(this.whitePixel).reshape(3, 1, 1);
-		long height = image.getShape().get(1);
-		long width = image.getShape().get(2);
-		NDList views = new NDList();
-		for (TtaView view : plan.views()) {
-			NDArray shifted = image.zerosLike().add(white);
-			Window rows = Window.of(view.dy() * (long) this.patchSize, height);
-			Window columns = Window.of(view.dx() * (long) this.patchSize, width);
-			if (!rows.isEmpty() && !columns.isEmpty()) {
-				shifted.set(
-						new NDIndex(":, {}:{}, {}:{}", rows.to, rows.to + rows.length, columns.to,
-								columns.to + columns.length),
-						image.get(new NDIndex(":, {}:{}, {}:{}", rows.from, rows.from + rows.length, columns.from,
-								columns.from + columns.length)));
+		return augment(image.expandDims(0), List.of(plan));
+	}
+
+	/**
+	 * The views {@code (ΣV, 3, H, W)} of images {@code (B, 3, H, W)}, image-major. Built
+	 * in one pass over plain arrays and handed to the engine once: per-view tensor
+	 * slicing, filling and flipping cost more in native calls and fresh buffers than the
+	 * copying itself.
+	 */
+	NDArray augment(NDArray images, List<TtaPlan> plans) {
+		int height = (int) images.getShape().get(2);
+		int width = (int) images.getShape().get(3);
+		int plane = height * width;
+		float[] pixels = images.toFloatArray();
+		int total = plans.stream().mapToInt(TtaPlan::size).sum();
+		float[] views = new float[total * 3 * plane];
+		int out = 0;
+		for (int b = 0; b < plans.size(); b++) {
+			for (TtaView view : plans.get(b).views()) {
+				for (int c = 0; c < 3; c++) {
+					shiftPlane(pixels, (b * 3 + c) * plane, views, out, height, width, view, this.whitePixel[c]);
+					out += plane;
+				}
 			}
-			views.add(view.flip() ? shifted.flip(2) : shifted);
 		}
-		return NDArrays.stack(views);
+		return images.getManager().create(views, new Shape(total, 3, height, width));
+	}
+
+	/**
+	 * Writes one channel of a view: source pixel {@code (y + dy·P, x + dx·P)} at
+	 * {@code (y, x)}, white where it does not exist, then mirrored if the view flips.
+	 */
+	private void shiftPlane(float[] source, int from, float[] target, int to, int height, int width, TtaView view,
+			float white) {
+		int dy = view.dy() * this.patchSize;
+		int dx = view.dx() * this.patchSize;
+		Arrays.fill(target, to, to + height * width, white);
+		int columnsFrom = Math.max(0, -dx);
+		int columnsTo = Math.min(width, width - dx);
+		for (int y = Math.max(0, -dy); y < Math.min(height, height - dy); y++) {
+			int sourceRow = from + (y + dy) * width + dx;
+			int targetRow = to + y * width;
+			if (view.flip()) {
+				// shifted (y, x) lands at (y, W-1-x)
+				for (int x = columnsFrom; x < columnsTo; x++) {
+					target[targetRow + width - 1 - x] = source[sourceRow + x];
+				}
+			}
+			else if (columnsTo > columnsFrom) {
+				System.arraycopy(source, sourceRow + columnsFrom, target, targetRow + columnsFrom,
+						columnsTo - columnsFrom);
+			}
+		}
 	}
 
 	/**
@@ -140,9 +163,49 @@ public final class DenoisedTargets {
 	 * {@code (N, D)}. View 0 is the identity, so every patch is covered at least once.
 	 */
 	public NDArray recover(NDArray viewFeatures, TtaPlan plan, int gridHeight, int gridWidth) {
-		Recovery recovery = recoverViews(viewFeatures, plan, gridHeight, gridWidth);
-		// (V, N, D) summed over views / (N, 1) coverage
-		return recovery.features().sum(new int[] { 0 }).div(recovery.coverage().sum(new int[] { 0 }).expandDims(1));
+		return recover(viewFeatures, List.of(plan), gridHeight, gridWidth).get(0);
+	}
+
+	/**
+	 * Averages the features {@code (ΣV, N, D)} of every image's views back in the
+	 * original frames, {@code (B, N, D)}: one gather puts each original patch's view
+	 * features side by side (a zero row where a view does not show it), one sum adds them
+	 * and one division by the coverage count averages them.
+	 */
+	NDArray recover(NDArray viewFeatures, List<TtaPlan> plans, int gridHeight, int gridWidth) {
+		NDManager manager = viewFeatures.getManager();
+		int patches = gridHeight * gridWidth;
+		long dim = viewFeatures.getShape().get(2);
+		int mostViews = plans.stream().mapToInt(TtaPlan::size).max().orElse(0);
+		long rows = viewFeatures.getShape().get(0) * patches;
+		long[] gather = new long[plans.size() * mostViews * patches];
+		// the appended zero row
+		Arrays.fill(gather, rows);
+		float[] coverage = new float[plans.size() * patches];
+		int firstView = 0;
+		for (int b = 0; b < plans.size(); b++) {
+			List<TtaView> views = plans.get(b).views();
+			for (int v = 0; v < views.size(); v++) {
+				int[][][] shown = shownPatches(views.get(v), gridHeight, gridWidth);
+				for (int r = 0; r < gridHeight; r++) {
+					for (int c = 0; c < gridWidth; c++) {
+						if (shown[0][r][c] >= 0) {
+							int original = shown[0][r][c] * gridWidth + shown[1][r][c];
+							gather[(b * mostViews + v) * patches + original] = (long) (firstView + v) * patches
+									+ r * gridWidth + c;
+							coverage[b * patches + original]++;
+						}
+					}
+				}
+			}
+			firstView += views.size();
+		}
+		NDArray flat = viewFeatures.reshape(rows, dim).concat(manager.zeros(new Shape(1, dim)), 0);
+		// (B·V·N, D) -> (B, V, N, D), summed over the views
+		NDArray summed = flat.get(manager.create(gather))
+			.reshape(plans.size(), mostViews, patches, dim)
+			.sum(new int[] { 1 });
+		return summed.div(manager.create(coverage, new Shape(plans.size(), patches, 1)));
 	}
 
 	/**
@@ -204,25 +267,6 @@ public final class DenoisedTargets {
 	 * @param coverage 1 where a view shows the patch {@code (V, N)}
 	 */
 	public record Recovery(NDArray features, NDArray coverage) {
-	}
-
-	/**
-	 * The overlap of a shift by {@code offset} along an axis of {@code size}: source
-	 * positions {@code from..from+length} land at {@code to..to+length}, since a view
-	 * shows source {@code x + offset} at {@code x}.
-	 */
-	private record Window(long from, long to, long length) {
-
-		static Window of(long offset, long size) {
-			long from = Math.max(0, offset);
-			long to = Math.max(0, -offset);
-			return new Window(from, to, Math.max(0, size - Math.abs(offset)));
-		}
-
-		boolean isEmpty() {
-			return this.length == 0;
-		}
-
 	}
 
 }

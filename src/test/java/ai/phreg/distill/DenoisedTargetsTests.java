@@ -133,6 +133,17 @@ class DenoisedTargetsTests {
 	}
 
 	@Test
+	void teacherPassesInChunksGiveTheSameTargets() throws IOException {
+		NDArray image = fixture("original_image");
+
+		// 3 views per pass: the plan's views split unevenly over several passes
+		NDArray denoised = targets.compute(DenseFeatures.patchTokens(teacher.model()),
+				new ParameterStore(manager, false), image, List.of(plan), 3, new PhaseTimes());
+
+		assertClose(denoised, fixture("denoised"), 1e-4);
+	}
+
+	@Test
 	void lossPartsMatchTheAuthorsLoss() throws IOException {
 		NDArray studentFeatures = student.model()
 			.forward(new ParameterStore(manager, false), fixture("original_image"), false, false)
