@@ -7,6 +7,7 @@ import ai.djl.training.ParameterStore;
 import ai.phreg.checkpoint.CheckpointFormat;
 import ai.phreg.checkpoint.LoadedModel;
 import ai.phreg.model.Attention;
+import ai.phreg.model.GraphConstants;
 import ai.phreg.model.TransformerBlock;
 import ai.phreg.model.VisionTransformer;
 
@@ -56,7 +57,7 @@ final class DenseHeads {
 			NDArray window = pixels.getManager()
 				.create(neighbourhood(tokens, gridHeight, gridWidth, windowStd), new Shape(tokens, tokens));
 			// (B, H, T, hd) x (B, H, hd, T) + (T, T) -> (B, H, T, T)
-			NDArray weights = keys.mul(Attention.scale(keys))
+			NDArray weights = GraphConstants.times(keys, Attention.scale(keys))
 				.matMul(keys.transpose(0, 1, 3, 2))
 				.add(window)
 				.softmax(-1);

@@ -1,6 +1,7 @@
 package ai.phreg.distill;
 
 import ai.djl.ndarray.NDArray;
+import ai.phreg.model.GraphConstants;
 
 /**
  * PH-Reg's loss on patch tokens:
@@ -23,7 +24,7 @@ public record DistillationLoss(float mseWeight) {
 		NDArray targetUnit = target.div(target.norm(new int[] { -1 }, true).add(NORM_EPSILON));
 		NDArray cosine = studentUnit.mul(targetUnit).sum(new int[] { -1 }).mean().neg().add(1f);
 		NDArray mse = student.sub(target).square().mean();
-		return new Parts(cosine.add(mse.mul(this.mseWeight)), cosine, mse);
+		return new Parts(cosine.add(GraphConstants.times(mse, this.mseWeight)), cosine, mse);
 	}
 
 	/**

@@ -29,7 +29,7 @@ public final class Attention extends NamedBlock {
 	protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training,
 			PairList<String, Object> params) {
 		NDList heads = heads(store, inputs.singletonOrThrow(), training);
-		NDArray q = heads.get(0).mul(scale(heads.get(0)));
+		NDArray q = GraphConstants.times(heads.get(0), scale(heads.get(0)));
 		// (B, H, T, hd) x (B, H, hd, T) -> (B, H, T, T)
 		NDArray weights = q.matMul(heads.get(1).transpose(0, 1, 3, 2)).softmax(-1);
 		return new NDList(project(store, weights.matMul(heads.get(2)), training));

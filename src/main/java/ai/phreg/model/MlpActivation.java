@@ -15,7 +15,7 @@ public enum MlpActivation {
 	NDArray apply(NDArray x) {
 		return switch (this) {
 			case GELU -> Activation.gelu(x);
-			case QUICK_GELU -> x.mul(Activation.sigmoid(x.mul(1.702f)));
+			case QUICK_GELU -> x.mul(Activation.sigmoid(GraphConstants.times(x, 1.702f)));
 		};
 	}
 

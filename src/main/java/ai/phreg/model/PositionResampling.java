@@ -87,16 +87,12 @@ public enum PositionResampling {
 		int inH = Math.toIntExact(shape.get(0));
 		int inW = Math.toIntExact(shape.get(1));
 		long dim = shape.get(2);
-		// The weight matrices must live as long as the autograd graph that saved them:
-		// DJL
-		// backs arrays created from Java data by that data's buffer, so closing them
-		// before
-		// backward() would leave the graph reading freed memory. They therefore belong to
-		// the grid's manager, which callers keep per step (never a model's long-lived
-		// one).
+		// The autograd graph saves the weight matrices: they must own libtorch memory
+		// (see GraphConstants). They belong to the grid's manager, which callers keep per
+		// step (never a model's long-lived one).
 		NDManager manager = grid.getManager();
-		NDArray rowWeights = manager.create(toFloats(weights(inH, outH)), new Shape(outH, inH));
-		NDArray columnWeights = manager.create(toFloats(weights(inW, outW)), new Shape(outW, inW));
+		NDArray rowWeights = GraphConstants.of(manager, toFloats(weights(inH, outH)), new Shape(outH, inH));
+		NDArray columnWeights = GraphConstants.of(manager, toFloats(weights(inW, outW)), new Shape(outW, inW));
 		// [G_h, G_w, D] -> [G_h, G_w*D]: rows become a single matrix product
 		NDArray rows = rowWeights.matMul(grid.reshape(inH, inW * dim));
 		// [outH, G_w*D] -> [outH, G_w, D]; [outW, G_w] broadcasts over the rows: [outH,
