@@ -78,6 +78,8 @@ public final class CheckpointExporter {
 	 * @return the files written and how the family will run the model differently
 	 * @throws IllegalArgumentException if the layout cannot hold the model, the dtype is
 	 * not a checkpoint dtype or the metadata redefines {@code format}
+	 * @throws NonFiniteWeightsException if any weight is NaN or infinite; nothing is
+	 * written then
 	 */
 	public static ExportedCheckpoint export(VisionTransformer model, CheckpointFormat format, Path target, DType dtype,
 			Map<String, String> metadata, Normalization normalization) throws IOException {
@@ -96,10 +98,17 @@ public final class CheckpointExporter {
 		List<TensorData> tensors = new ArrayList<>();
 		FamilyWriter.TensorSink sink = (key, shape, values) -> tensors
 			.add(TensorData.ofFloats(key, shape, values, dtype));
+		NonFiniteScan scan = new NonFiniteScan();
 		for (Pair<String, Parameter> parameter : model.getParameters()) {
 			NDArray array = parameter.getValue().getArray();
-			writer.addTensors(parameter.getKey(), array.getShape().getShape(), array.toFloatArray(), config, sink);
+			float[] values = array.toFloatArray();
+			scan.scan(parameter.getKey(), values, dtype);
+			writer.addTensors(parameter.getKey(), array.getShape().getShape(), values, config, sink);
 		}
+		// Checked before anything is written: a diverged model must never be published.
+		scan.check("The model to export as " + dtype + " to " + target,
+				"It is not written: it has diverged (resume from an earlier checkpoint or train with a lower "
+						+ "learning rate), or its values exceed the range of " + dtype + " (export as F32).");
 		writer.addRequiredExtras(config, sink);
 		Files.createDirectories(files.weights().toAbsolutePath().getParent());
 		JSON.writerWithDefaultPrettyPrinter()

@@ -84,9 +84,14 @@ public final class CheckpointLoader {
 					converted.normalization(), converted.parameters(), converted.ignored());
 			checkShapes(location, adjusted);
 			VisionTransformer model = VisionTransformer.create(adjusted.config(), manager);
+			NonFiniteScan scan = new NonFiniteScan();
 			for (Map.Entry<String, TensorSource> parameter : adjusted.parameters().entrySet()) {
-				model.setParameter(parameter.getKey(), parameter.getValue().read());
+				float[] values = parameter.getValue().read();
+				scan.scan(parameter.getValue().name(), values);
+				model.setParameter(parameter.getKey(), values);
 			}
+			scan.check("Checkpoint " + location, "A model with such weights computes NaN features; download or "
+					+ "export the checkpoint again, or pick an earlier one.");
 			return new LoadedModel(location, adjusted.format(), model, adjusted.normalization(), adjusted.ignored());
 		}
 	}

@@ -149,6 +149,11 @@ public final class StateDict implements AutoCloseable {
 		}
 
 		@Override
+		public String name() {
+			return this.info.name();
+		}
+
+		@Override
 		public float[] read() throws IOException {
 			return this.reader.readFloats(this.info.name());
 		}

@@ -117,6 +117,11 @@ final class TimmConverter extends FamilyConverter {
 			}
 
 			@Override
+			public String name() {
+				return source.name();
+			}
+
+			@Override
 			public float[] read() throws IOException {
 				float[] all = source.read();
 				for (int i = dim; i < (1 + registers) * dim; i++) {
