@@ -83,6 +83,21 @@ public final class CheckpointExporter {
 	 */
 	public static ExportedCheckpoint export(VisionTransformer model, CheckpointFormat format, Path target, DType dtype,
 			Map<String, String> metadata, Normalization normalization) throws IOException {
+		return export(model, CarriedTensors.NONE, format, target, dtype, metadata, normalization);
+	}
+
+	/**
+	 * Writes the model's weights, the tensors carried from its source checkpoint (or its
+	 * teacher's) unchanged, and the family's config, replacing existing files of the same
+	 * names.
+	 * @param model the model to export
+	 * @param carried unused tensors to write back as stored, usually
+	 * {@link LoadedModel#carried()} of the teacher; without them the family's neutral
+	 * values (a zero mask token) are written
+	 * @see #export(VisionTransformer, CheckpointFormat, Path, DType, Map, Normalization)
+	 */
+	public static ExportedCheckpoint export(VisionTransformer model, CarriedTensors carried, CheckpointFormat format,
+			Path target, DType dtype, Map<String, String> metadata, Normalization normalization) throws IOException {
 		FamilyWriter writer = WRITERS.get(format);
 		ViTConfig config = model.config();
 		if (!DTYPES.contains(dtype)) {
@@ -96,8 +111,17 @@ public final class CheckpointExporter {
 		Map<String, String> header = header(metadata);
 		CheckpointFiles files = writer.files(target);
 		List<TensorData> tensors = new ArrayList<>();
-		FamilyWriter.TensorSink sink = (key, shape, values) -> tensors
-			.add(TensorData.ofFloats(key, shape, values, dtype));
+		FamilyWriter.TensorSink sink = new FamilyWriter.TensorSink() {
+			@Override
+			public void add(String key, long[] shape, float[] values) {
+				tensors.add(TensorData.ofFloats(key, shape, values, dtype));
+			}
+
+			@Override
+			public void addUnchanged(String key, TensorData stored) {
+				tensors.add(new TensorData(key, stored.dtype(), stored.shape(), stored.bytes()));
+			}
+		};
 		NonFiniteScan scan = new NonFiniteScan();
 		for (Pair<String, Parameter> parameter : model.getParameters()) {
 			NDArray array = parameter.getValue().getArray();
@@ -109,7 +133,7 @@ public final class CheckpointExporter {
 		scan.check("The model to export as " + dtype + " to " + target,
 				"It is not written: it has diverged (resume from an earlier checkpoint or train with a lower "
 						+ "learning rate), or its values exceed the range of " + dtype + " (export as F32).");
-		writer.addRequiredExtras(config, sink);
+		writer.addRequiredExtras(config, carried, sink);
 		Files.createDirectories(files.weights().toAbsolutePath().getParent());
 		JSON.writerWithDefaultPrettyPrinter()
 			.writeValue(files.config().toFile(), writer.config(config, dtype, normalization));

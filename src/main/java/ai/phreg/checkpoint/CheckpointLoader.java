@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
@@ -11,6 +12,7 @@ import java.util.stream.Collectors;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.phreg.checkpoint.safetensors.TensorData;
 import ai.phreg.model.ViTConfig;
 import ai.phreg.model.VisionTransformer;
 
@@ -81,7 +83,7 @@ public final class CheckpointLoader {
 		try (StateDict dict = StateDict.open(location, options.limits())) {
 			ConvertedCheckpoint converted = convert(dict, options);
 			ConvertedCheckpoint adjusted = new ConvertedCheckpoint(converted.format(), adjust.apply(converted.config()),
-					converted.normalization(), converted.parameters(), converted.ignored());
+					converted.normalization(), converted.parameters(), converted.ignored(), converted.carried());
 			checkShapes(location, adjusted);
 			VisionTransformer model = VisionTransformer.create(adjusted.config(), manager);
 			NonFiniteScan scan = new NonFiniteScan();
@@ -92,7 +94,12 @@ public final class CheckpointLoader {
 			}
 			scan.check("Checkpoint " + location, "A model with such weights computes NaN features; download or "
 					+ "export the checkpoint again, or pick an earlier one.");
-			return new LoadedModel(location, adjusted.format(), model, adjusted.normalization(), adjusted.ignored());
+			Map<String, TensorData> carried = new LinkedHashMap<>();
+			for (Map.Entry<String, String> entry : adjusted.carried().entrySet()) {
+				carried.put(entry.getKey(), dict.copy(entry.getValue()));
+			}
+			return new LoadedModel(location, adjusted.format(), model, adjusted.normalization(), adjusted.ignored(),
+					new CarriedTensors(carried));
 		}
 	}
 

@@ -87,7 +87,8 @@ final class DinoV2HubConverter extends FamilyConverter {
 
 	@Override
 	void ignoreUnused(KeyLedger ledger) {
-		ledger.ignore("mask_token"::equals, "mask token of masked-image pretraining, unused at inference");
+		ledger.carry("mask_token", CarriedTensors.MASK_TOKEN,
+				"mask token of masked-image pretraining, unused at inference (kept for exports)");
 	}
 
 }

@@ -63,8 +63,8 @@ final class DinoV2HubWriter extends FamilyWriter {
 	}
 
 	@Override
-	void addRequiredExtras(ViTConfig config, TensorSink sink) {
-		sink.add("mask_token", new long[] { 1, config.embedDim() }, new float[config.embedDim()]);
+	void addRequiredExtras(ViTConfig config, CarriedTensors carried, TensorSink sink) {
+		addMaskToken("mask_token", config, carried, sink);
 	}
 
 	@Override

@@ -125,7 +125,8 @@ final class DinoV2HuggingFaceConverter extends FamilyConverter {
 
 	@Override
 	void ignoreUnused(KeyLedger ledger) {
-		ledger.ignore("embeddings.mask_token"::equals, "mask token of masked-image pretraining, unused at inference");
+		ledger.carry("embeddings.mask_token", CarriedTensors.MASK_TOKEN,
+				"mask token of masked-image pretraining, unused at inference (kept for exports)");
 	}
 
 }

@@ -55,8 +55,8 @@ final class DinoV2HuggingFaceWriter extends FamilyWriter {
 	}
 
 	@Override
-	void addRequiredExtras(ViTConfig config, TensorSink sink) {
-		sink.add("embeddings.mask_token", new long[] { 1, config.embedDim() }, new float[config.embedDim()]);
+	void addRequiredExtras(ViTConfig config, CarriedTensors carried, TensorSink sink) {
+		addMaskToken("embeddings.mask_token", config, carried, sink);
 	}
 
 	@Override

@@ -81,7 +81,7 @@ abstract class FamilyConverter {
 		}
 		ignoreUnused(ledger);
 		Map<String, String> ignored = ledger.finish();
-		return new ConvertedCheckpoint(format(), config, normalization, parameters, ignored);
+		return new ConvertedCheckpoint(format(), config, normalization, parameters, ignored, ledger.carried());
 	}
 
 	private Normalization normalization(SidecarConfig sidecar) throws InvalidCheckpointException {

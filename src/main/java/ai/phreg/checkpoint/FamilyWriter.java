@@ -2,9 +2,11 @@ package ai.phreg.checkpoint;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import ai.phreg.checkpoint.safetensors.DType;
+import ai.phreg.checkpoint.safetensors.TensorData;
 import ai.phreg.image.Normalization;
 import ai.phreg.model.ViTConfig;
 import ai.phreg.model.VisionTransformer;
@@ -40,20 +42,42 @@ abstract class FamilyWriter {
 
 	/**
 	 * Emits tensors the family's own loader requires although phreg's model has no use
-	 * for them, such as DINOv2's mask token.
+	 * for them, such as DINOv2's mask token: the source's own when {@code carried} has
+	 * them, else neutral values.
 	 */
-	void addRequiredExtras(ViTConfig config, TensorSink sink) {
+	void addRequiredExtras(ViTConfig config, CarriedTensors carried, TensorSink sink) {
 	}
 
 	/** The family's configuration file for the model. */
 	abstract ObjectNode config(ViTConfig config, DType dtype, Normalization normalization);
 
 	/** Receives the tensors of the checkpoint being written. */
-	@FunctionalInterface
 	interface TensorSink {
 
+		/** A tensor from values, stored in the export's dtype. */
 		void add(String key, long[] shape, float[] values);
 
+		/** A tensor written exactly as {@code stored} holds it, dtype included. */
+		void addUnchanged(String key, TensorData stored);
+
+	}
+
+	/**
+	 * DINOv2's mask token {@code [1, width]}: the carried one bit for bit, else zeros,
+	 * which is what an untrained one holds.
+	 */
+	static void addMaskToken(String key, ViTConfig config, CarriedTensors carried, TensorSink sink) {
+		long[] shape = { 1, config.embedDim() };
+		TensorData stored = carried.get(CarriedTensors.MASK_TOKEN).orElse(null);
+		if (stored == null) {
+			sink.add(key, shape, new float[config.embedDim()]);
+			return;
+		}
+		if (!Arrays.equals(stored.shape(), shape)) {
+			throw new IllegalArgumentException("The carried mask token is " + Arrays.toString(stored.shape())
+					+ " but this model needs " + Arrays.toString(shape) + ": it comes from another model");
+		}
+		sink.addUnchanged(key, stored);
 	}
 
 	/**
