@@ -24,9 +24,6 @@ import ai.phreg.model.VisionTransformer;
  */
 public final class CheckpointLoader {
 
-	private static final List<FamilyConverter> CONVERTERS = List.of(new DinoV2HubConverter(),
-			new DinoV2HuggingFaceConverter(), new ClipConverter(), new TimmConverter());
-
 	private CheckpointLoader() {
 	}
 
@@ -44,8 +41,8 @@ public final class CheckpointLoader {
 	 * weights, or the number of heads is neither in the config nor in {@code options}
 	 */
 	public static ConvertedCheckpoint convert(StateDict dict, LoadOptions options) throws IOException {
-		FamilyConverter converter = detect(dict);
-		ConvertedCheckpoint converted = converter.convert(new KeyLedger(dict), SidecarConfig.find(dict.location()),
+		FamilyCodec codec = detect(dict);
+		ConvertedCheckpoint converted = codec.convert(new KeyLedger(dict), SidecarConfig.find(dict.location()),
 				options);
 		checkShapes(dict.location(), converted);
 		return converted;
@@ -103,16 +100,16 @@ public final class CheckpointLoader {
 		}
 	}
 
-	private static FamilyConverter detect(StateDict dict) throws InvalidCheckpointException {
-		List<FamilyConverter> matches = CONVERTERS.stream()
-			.filter((converter) -> converter.recognizes(dict.tensors().keySet()))
+	private static FamilyCodec detect(StateDict dict) throws InvalidCheckpointException {
+		List<FamilyCodec> matches = FamilyCodecs.ALL.stream()
+			.filter((codec) -> codec.recognizes(dict.tensors().keySet()))
 			.toList();
 		if (matches.size() == 1) {
 			return matches.get(0);
 		}
 		if (matches.isEmpty()) {
-			String known = CONVERTERS.stream()
-				.map((converter) -> converter.format().description() + " (" + converter.signature() + ")")
+			String known = FamilyCodecs.ALL.stream()
+				.map((codec) -> codec.format().description() + " (" + codec.signature() + ")")
 				.collect(Collectors.joining("; "));
 			List<String> found = dict.tensors().keySet().stream().limit(16).toList();
 			throw new InvalidCheckpointException(
@@ -120,7 +117,7 @@ public final class CheckpointLoader {
 							+ " tensors, such as " + found + ". Known families: " + known);
 		}
 		throw new InvalidCheckpointException("Checkpoint " + dict.location() + " matches several families: "
-				+ matches.stream().map(FamilyConverter::format).toList());
+				+ matches.stream().map(FamilyCodec::format).toList());
 	}
 
 	private static void checkShapes(Path location, ConvertedCheckpoint converted) throws InvalidCheckpointException {
