@@ -9,14 +9,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Function;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
-import ai.phreg.checkpoint.FamilyWriter.CheckpointFiles;
 import ai.phreg.checkpoint.safetensors.DType;
 import ai.phreg.checkpoint.safetensors.SafetensorsWriter;
 import ai.phreg.checkpoint.safetensors.TensorData;
@@ -28,7 +24,7 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Writes a {@link VisionTransformer}, typically a PH-Reg student, in a family's own
  * checkpoint layout, so that transformers, the DINOv2 hub code, timm or OpenCLIP-style
- * code load it without phreg (see each {@link FamilyWriter}).
+ * code load it without phreg (see each {@link FamilyCodec}).
  * <p>
  * A model the layout cannot hold exactly (say a CLIP tower as DINOv2, which has no
  * {@code ln_pre}) is refused before anything is written. Every export is then read back
@@ -39,10 +35,6 @@ import tools.jackson.databind.json.JsonMapper;
  * many models (a DINOv2 student in Hugging Face format) there is no alternative.
  */
 public final class CheckpointExporter {
-
-	private static final Map<CheckpointFormat, FamilyWriter> WRITERS = Stream
-		.of(new DinoV2HubWriter(), new DinoV2HuggingFaceWriter(), new TimmWriter(), new ClipWriter())
-		.collect(Collectors.toMap(FamilyWriter::format, Function.identity()));
 
 	private static final Set<DType> DTYPES = EnumSet.of(DType.F32, DType.F16, DType.BF16);
 
@@ -78,32 +70,65 @@ public final class CheckpointExporter {
 	 * @return the files written and how the family will run the model differently
 	 * @throws IllegalArgumentException if the layout cannot hold the model, the dtype is
 	 * not a checkpoint dtype or the metadata redefines {@code format}
+	 * @throws NonFiniteWeightsException if any weight is NaN or infinite; nothing is
+	 * written then
 	 */
 	public static ExportedCheckpoint export(VisionTransformer model, CheckpointFormat format, Path target, DType dtype,
 			Map<String, String> metadata, Normalization normalization) throws IOException {
-		FamilyWriter writer = WRITERS.get(format);
+		return export(model, CarriedTensors.NONE, format, target, dtype, metadata, normalization);
+	}
+
+	/**
+	 * Writes the model's weights, the tensors carried from its source checkpoint (or its
+	 * teacher's) unchanged, and the family's config, replacing existing files of the same
+	 * names.
+	 * @param model the model to export
+	 * @param carried unused tensors to write back as stored, usually
+	 * {@link LoadedModel#carried()} of the teacher; without them the family's neutral
+	 * values (a zero mask token) are written
+	 * @see #export(VisionTransformer, CheckpointFormat, Path, DType, Map, Normalization)
+	 */
+	public static ExportedCheckpoint export(VisionTransformer model, CarriedTensors carried, CheckpointFormat format,
+			Path target, DType dtype, Map<String, String> metadata, Normalization normalization) throws IOException {
+		FamilyCodec codec = FamilyCodecs.of(format);
 		ViTConfig config = model.config();
 		if (!DTYPES.contains(dtype)) {
 			throw new IllegalArgumentException("Checkpoints are exported as " + DTYPES + ", not " + dtype);
 		}
-		List<String> problems = writer.unsupported(config);
+		List<String> problems = codec.unsupported(config);
 		if (!problems.isEmpty()) {
 			throw new IllegalArgumentException(
 					"Cannot export this model as " + format.description() + ": " + String.join("; ", problems));
 		}
 		Map<String, String> header = header(metadata);
-		CheckpointFiles files = writer.files(target);
+		CheckpointFiles files = codec.files(target);
 		List<TensorData> tensors = new ArrayList<>();
-		FamilyWriter.TensorSink sink = (key, shape, values) -> tensors
-			.add(TensorData.ofFloats(key, shape, values, dtype));
+		TensorSink sink = new TensorSink() {
+			@Override
+			public void add(String key, long[] shape, float[] values) {
+				tensors.add(TensorData.ofFloats(key, shape, values, dtype));
+			}
+
+			@Override
+			public void addUnchanged(String key, TensorData stored) {
+				tensors.add(new TensorData(key, stored.dtype(), stored.shape(), stored.bytes()));
+			}
+		};
+		NonFiniteScan scan = new NonFiniteScan();
 		for (Pair<String, Parameter> parameter : model.getParameters()) {
 			NDArray array = parameter.getValue().getArray();
-			writer.addTensors(parameter.getKey(), array.getShape().getShape(), array.toFloatArray(), config, sink);
+			float[] values = array.toFloatArray();
+			scan.scan(parameter.getKey(), values, dtype);
+			codec.addTensors(parameter.getKey(), array.getShape().getShape(), values, config, sink);
 		}
-		writer.addRequiredExtras(config, sink);
+		// Checked before anything is written: a diverged model must never be published.
+		scan.check("The model to export as " + dtype + " to " + target,
+				"It is not written: it has diverged (resume from an earlier checkpoint or train with a lower "
+						+ "learning rate), or its values exceed the range of " + dtype + " (export as F32).");
+		codec.addRequiredExtras(config, carried, sink);
 		Files.createDirectories(files.weights().toAbsolutePath().getParent());
 		JSON.writerWithDefaultPrettyPrinter()
-			.writeValue(files.config().toFile(), writer.config(config, dtype, normalization));
+			.writeValue(files.config().toFile(), codec.config(config, dtype, normalization));
 		SafetensorsWriter.write(files.weights(), header, tensors);
 		List<String> notes = readBack(files.location(), format, config);
 		return new ExportedCheckpoint(format, files.location(), List.of(files.weights(), files.config()), notes);

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
@@ -11,6 +12,7 @@ import java.util.stream.Collectors;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.phreg.checkpoint.safetensors.TensorData;
 import ai.phreg.model.ViTConfig;
 import ai.phreg.model.VisionTransformer;
 
@@ -21,9 +23,6 @@ import ai.phreg.model.VisionTransformer;
  * every shape must fit before any value is read.
  */
 public final class CheckpointLoader {
-
-	private static final List<FamilyConverter> CONVERTERS = List.of(new DinoV2HubConverter(),
-			new DinoV2HuggingFaceConverter(), new ClipConverter(), new TimmConverter());
 
 	private CheckpointLoader() {
 	}
@@ -42,8 +41,8 @@ public final class CheckpointLoader {
 	 * weights, or the number of heads is neither in the config nor in {@code options}
 	 */
 	public static ConvertedCheckpoint convert(StateDict dict, LoadOptions options) throws IOException {
-		FamilyConverter converter = detect(dict);
-		ConvertedCheckpoint converted = converter.convert(new KeyLedger(dict), SidecarConfig.find(dict.location()),
+		FamilyCodec codec = detect(dict);
+		ConvertedCheckpoint converted = codec.convert(new KeyLedger(dict), SidecarConfig.find(dict.location()),
 				options);
 		checkShapes(dict.location(), converted);
 		return converted;
@@ -81,26 +80,36 @@ public final class CheckpointLoader {
 		try (StateDict dict = StateDict.open(location, options.limits())) {
 			ConvertedCheckpoint converted = convert(dict, options);
 			ConvertedCheckpoint adjusted = new ConvertedCheckpoint(converted.format(), adjust.apply(converted.config()),
-					converted.normalization(), converted.parameters(), converted.ignored());
+					converted.normalization(), converted.parameters(), converted.ignored(), converted.carried());
 			checkShapes(location, adjusted);
 			VisionTransformer model = VisionTransformer.create(adjusted.config(), manager);
+			NonFiniteScan scan = new NonFiniteScan();
 			for (Map.Entry<String, TensorSource> parameter : adjusted.parameters().entrySet()) {
-				model.setParameter(parameter.getKey(), parameter.getValue().read());
+				float[] values = parameter.getValue().read();
+				scan.scan(parameter.getValue().name(), values);
+				model.setParameter(parameter.getKey(), values);
 			}
-			return new LoadedModel(location, adjusted.format(), model, adjusted.normalization(), adjusted.ignored());
+			scan.check("Checkpoint " + location, "A model with such weights computes NaN features; download or "
+					+ "export the checkpoint again, or pick an earlier one.");
+			Map<String, TensorData> carried = new LinkedHashMap<>();
+			for (Map.Entry<String, String> entry : adjusted.carried().entrySet()) {
+				carried.put(entry.getKey(), dict.copy(entry.getValue()));
+			}
+			return new LoadedModel(location, adjusted.format(), model, adjusted.normalization(), adjusted.ignored(),
+					new CarriedTensors(carried));
 		}
 	}
 
-	private static FamilyConverter detect(StateDict dict) throws InvalidCheckpointException {
-		List<FamilyConverter> matches = CONVERTERS.stream()
-			.filter((converter) -> converter.recognizes(dict.tensors().keySet()))
+	private static FamilyCodec detect(StateDict dict) throws InvalidCheckpointException {
+		List<FamilyCodec> matches = FamilyCodecs.ALL.stream()
+			.filter((codec) -> codec.recognizes(dict.tensors().keySet()))
 			.toList();
 		if (matches.size() == 1) {
 			return matches.get(0);
 		}
 		if (matches.isEmpty()) {
-			String known = CONVERTERS.stream()
-				.map((converter) -> converter.format().description() + " (" + converter.signature() + ")")
+			String known = FamilyCodecs.ALL.stream()
+				.map((codec) -> codec.format().description() + " (" + codec.signature() + ")")
 				.collect(Collectors.joining("; "));
 			List<String> found = dict.tensors().keySet().stream().limit(16).toList();
 			throw new InvalidCheckpointException(
@@ -108,7 +117,7 @@ public final class CheckpointLoader {
 							+ " tensors, such as " + found + ". Known families: " + known);
 		}
 		throw new InvalidCheckpointException("Checkpoint " + dict.location() + " matches several families: "
-				+ matches.stream().map(FamilyConverter::format).toList());
+				+ matches.stream().map(FamilyCodec::format).toList());
 	}
 
 	private static void checkShapes(Path location, ConvertedCheckpoint converted) throws InvalidCheckpointException {

@@ -13,7 +13,8 @@ import ai.phreg.model.ViTConfig;
  * @param normalization the pixel mean/std the model was trained with
  * @param parameters one tensor per {@link ai.phreg.model.VisionTransformer} parameter
  * @param ignored checkpoint tensors deliberately left out, with the reason
+ * @param carried checkpoint keys of the {@link CarriedTensors}, by carried name
  */
 public record ConvertedCheckpoint(CheckpointFormat format, ViTConfig config, Normalization normalization,
-		Map<String, TensorSource> parameters, Map<String, String> ignored) {
+		Map<String, TensorSource> parameters, Map<String, String> ignored, Map<String, String> carried) {
 }

@@ -23,6 +23,8 @@ final class KeyLedger {
 
 	private final Map<String, String> ignored = new LinkedHashMap<>();
 
+	private final Map<String, String> carried = new LinkedHashMap<>();
+
 	KeyLedger(StateDict dict) {
 		this.dict = dict;
 		this.unused = new TreeSet<>(dict.tensors().keySet());
@@ -67,6 +69,22 @@ final class KeyLedger {
 				this.ignored.put(key, reason);
 			}
 		}
+	}
+
+	/**
+	 * Marks {@code key}, if present, as unused by the model but kept as stored under
+	 * {@code name} (see {@link CarriedTensors}).
+	 */
+	void carry(String key, String name, String reason) {
+		if (this.unused.contains(key)) {
+			ignore(key::equals, reason);
+			this.carried.put(name, key);
+		}
+	}
+
+	/** The keys marked by {@link #carry}, by carried name. */
+	Map<String, String> carried() {
+		return this.carried;
 	}
 
 	/**

@@ -15,9 +15,16 @@ import ai.phreg.model.VisionTransformer;
  * @param model the model, every parameter frozen
  * @param normalization the pixel mean/std of the model
  * @param ignored checkpoint tensors deliberately not loaded, with the reason
+ * @param carried unused tensors kept as stored, for exports of this model or its students
  */
 public record LoadedModel(Path location, CheckpointFormat format, VisionTransformer model, Normalization normalization,
-		Map<String, String> ignored) {
+		Map<String, String> ignored, CarriedTensors carried) {
+
+	/** A model that carries no unused tensors, such as one built rather than loaded. */
+	public LoadedModel(Path location, CheckpointFormat format, VisionTransformer model, Normalization normalization,
+			Map<String, String> ignored) {
+		this(location, format, model, normalization, ignored, CarriedTensors.NONE);
+	}
 
 	public long parameterCount() {
 		return this.model.parameterShapes().values().stream().mapToLong((shape) -> shape.size()).sum();

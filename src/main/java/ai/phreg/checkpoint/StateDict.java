@@ -1,6 +1,7 @@
 package ai.phreg.checkpoint;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ import java.util.stream.Stream;
 
 import ai.phreg.checkpoint.safetensors.SafetensorsLimits;
 import ai.phreg.checkpoint.safetensors.SafetensorsReader;
+import ai.phreg.checkpoint.safetensors.TensorData;
 import ai.phreg.checkpoint.safetensors.TensorInfo;
 
 /**
@@ -129,6 +131,19 @@ public final class StateDict implements AutoCloseable {
 		return this.tensors;
 	}
 
+	/**
+	 * A heap copy of a tensor exactly as stored, dtype and bytes; a copy so that it
+	 * outlives this checkpoint and survives the file changing later.
+	 */
+	public TensorData copy(String key) throws IOException {
+		if (!(this.tensors.get(key) instanceof StoredTensor stored)) {
+			throw new IllegalArgumentException("No tensor '" + key + "' in " + this.location);
+		}
+		ByteBuffer mapped = stored.reader().readBytes(key);
+		ByteBuffer copy = ByteBuffer.allocate(mapped.remaining()).put(mapped).flip();
+		return new TensorData(key, stored.info().dtype(), stored.info().shape(), copy);
+	}
+
 	/** The {@code __metadata__} of the first file. */
 	public Map<String, String> metadata() {
 		return this.readers.get(0).metadata();
@@ -146,6 +161,11 @@ public final class StateDict implements AutoCloseable {
 		@Override
 		public long[] shape() {
 			return this.info.shape().clone();
+		}
+
+		@Override
+		public String name() {
+			return this.info.name();
 		}
 
 		@Override

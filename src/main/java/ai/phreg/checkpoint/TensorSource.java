@@ -3,6 +3,7 @@ package ai.phreg.checkpoint;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Collectors;
 
 /**
  * A tensor of a checkpoint with its shape known up front and its values read only when a
@@ -11,6 +12,9 @@ import java.util.List;
 public interface TensorSource {
 
 	long[] shape();
+
+	/** The checkpoint key(s) the values come from, for messages. */
+	String name();
 
 	/** Row-major values as float32, whatever the stored dtype. */
 	float[] read() throws IOException;
@@ -31,6 +35,11 @@ public interface TensorSource {
 			@Override
 			public long[] shape() {
 				return newShape.clone();
+			}
+
+			@Override
+			public String name() {
+				return source.name();
 			}
 
 			@Override
@@ -62,6 +71,11 @@ public interface TensorSource {
 			@Override
 			public long[] shape() {
 				return stacked.clone();
+			}
+
+			@Override
+			public String name() {
+				return parts.stream().map(TensorSource::name).collect(Collectors.joining("+"));
 			}
 
 			@Override

@@ -1,28 +1,42 @@
 package ai.phreg.checkpoint;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import ai.phreg.checkpoint.safetensors.DType;
+import ai.phreg.image.Normalization;
 import ai.phreg.model.PositionResampling;
 import ai.phreg.model.ViTConfig;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Hugging Face {@code Dinov2Model} / {@code Dinov2WithRegistersModel}
  * ({@code model.safetensors} and {@code config.json}): separate query/key/value
  * projections are fused into qkv. transformers resamples plain models to size without
  * antialiasing, register models with it.
+ * <p>
+ * Writes Hugging Face checkpoints that {@code AutoModel.from_pretrained} loads as
+ * {@code Dinov2WithRegistersModel} (with registers) or {@code Dinov2Model}: a folder with
+ * {@code model.safetensors} and {@code config.json}, as {@code save_pretrained} of the
+ * base model writes them. The fused qkv projection is split back into query, key and
+ * value, and {@code embeddings.mask_token} is written (the source's, unchanged, else
+ * zeros) so transformers finds no missing weight. Pixel statistics live in transformers'
+ * separate preprocessor config, which is not written.
  */
-final class DinoV2HuggingFaceConverter extends FamilyConverter {
+final class DinoV2HuggingFaceCodec extends FamilyCodec {
 
 	/**
 	 * phreg parameter names to Hugging Face keys, except the fused qkv projections (see
 	 * {@link #qkvKeys}); also used to write Hugging Face checkpoints.
 	 */
-	static final KeyRenames RENAMES = new KeyRenames().rename("cls_token", "embeddings.cls_token")
+	private static final KeyRenames RENAMES = new KeyRenames().rename("cls_token", "embeddings.cls_token")
 		.rename("reg_token", "embeddings.register_tokens")
 		.rename("pos_embed", "embeddings.position_embeddings")
 		.rename("patch_embed\\.proj\\.(\\w+)", "embeddings.patch_embeddings.projection.$1")
@@ -72,7 +86,7 @@ final class DinoV2HuggingFaceConverter extends FamilyConverter {
 			.setPatchSize((int) patch[2])
 			.setEmbedDim(dim)
 			.setDepth(ledger.countIndexed("encoder.layer."))
-			.setNumHeads(heads(sidecar.integer(HEADS), HEADS, dim, sidecar, options, ledger.location()))
+			.setNumHeads(HeadCount.resolve(sidecar.integer(HEADS), HEADS, dim, sidecar, options, ledger.location()))
 			.setMlpHiddenDim((int) ledger.take("encoder.layer.0.mlp.fc1.weight", 2).shape()[0])
 			.optQkvBias(ledger.has("encoder.layer.0.attention.attention.query.bias"))
 			.optLayerScale(ledger.has("encoder.layer.0.layer_scale1.lambda1"))
@@ -101,7 +115,7 @@ final class DinoV2HuggingFaceConverter extends FamilyConverter {
 	 * The query, key and value keys Hugging Face splits a fused qkv parameter into, in
 	 * the order of the fused rows; empty for any other parameter.
 	 */
-	static List<String> qkvKeys(String parameter) {
+	private static List<String> qkvKeys(String parameter) {
 		Matcher matcher = QKV.matcher(parameter);
 		if (!matcher.matches()) {
 			return List.of();
@@ -125,7 +139,84 @@ final class DinoV2HuggingFaceConverter extends FamilyConverter {
 
 	@Override
 	void ignoreUnused(KeyLedger ledger) {
-		ledger.ignore("embeddings.mask_token"::equals, "mask token of masked-image pretraining, unused at inference");
+		ledger.carry("embeddings.mask_token", CarriedTensors.MASK_TOKEN,
+				"mask token of masked-image pretraining, unused at inference (kept for exports)");
+	}
+
+	@Override
+	List<String> unsupported(ViTConfig config) {
+		return DinoV2Family.rules(config)
+			.require(config.layerScale(), "transformers' DINOv2 always has LayerScale, this model has none")
+			.list();
+	}
+
+	@Override
+	CheckpointFiles files(Path target) {
+		return CheckpointFiles.inFolder(target, "model.safetensors", "config.json");
+	}
+
+	@Override
+	void addTensors(String parameter, long[] shape, float[] values, ViTConfig config, TensorSink sink) {
+		List<String> split = qkvKeys(parameter);
+		if (split.isEmpty()) {
+			sink.add(RENAMES.apply(parameter), shape, values);
+			return;
+		}
+		// The fused rows are [query; key; value], each a third of the first axis.
+		long[] part = shape.clone();
+		part[0] = shape[0] / split.size();
+		int length = values.length / split.size();
+		for (int i = 0; i < split.size(); i++) {
+			sink.add(split.get(i), part, Arrays.copyOfRange(values, i * length, (i + 1) * length));
+		}
+	}
+
+	@Override
+	void addRequiredExtras(ViTConfig config, CarriedTensors carried, TensorSink sink) {
+		DinoV2Family.addMaskToken("embeddings.mask_token", config, carried, sink);
+	}
+
+	@Override
+	ObjectNode config(ViTConfig config, DType dtype, Normalization normalization) {
+		boolean registers = config.numRegisters() > 0;
+		ObjectNode json = ConfigJson.object();
+		json.putArray("architectures").add(registers ? "Dinov2WithRegistersModel" : "Dinov2Model");
+		json.put("model_type", registers ? "dinov2_with_registers" : "dinov2");
+		json.put("hidden_size", config.embedDim());
+		json.put("num_hidden_layers", config.depth());
+		json.put("num_attention_heads", config.numHeads());
+		json.set("mlp_ratio", ConfigJson.mlpRatio(config));
+		json.put("hidden_act", "gelu");
+		json.put("hidden_dropout_prob", 0.0);
+		json.put("attention_probs_dropout_prob", 0.0);
+		json.put("initializer_range", 0.02);
+		json.put("layer_norm_eps", ConfigJson.decimal(config.layerNormEps()));
+		json.put("image_size", config.imageSize());
+		json.put("patch_size", config.patchSize());
+		json.put("num_channels", 3);
+		json.put("qkv_bias", config.qkvBias());
+		// Only the initial value of LayerScale; the trained scales are weights.
+		json.put("layerscale_value", 1.0);
+		json.put("drop_path_rate", 0.0);
+		json.put("use_swiglu_ffn", false);
+		// transformers' backbone settings, as save_pretrained writes them: the last
+		// stage.
+		json.putArray("out_features").add("stage" + config.depth());
+		json.putArray("out_indices").add(config.depth());
+		ArrayNode stages = json.putArray("stage_names").add("stem");
+		for (int stage = 1; stage <= config.depth(); stage++) {
+			stages.add("stage" + stage);
+		}
+		json.put("apply_layernorm", true);
+		json.put("reshape_hidden_states", true);
+		json.put("torch_dtype", dtype.torchName());
+		if (registers) {
+			json.put("num_register_tokens", config.numRegisters());
+		}
+		else {
+			json.put("use_mask_token", true);
+		}
+		return json;
 	}
 
 }

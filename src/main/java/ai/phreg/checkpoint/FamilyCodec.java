@@ -2,21 +2,30 @@ package ai.phreg.checkpoint;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
+import ai.phreg.checkpoint.safetensors.DType;
 import ai.phreg.image.Normalization;
 import ai.phreg.model.ViTConfig;
 import ai.phreg.model.VisionTransformer;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Maps one family's checkpoint layout onto {@link VisionTransformer} parameters. A
- * converter infers the architecture from tensor shapes (and the sidecar config for what
- * weights cannot tell), then supplies a tensor for every parameter of that architecture;
- * every checkpoint key must be consumed or explicitly ignored.
+ * Everything phreg knows about one checkpoint family's layout, in one place: how to
+ * recognize it, how its keys and shapes map onto {@link VisionTransformer} parameters
+ * when reading, and how to write a model back so that the family's own library loads it.
+ * Reading infers the architecture from tensor shapes (and the config for what weights
+ * cannot tell) and must consume or explicitly ignore every key; writing is its exact
+ * inverse, which {@link CheckpointExporter} verifies by reading every export back.
+ * <p>
+ * The codecs are listed in {@link FamilyCodecs}; a new family is one subclass there.
  */
-abstract class FamilyConverter {
+abstract class FamilyCodec {
+
+	// Reading
 
 	abstract CheckpointFormat format();
 
@@ -81,7 +90,7 @@ abstract class FamilyConverter {
 		}
 		ignoreUnused(ledger);
 		Map<String, String> ignored = ledger.finish();
-		return new ConvertedCheckpoint(format(), config, normalization, parameters, ignored);
+		return new ConvertedCheckpoint(format(), config, normalization, parameters, ignored, ledger.carried());
 	}
 
 	private Normalization normalization(SidecarConfig sidecar) throws InvalidCheckpointException {
@@ -100,39 +109,32 @@ abstract class FamilyConverter {
 		return side;
 	}
 
+	// Writing
+
 	/**
-	 * The number of attention heads, which the weights cannot tell: the config's
-	 * {@code declared} value (read from {@code key}), else the caller's. Never guessed: a
-	 * wrong head count loads without error and computes another model.
+	 * Why this family's format cannot hold a model of {@code config} exactly; empty when
+	 * it can.
 	 */
-	static int heads(Optional<Integer> declared, String key, int width, SidecarConfig sidecar, LoadOptions options,
-			Path location) throws InvalidCheckpointException {
-		Integer requested = options.heads();
-		if (declared.isPresent()) {
-			int heads = declared.get();
-			if (heads < 1 || width % heads != 0) {
-				throw new InvalidCheckpointException("Config " + sidecar + ": '" + key + "' gives " + heads
-						+ " heads, which do not split the width " + width + " of the weights evenly");
-			}
-			if (requested != null && requested != heads) {
-				throw new InvalidCheckpointException("Config " + sidecar + ": '" + key + "' gives " + heads
-						+ " heads but " + requested + " were asked for; leave heads out or fix the config");
-			}
-			return heads;
-		}
-		if (requested == null) {
-			String config = sidecar.file()
-				.map((file) -> "its config " + file + " has no '" + key + "'")
-				.orElse("it has no config file beside it");
-			throw new InvalidCheckpointException("The number of attention heads of " + location + " is unknown: "
-					+ config + ", and the weights cannot tell it. Give heads (for example " + Math.max(1, width / 64)
-					+ " for 64-wide heads, as DINOv2, CLIP and DeiT models of width " + width + " have).");
-		}
-		if (width % requested != 0) {
-			throw new InvalidCheckpointException(requested + " heads do not split the width " + width + " of "
-					+ location + " evenly; give a divisor of " + width);
-		}
-		return requested;
+	abstract List<String> unsupported(ViTConfig config);
+
+	/** Where the checkpoint's weights and config go for a {@code target} path. */
+	abstract CheckpointFiles files(Path target);
+
+	/**
+	 * Emits the family's tensor(s) holding phreg parameter {@code parameter}, whose
+	 * row-major {@code values} have {@code shape}.
+	 */
+	abstract void addTensors(String parameter, long[] shape, float[] values, ViTConfig config, TensorSink sink);
+
+	/**
+	 * Emits tensors the family's own loader requires although phreg's model has no use
+	 * for them, such as DINOv2's mask token: the source's own when {@code carried} has
+	 * them, else neutral values.
+	 */
+	void addRequiredExtras(ViTConfig config, CarriedTensors carried, TensorSink sink) {
 	}
+
+	/** The family's configuration file for the model. */
+	abstract ObjectNode config(ViTConfig config, DType dtype, Normalization normalization);
 
 }

@@ -1,11 +1,16 @@
 package ai.phreg.checkpoint;
 
 import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
 
+import ai.phreg.checkpoint.safetensors.DType;
+import ai.phreg.image.Normalization;
 import ai.phreg.model.MlpActivation;
 import ai.phreg.model.PositionResampling;
 import ai.phreg.model.ViTConfig;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * timm {@code VisionTransformer} checkpoints (DeiT-III, AugReg,
@@ -18,8 +23,20 @@ import ai.phreg.model.ViTConfig;
  * Otherwise timm's position embedding has a row for every prefix token, registers
  * included. phreg gives registers no position embedding, so such rows can only be read
  * when they are zero, as phreg writes them; trained non-zero rows are refused.
+ * <p>
+ * Writes timm checkpoints in its Hugging Face hub layout, a folder with
+ * {@code model.safetensors} and {@code config.json}, which
+ * {@code timm.create_model("local-dir:<folder>")} (or {@code hf-hub:} once uploaded)
+ * builds and loads. Key names are phreg's own.
+ * <p>
+ * {@code model_args} spell out every architectural argument, so the registered
+ * {@code architecture} only names the class; {@code dynamic_img_size} lets timm resample
+ * the position embedding for other input sizes as phreg does. Unless
+ * {@code no_embed_class}, timm adds {@code pos_embed} after prepending the class and
+ * register tokens, so it needs a row for each: the register rows are written as zeros,
+ * which is exactly phreg's "no position embedding for registers".
  */
-final class TimmConverter extends FamilyConverter {
+final class TimmCodec extends FamilyCodec {
 
 	@Override
 	CheckpointFormat format() {
@@ -55,7 +72,7 @@ final class TimmConverter extends FamilyConverter {
 			.setPatchSize((int) patch[2])
 			.setEmbedDim(dim)
 			.setDepth(ledger.countIndexed("blocks."))
-			.setNumHeads(heads(sidecar.integer(heads), heads, dim, sidecar, options, ledger.location()))
+			.setNumHeads(HeadCount.resolve(sidecar.integer(heads), heads, dim, sidecar, options, ledger.location()))
 			.setMlpHiddenDim((int) ledger.take("blocks.0.mlp.fc1.weight", 2).shape()[0])
 			.optQkvBias(ledger.has("blocks.0.attn.qkv.bias"))
 			.optPatchBias(ledger.has("patch_embed.proj.bias"))
@@ -117,6 +134,11 @@ final class TimmConverter extends FamilyConverter {
 			}
 
 			@Override
+			public String name() {
+				return source.name();
+			}
+
+			@Override
 			public float[] read() throws IOException {
 				float[] all = source.read();
 				for (int i = dim; i < (1 + registers) * dim; i++) {
@@ -138,6 +160,74 @@ final class TimmConverter extends FamilyConverter {
 	void ignoreUnused(KeyLedger ledger) {
 		ledger.ignore((key) -> key.startsWith("head.") || key.startsWith("fc_norm."),
 				"classification head, not part of the dense backbone");
+	}
+
+	@Override
+	List<String> unsupported(ViTConfig config) {
+		return new LayoutProblems()
+			.require(config.patchBias() != config.preNorm(),
+					"timm's patch embedding has a bias exactly when there is no pre-norm, this model has "
+							+ (config.patchBias() ? "both" : "neither"))
+			.require(config.layerNormEps() == 1e-6f,
+					"timm's VisionTransformer uses LayerNorm eps 1e-6, this model " + config.layerNormEps())
+			.require(config.projectionDim() == 0,
+					"timm's VisionTransformer has no output projection, this model has one (CLIP's proj)")
+			.requireMlpRatio(config)
+			.list();
+	}
+
+	@Override
+	CheckpointFiles files(Path target) {
+		return CheckpointFiles.inFolder(target, "model.safetensors", "config.json");
+	}
+
+	@Override
+	void addTensors(String parameter, long[] shape, float[] values, ViTConfig config, TensorSink sink) {
+		int registers = config.numRegisters();
+		if (!parameter.equals("pos_embed") || !config.classTokenPositioned() || registers == 0) {
+			sink.add(parameter, shape, values);
+			return;
+		}
+		// [1, 1+N, D] -> [1, 1+R+N, D]: zero rows for the registers after the class row.
+		int dim = (int) shape[2];
+		float[] withRegisters = new float[values.length + registers * dim];
+		System.arraycopy(values, 0, withRegisters, 0, dim);
+		System.arraycopy(values, dim, withRegisters, (1 + registers) * dim, values.length - dim);
+		sink.add(parameter, new long[] { shape[0], shape[1] + registers, dim }, withRegisters);
+	}
+
+	@Override
+	ObjectNode config(ViTConfig config, DType dtype, Normalization normalization) {
+		ObjectNode json = ConfigJson.object();
+		json.put("architecture", "vit_base_patch16_224");
+		json.put("num_classes", 0);
+		json.put("num_features", config.embedDim());
+		json.put("global_pool", "token");
+		ObjectNode args = json.putObject("model_args");
+		args.put("img_size", config.imageSize());
+		args.put("patch_size", config.patchSize());
+		args.put("embed_dim", config.embedDim());
+		args.put("depth", config.depth());
+		args.put("num_heads", config.numHeads());
+		args.set("mlp_ratio", ConfigJson.mlpRatio(config));
+		args.put("qkv_bias", config.qkvBias());
+		args.put("class_token", true);
+		args.put("reg_tokens", config.numRegisters());
+		args.put("no_embed_class", !config.classTokenPositioned());
+		args.put("pre_norm", config.preNorm());
+		if (config.layerScale()) {
+			// Only LayerScale's initial value; the trained scales are weights.
+			args.put("init_values", 1e-5);
+		}
+		args.put("act_layer", (config.activation() == MlpActivation.QUICK_GELU) ? "quick_gelu" : "gelu");
+		args.put("global_pool", "token");
+		args.put("dynamic_img_size", true);
+		ObjectNode pretrained = json.putObject("pretrained_cfg");
+		pretrained.putArray("input_size").add(3).add(config.imageSize()).add(config.imageSize());
+		ConfigJson.decimals(pretrained.putArray("mean"), normalization.mean());
+		ConfigJson.decimals(pretrained.putArray("std"), normalization.std());
+		pretrained.put("num_classes", 0);
+		return json;
 	}
 
 }

@@ -1,12 +1,16 @@
 package ai.phreg.checkpoint;
 
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
+import ai.phreg.checkpoint.safetensors.DType;
 import ai.phreg.image.Normalization;
 import ai.phreg.model.MlpActivation;
 import ai.phreg.model.PositionResampling;
 import ai.phreg.model.ViTConfig;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The visual tower of OpenAI CLIP, OpenCLIP and DFN checkpoints, either a whole CLIP
@@ -19,14 +23,24 @@ import ai.phreg.model.ViTConfig;
  * OpenCLIP models exact GELU. The sidecar config decides ({@code quick_gelu} of
  * {@code open_clip_config.json}, false when absent as in OpenCLIP, or
  * {@code activation}); without a config, OpenAI's QuickGELU.
+ * <p>
+ * Writes the visual tower of a CLIP model with OpenAI/OpenCLIP key names under
+ * {@code visual.}, in OpenCLIP's hub layout: a folder with
+ * {@code open_clip_model.safetensors} and {@code open_clip_config.json}. Token embeddings
+ * lose their batch axis as OpenAI stores them.
+ * <p>
+ * Registers are {@code visual.register_tokens} {@code [R, width]}, placed after the patch
+ * tokens without position embedding (PH-Reg's CLIP students). Neither OpenAI CLIP nor
+ * OpenCLIP has such a parameter, and the text tower is not part of the export, so the
+ * config carries a {@code phreg} note saying so.
  */
-final class ClipConverter extends FamilyConverter {
+final class ClipCodec extends FamilyCodec {
 
 	/**
 	 * phreg parameter names to OpenAI keys below the {@code visual.} prefix; also used to
 	 * write CLIP checkpoints.
 	 */
-	static final KeyRenames RENAMES = new KeyRenames().rename("cls_token", "class_embedding")
+	private static final KeyRenames RENAMES = new KeyRenames().rename("cls_token", "class_embedding")
 		.rename("reg_token", "register_tokens")
 		.rename("pos_embed", "positional_embedding")
 		.rename("patch_embed\\.proj\\.weight", "conv1.weight")
@@ -108,13 +122,13 @@ final class ClipConverter extends FamilyConverter {
 				throw new InvalidCheckpointException("Config " + sidecar + ": '" + headWidthKey + "' is "
 						+ headWidth.get() + ", which does not split the width " + width + " of the weights evenly");
 			}
-			return heads(Optional.of(width / headWidth.get()), headWidthKey, width, sidecar, options,
+			return HeadCount.resolve(Optional.of(width / headWidth.get()), headWidthKey, width, sidecar, options,
 					ledger.location());
 		}
 		String headsKey = sidecar.first("vision_heads", "heads");
 		// Named as the config's own layout would name it when it is missing.
 		String shownKey = (sidecar.has(headsKey) || !sidecar.has("model_cfg")) ? headsKey : headWidthKey;
-		return heads(sidecar.integer(headsKey), shownKey, width, sidecar, options, ledger.location());
+		return HeadCount.resolve(sidecar.integer(headsKey), shownKey, width, sidecar, options, ledger.location());
 	}
 
 	@Override
@@ -158,6 +172,74 @@ final class ClipConverter extends FamilyConverter {
 		if (!prefix.isEmpty()) {
 			ledger.ignore((key) -> !key.startsWith(prefix), "text tower of a full CLIP checkpoint");
 		}
+	}
+
+	@Override
+	List<String> unsupported(ViTConfig config) {
+		return new LayoutProblems()
+			.require(!config.patchBias(), "CLIP's conv1 has no bias, this model's patch embedding has one")
+			.require(config.preNorm(), "CLIP normalizes before the first block (ln_pre), this model does not")
+			.require(config.classTokenPositioned(),
+					"CLIP's positional embedding has a class-token row, this "
+							+ "model's covers the patches only (timm no_embed_class)")
+			.require(config.projectionDim() > 0, "CLIP's visual tower ends in proj, this model has none")
+			.require(config.layerNormEps() == 1e-5f,
+					"CLIP uses LayerNorm eps 1e-5, this model " + config.layerNormEps())
+			.requireMlpRatio(config)
+			.list();
+	}
+
+	@Override
+	CheckpointFiles files(Path target) {
+		return CheckpointFiles.inFolder(target, "open_clip_model.safetensors", "open_clip_config.json");
+	}
+
+	@Override
+	void addTensors(String parameter, long[] shape, float[] values, ViTConfig config, TensorSink sink) {
+		long[] stored = switch (parameter) {
+			// [1, 1, W] -> [W]; [1, T, W] -> [T, W]
+			case "cls_token" -> new long[] { shape[2] };
+			case "reg_token", "pos_embed" -> new long[] { shape[1], shape[2] };
+			default -> shape;
+		};
+		sink.add("visual." + RENAMES.apply(parameter), stored, values);
+	}
+
+	@Override
+	ObjectNode config(ViTConfig config, DType dtype, Normalization normalization) {
+		ObjectNode json = ConfigJson.object();
+		ObjectNode model = json.putObject("model_cfg");
+		model.put("embed_dim", config.projectionDim());
+		model.put("quick_gelu", config.activation() == MlpActivation.QUICK_GELU);
+		ObjectNode vision = model.putObject("vision_cfg");
+		vision.put("image_size", config.imageSize());
+		vision.put("layers", config.depth());
+		vision.put("width", config.embedDim());
+		vision.put("patch_size", config.patchSize());
+		vision.put("head_width", config.embedDim() / config.numHeads());
+		vision.set("mlp_ratio", ConfigJson.mlpRatio(config));
+		if (config.layerScale()) {
+			// Only LayerScale's initial value; the trained scales are weights.
+			vision.put("ls_init_value", 1e-5);
+		}
+		ObjectNode preprocess = json.putObject("preprocess_cfg");
+		ConfigJson.decimals(preprocess.putArray("mean"), normalization.mean());
+		ConfigJson.decimals(preprocess.putArray("std"), normalization.std());
+		ObjectNode phreg = json.putObject("phreg");
+		phreg.put("register_tokens", config.numRegisters());
+		phreg.put("note", note(config.numRegisters()));
+		return json;
+	}
+
+	private static String note(int registers) {
+		String towers = "Visual tower only: this checkpoint has no text tower.";
+		if (registers == 0) {
+			return towers;
+		}
+		return towers + " visual.register_tokens [" + registers + ", width] holds " + registers
+				+ " register tokens appended after the patch tokens, before ln_pre, without position embedding "
+				+ "(PH-Reg). OpenAI CLIP and OpenCLIP have no such parameter: load these weights with phreg or a "
+				+ "VisionTransformer that adds the registers the same way.";
 	}
 
 }

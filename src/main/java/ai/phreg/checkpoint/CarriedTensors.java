@@ -1,0 +1,34 @@
+package ai.phreg.checkpoint;
+
+import java.util.Map;
+import java.util.Optional;
+
+import ai.phreg.checkpoint.safetensors.TensorData;
+
+/**
+ * Tensors a family's checkpoints hold that phreg's model does not use but the family's
+ * own code loads, such as DINOv2's {@code mask_token} from masked-image pretraining. They
+ * are kept from the source checkpoint exactly as stored (dtype and bytes) and written
+ * back unchanged on export, so that an exported student still carries its teacher's
+ * values rather than zeros.
+ *
+ * @param byName stored tensors by their family-neutral name, such as {@link #MASK_TOKEN};
+ * the {@link TensorData#name()} is the source key
+ */
+public record CarriedTensors(Map<String, TensorData> byName) {
+
+	/** DINOv2's learned mask token, {@code [1, width]}. */
+	public static final String MASK_TOKEN = "mask_token";
+
+	/** Nothing carried: exports write the family's neutral values (zeros). */
+	public static final CarriedTensors NONE = new CarriedTensors(Map.of());
+
+	public CarriedTensors {
+		byName = Map.copyOf(byName);
+	}
+
+	public Optional<TensorData> get(String name) {
+		return Optional.ofNullable(this.byName.get(name));
+	}
+
+}

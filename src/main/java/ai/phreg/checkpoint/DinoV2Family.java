@@ -1,0 +1,47 @@
+package ai.phreg.checkpoint;
+
+import java.util.Arrays;
+
+import ai.phreg.checkpoint.safetensors.TensorData;
+import ai.phreg.model.MlpActivation;
+import ai.phreg.model.ViTConfig;
+
+/** What both DINOv2 layouts, torch.hub and Hugging Face, share when written. */
+final class DinoV2Family {
+
+	private DinoV2Family() {
+	}
+
+	/** What both DINOv2 layouts, hub and Hugging Face, require. */
+	static LayoutProblems rules(ViTConfig config) {
+		return new LayoutProblems()
+			.require(config.patchBias(), "DINOv2's patch embedding has a bias, this model's has none")
+			.require(!config.preNorm(), "DINOv2 has no LayerNorm before the first block, this model has one (ln_pre)")
+			.require(config.classTokenPositioned(),
+					"DINOv2's position embedding has a class-token row, this "
+							+ "model's covers the patches only (timm no_embed_class)")
+			.require(config.projectionDim() == 0, "DINOv2 has no output projection, this model has one (CLIP's proj)")
+			.require(config.activation() == MlpActivation.GELU,
+					"DINOv2's MLP uses exact GELU, this model's uses " + config.activation())
+			.requireMlpRatio(config);
+	}
+
+	/**
+	 * DINOv2's mask token {@code [1, width]}: the carried one bit for bit, else zeros,
+	 * which is what an untrained one holds.
+	 */
+	static void addMaskToken(String key, ViTConfig config, CarriedTensors carried, TensorSink sink) {
+		long[] shape = { 1, config.embedDim() };
+		TensorData stored = carried.get(CarriedTensors.MASK_TOKEN).orElse(null);
+		if (stored == null) {
+			sink.add(key, shape, new float[config.embedDim()]);
+			return;
+		}
+		if (!Arrays.equals(stored.shape(), shape)) {
+			throw new IllegalArgumentException("The carried mask token is " + Arrays.toString(stored.shape())
+					+ " but this model needs " + Arrays.toString(shape) + ": it comes from another model");
+		}
+		sink.addUnchanged(key, stored);
+	}
+
+}
