@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -58,6 +59,8 @@ public final class Distiller implements AutoCloseable {
 
 	private final NDManager manager;
 
+	private final ImageSource images;
+
 	private final TrainingBatches batches;
 
 	private final LearningRateSchedule schedule;
@@ -94,6 +97,7 @@ public final class Distiller implements AutoCloseable {
 			this.unlocked.put(nameOf(parameter), parameter);
 		}
 		this.optimizer = new AdamW(this.unlocked, (float) settings.weightDecay());
+		this.images = images;
 		this.batches = new TrainingBatches(images, settings.resolution(), teacher.normalization(), settings.batchSize(),
 				settings.seed(), IMAGE_CACHE_BYTES);
 		this.schedule = new LearningRateSchedule(settings.learningRate(), settings.endLearningRate(), settings.epochs(),
@@ -141,6 +145,20 @@ public final class Distiller implements AutoCloseable {
 	 */
 	public Map<Integer, String> unreadableImages() {
 		return this.batches.unreadable();
+	}
+
+	/**
+	 * Every training image left out so far, by name, with the reason, in name order:
+	 * those the source skipped when it was scanned (unsafe links, special files, other
+	 * formats) and those that failed to decode during training. What
+	 * {@link #unreadableImages()} counts is among them.
+	 */
+	public List<SkippedImage> skippedImages() {
+		List<SkippedImage> skipped = new ArrayList<>(this.images.skipped());
+		this.batches.unreadable()
+			.forEach((index, reason) -> skipped.add(new SkippedImage(this.images.name(index), reason)));
+		skipped.sort(Comparator.comparing(SkippedImage::name));
+		return skipped;
 	}
 
 	/**

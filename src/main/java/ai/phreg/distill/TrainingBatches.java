@@ -108,7 +108,7 @@ public final class TrainingBatches {
 				used.add(index);
 			}
 			catch (IOException ex) {
-				this.unreadable.put(index, ex.getMessage());
+				this.unreadable.put(index, SkippedImage.reasonOf(ex));
 			}
 		}
 		if (used.isEmpty()) {
