@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -57,6 +58,8 @@ public final class Distiller implements AutoCloseable {
 	private final VisionTransformer student;
 
 	private final NDManager manager;
+
+	private final ImageSource images;
 
 	private final TrainingBatches batches;
 
@@ -119,6 +122,7 @@ public final class Distiller implements AutoCloseable {
 			this.unlocked.put(nameOf(parameter), parameter);
 		}
 		this.optimizer = new AdamW(this.unlocked, (float) settings.weightDecay());
+		this.images = images;
 		this.batches = new TrainingBatches(images, settings.resolution(), teacher.normalization(), settings.batchSize(),
 				settings.seed(), IMAGE_CACHE_BYTES);
 		this.schedule = new LearningRateSchedule(settings.learningRate(), settings.endLearningRate(), settings.epochs(),
@@ -173,6 +177,20 @@ public final class Distiller implements AutoCloseable {
 	 */
 	public Map<Integer, String> unreadableImages() {
 		return this.batches.unreadable();
+	}
+
+	/**
+	 * Every training image left out so far, by name, with the reason, in name order:
+	 * those the source skipped when it was scanned (unsafe links, special files, other
+	 * formats) and those that failed to decode during training. What
+	 * {@link #unreadableImages()} counts is among them.
+	 */
+	public List<SkippedImage> skippedImages() {
+		List<SkippedImage> skipped = new ArrayList<>(this.images.skipped());
+		this.batches.unreadable()
+			.forEach((index, reason) -> skipped.add(new SkippedImage(this.images.name(index), reason)));
+		skipped.sort(Comparator.comparing(SkippedImage::name));
+		return skipped;
 	}
 
 	/**

@@ -122,12 +122,20 @@ public final class ImageFolder implements ImageSource {
 	@Override
 	public RgbImage read(int index) throws IOException {
 		String name = name(index);
-		try (FileChannel channel = this.files.open(this.images.get(index))) {
-			return ImageLoader.read(Channels.newInputStream(channel), name, this.limits);
+		FileChannel channel;
+		try {
+			channel = this.files.open(this.images.get(index));
 		}
 		catch (UnsafeFileException ex) {
 			// Replaced by a link or a special file since the scan.
 			throw new UnreadableImageException(name, ex.reason());
+		}
+		catch (IOException ex) {
+			throw new UnreadableImageException(name,
+					"cannot be opened any more (moved, removed or made unreadable since the folder was scanned)", ex);
+		}
+		try (channel) {
+			return ImageLoader.read(Channels.newInputStream(channel), name, this.limits);
 		}
 	}
 

@@ -1,5 +1,9 @@
 package ai.phreg.distill;
 
+import java.io.IOException;
+
+import ai.phreg.image.UnreadableImageException;
+
 /**
  * An item of an image source that training or evaluation went without, and why, in words
  * a user can act on.
@@ -9,4 +13,13 @@ package ai.phreg.distill;
  * @param reason why it was skipped, such as "unsupported format GIF; use JPEG or PNG"
  */
 public record SkippedImage(String name, String reason) {
+
+	/**
+	 * The reason for skipping an image that failed to read: an
+	 * {@link UnreadableImageException}'s reason without the name its message repeats.
+	 */
+	static String reasonOf(IOException failure) {
+		return (failure instanceof UnreadableImageException unreadable) ? unreadable.getReason() : failure.getMessage();
+	}
+
 }

@@ -191,7 +191,8 @@ public final class TarImages implements ImageSource {
 			return digits.isEmpty() ? 0 : Long.parseLong(digits, 8);
 		}
 		catch (NumberFormatException ex) {
-			throw new IOException("Archive " + archive + " has a malformed member header (size '" + digits + "')");
+			throw new IOException("Archive " + archive + " has a malformed member header (its size is not a number); "
+					+ "it may be damaged: create it again with tar");
 		}
 	}
 
@@ -208,9 +209,9 @@ public final class TarImages implements ImageSource {
 	@Override
 	public RgbImage read(int index) throws IOException {
 		Member member = this.members.get(index);
-		if (member.size > this.limits.maxFileBytes()) {
-			throw new UnreadableImageException(member.name,
-					"the file is larger than " + (this.limits.maxFileBytes() >> 20) + " MB; scale the image down");
+		String tooLarge = this.limits.fileSizeRefusal(member.size);
+		if (tooLarge != null) {
+			throw new UnreadableImageException(member.name, tooLarge);
 		}
 		ByteBuffer bytes = ByteBuffer.allocate((int) member.size);
 		try (FileChannel channel = this.files.open(this.archive)) {
@@ -219,6 +220,11 @@ public final class TarImages implements ImageSource {
 				read = channel.read(bytes, member.offset + bytes.position());
 			}
 			while (read > 0 && bytes.hasRemaining());
+		}
+		catch (IOException ex) {
+			throw new UnreadableImageException(member.name,
+					"the archive cannot be read any more (moved, replaced or made unreadable since it was scanned)",
+					ex);
 		}
 		return ImageLoader.read(new ByteArrayInputStream(bytes.array()), member.name, this.limits);
 	}

@@ -123,7 +123,7 @@ public final class TrainingBatches {
 				samples.add(new Sample(index, top, left, image.digest()));
 			}
 			catch (IOException ex) {
-				this.unreadable.put(index, ex.getMessage());
+				this.unreadable.put(index, SkippedImage.reasonOf(ex));
 			}
 		}
 		return new PreparedBatch(pixels, this.resolution, samples);

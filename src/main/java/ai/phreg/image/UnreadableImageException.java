@@ -13,6 +13,8 @@ public class UnreadableImageException extends IOException {
 
 	private final String source;
 
+	private final String reason;
+
 	public UnreadableImageException(String source, String reason) {
 		this(source, reason, null);
 	}
@@ -20,6 +22,16 @@ public class UnreadableImageException extends IOException {
 	public UnreadableImageException(String source, String reason, Throwable cause) {
 		super("Cannot read image " + source + ": " + reason, cause);
 		this.source = source;
+		this.reason = reason;
+	}
+
+	/**
+	 * Returns what is wrong with the image and what to do, without its name, for lists
+	 * that show the name beside it.
+	 * @return the reason, such as "unsupported format GIF; use JPEG or PNG"
+	 */
+	public String getReason() {
+		return this.reason;
 	}
 
 	/**

@@ -29,6 +29,7 @@ import ai.phreg.image.ImageLimits;
 import ai.phreg.model.ViTConfig;
 import ai.phreg.model.VisionTransformer;
 import ai.phreg.storage.PathPolicy;
+import ai.phreg.system.ImageProperties;
 import ai.phreg.system.PhregProperties;
 import org.springframework.core.io.ClassPathResource;
 import org.springframework.stereotype.Component;
@@ -51,9 +52,12 @@ class JobInputs {
 
 	private final PathPolicy paths;
 
-	JobInputs(PhregProperties properties, PathPolicy paths) {
+	private final ImageLimits imageLimits;
+
+	JobInputs(PhregProperties properties, PathPolicy paths, ImageProperties images) {
 		this.properties = properties;
 		this.paths = paths;
+		this.imageLimits = images.limits();
 	}
 
 	/**
@@ -126,9 +130,9 @@ class JobInputs {
 		}
 		Path source = this.paths.resolve(spec.images());
 		if (Files.isRegularFile(source) && source.getFileName().toString().toLowerCase().endsWith(".tar")) {
-			return TarImages.scan(source, this.paths.files(), ImageLimits.DEFAULT);
+			return TarImages.scan(source, this.paths.files(), this.imageLimits);
 		}
-		return ImageFolder.scan(source, this.paths.files(), ImageLimits.DEFAULT);
+		return ImageFolder.scan(source, this.paths.files(), this.imageLimits);
 	}
 
 	ImageSubset.Split split(DistillSpec spec, ImageSource images) {

@@ -21,7 +21,7 @@ import org.springframework.scheduling.annotation.EnableScheduling;
  * the description of the HTTP API served at {@code /v3/api-docs}.
  */
 @Configuration(proxyBeanMethods = false)
-@EnableConfigurationProperties(PhregProperties.class)
+@EnableConfigurationProperties({ PhregProperties.class, ImageProperties.class })
 @EnableScheduling
 public class PhregConfiguration {
 
