@@ -1,5 +1,14 @@
 package ai.phreg.system;
 
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import com.sun.management.OperatingSystemMXBean;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -24,6 +33,18 @@ class PhregPropertiesTests {
 				.hasMessageContaining("openssl rand -hex 32"));
 	}
 
+	@Test
+	void theKubernetesExampleSecretsKeyStopsTheStart() throws IOException {
+		Matcher key = Pattern.compile("(?m)^\\s+api-key:\\s*(\\S+)\\s*$")
+			.matcher(Files.readString(Path.of("k8s/secret.yaml")));
+		assertThat(key.find()).isTrue();
+
+		this.contexts.withPropertyValues("phreg.api-key=" + key.group(1))
+			.run((context) -> assertThat(context).getFailure()
+				.rootCause()
+				.hasMessageContaining("phreg.api-key is a placeholder from the examples"));
+	}
+
 	@ParameterizedTest
 	@ValueSource(strings = { "a", "0123456789abcde" })
 	void keysShorterThan16CharactersStopTheStart(String key) {
@@ -39,16 +60,15 @@ class PhregPropertiesTests {
 		this.contexts.withPropertyValues("phreg.api-key=" + key).run((context) -> assertThat(context).hasNotFailed());
 	}
 
-	@org.junit.jupiter.api.Test
+	@Test
 	void theMemoryLimitDefaultsToFourFifthsOfThePhysicalMemory() {
 		this.contexts.run((context) -> {
-			long physical = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
-				.getOperatingSystemMXBean()).getTotalMemorySize();
+			long physical = ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
 			assertThat(context.getBean(PhregProperties.class).memoryLimit().toBytes()).isEqualTo(physical / 5 * 4);
 		});
 	}
 
-	@org.junit.jupiter.api.Test
+	@Test
 	void limitsAreConfigurable() {
 		this.contexts.withPropertyValues("phreg.memory-limit=3GB", "phreg.max-request-body=10KB").run((context) -> {
 			PhregProperties properties = context.getBean(PhregProperties.class);
