@@ -6,12 +6,12 @@ import java.util.stream.Stream;
 
 import ai.phreg.api.ArtifactController.InvalidArtifactNameException;
 import ai.phreg.api.RecordBodyCheck.InvalidBodyException;
+import ai.phreg.api.RequestBodyLimitFilter.BodyTooLargeException;
 import ai.phreg.job.InvalidSpecException;
 import ai.phreg.job.JobStateException;
 import ai.phreg.job.UnknownArtifactException;
 import ai.phreg.job.UnknownJobException;
-import org.apache.commons.logging.Log;
-import org.apache.commons.logging.LogFactory;
+import ai.phreg.system.FailureMessages;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.DatabindException;
 
@@ -39,8 +39,6 @@ import org.springframework.web.util.DisconnectedClientHelper;
  */
 @RestControllerAdvice
 class ApiExceptionHandler extends ResponseEntityExceptionHandler {
-
-	private static final Log logger = LogFactory.getLog(ApiExceptionHandler.class);
 
 	@ExceptionHandler
 	ProblemDetail unknownJob(UnknownJobException ex) {
@@ -75,13 +73,17 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 	}
 
 	@ExceptionHandler
+	ProblemDetail bodyTooLarge(BodyTooLargeException ex) {
+		return RequestBodyLimitFilter.tooLarge(ex.limit());
+	}
+
+	@ExceptionHandler
 	ProblemDetail unexpected(Exception ex) throws Exception {
 		if (DisconnectedClientHelper.isClientDisconnectedException(ex)) {
 			// Nobody is left to read a problem, and an aborted download is no error.
 			throw ex;
 		}
-		logger.error("Request failed", ex);
-		return Problem.INTERNAL.detail("The request failed unexpectedly; the server log has the details.");
+		return Problem.INTERNAL.detail(FailureMessages.describe(ex));
 	}
 
 	@Override
@@ -104,9 +106,18 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 	@Override
 	protected ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException ex,
 			HttpHeaders headers, HttpStatusCode status, WebRequest request) {
-		ProblemDetail problem = (ex.getMostSpecificCause() instanceof DatabindException bad && !bad.getPath().isEmpty())
-				? invalidSpec(Stream.of(FieldProblem.of("", bad))) : Problem.MALFORMED_JSON.detail(describeSyntax(ex));
-		return handleExceptionInternal(ex, problem, headers, status, request);
+		Throwable cause = ex.getMostSpecificCause();
+		ProblemDetail problem;
+		if (cause instanceof BodyTooLargeException tooLarge) {
+			problem = RequestBodyLimitFilter.tooLarge(tooLarge.limit());
+		}
+		else if (cause instanceof DatabindException bad && !bad.getPath().isEmpty()) {
+			problem = invalidSpec(Stream.of(FieldProblem.of("", bad)));
+		}
+		else {
+			problem = Problem.MALFORMED_JSON.detail(describeSyntax(ex));
+		}
+		return handleExceptionInternal(ex, problem, headers, HttpStatusCode.valueOf(problem.getStatus()), request);
 	}
 
 	private static ProblemDetail invalidSpec(Stream<FieldProblem> errors) {

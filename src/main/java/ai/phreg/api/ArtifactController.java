@@ -15,10 +15,13 @@ import org.springframework.core.io.FileSystemResource;
 import org.springframework.core.io.Resource;
 import org.springframework.http.ContentDisposition;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpRange;
+import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.util.UriComponentsBuilder;
@@ -49,7 +52,8 @@ class ArtifactController {
 
 	@GetMapping("/{*name}")
 	@Operation(summary = "Download a job's file, whole or by byte range")
-	ResponseEntity<Resource> download(@PathVariable String id, @PathVariable("name") String capturedName) {
+	ResponseEntity<Resource> download(@PathVariable String id, @PathVariable("name") String capturedName,
+			@RequestHeader(name = HttpHeaders.RANGE, required = false) String range) {
 		// The capture includes the slash before the name.
 		String name = checkedName(capturedName.startsWith("/") ? capturedName.substring(1) : capturedName);
 		ArtifactView artifact = this.jobs.artifacts(id)
@@ -57,6 +61,13 @@ class ArtifactController {
 			.filter((candidate) -> candidate.name().equals(name))
 			.findFirst()
 			.orElseThrow(() -> new UnknownArtifactException(id, name));
+		Resource file = new FileSystemResource(this.jobs.artifact(id, name));
+		if (range != null && !satisfiable(range, file)) {
+			// Spring would set 416 and then send the whole file anyway.
+			return ResponseEntity.status(HttpStatus.REQUESTED_RANGE_NOT_SATISFIABLE)
+				.header(HttpHeaders.CONTENT_RANGE, "bytes */" + artifact.size())
+				.build();
+		}
 		byte[] digest = HexFormat.of().parseHex(artifact.sha256());
 		return ResponseEntity.ok()
 			.contentType(mediaType(name))
@@ -67,7 +78,18 @@ class ArtifactController {
 						.filename(name.substring(name.lastIndexOf('/') + 1), StandardCharsets.UTF_8)
 						.build()
 						.toString())
-			.body(new FileSystemResource(this.jobs.artifact(id, name)));
+			.body(file);
+	}
+
+	/** Whether Spring can serve {@code range} of {@code file} (it throws otherwise). */
+	private static boolean satisfiable(String range, Resource file) {
+		try {
+			HttpRange.toResourceRegions(HttpRange.parseRanges(range), file);
+			return true;
+		}
+		catch (IllegalArgumentException ex) {
+			return false;
+		}
 	}
 
 	/**

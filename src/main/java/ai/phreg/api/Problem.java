@@ -18,6 +18,8 @@ enum Problem {
 
 	INVALID_ARTIFACT_NAME(HttpStatus.BAD_REQUEST, "invalid-artifact-name", "Invalid artifact name"),
 
+	BODY_TOO_LARGE(HttpStatus.CONTENT_TOO_LARGE, "body-too-large", "Request body too large"),
+
 	UNKNOWN_JOB(HttpStatus.NOT_FOUND, "unknown-job", "Unknown job"),
 
 	UNKNOWN_ARTIFACT(HttpStatus.NOT_FOUND, "unknown-artifact", "Unknown artifact"),

@@ -18,6 +18,6 @@ import org.springframework.context.annotation.Import;
 @Import(ApiConfiguration.class)
 @interface ApiSliceTest {
 
-	String API_KEY = "test-key";
+	String API_KEY = "slice-test-api-key";
 
 }

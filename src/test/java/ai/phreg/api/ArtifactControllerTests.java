@@ -122,7 +122,17 @@ class ArtifactControllerTests {
 	void aRangeBeyondTheFileIsNotSatisfiable() throws Exception {
 		this.mvc.perform(get(URL).header(HttpHeaders.RANGE, "bytes=100-199"))
 			.andExpect(status().isRequestedRangeNotSatisfiable())
-			.andExpect(header().string(HttpHeaders.CONTENT_RANGE, "bytes */100"));
+			.andExpect(header().string(HttpHeaders.CONTENT_RANGE, "bytes */100"))
+			.andExpect(content().bytes(new byte[0]));
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "bytes=200-", "bytes=-0", "bytes=5-2", "bytes=x-y" })
+	void anyUnsatisfiableRangeGetsNoBody(String range) throws Exception {
+		this.mvc.perform(get(URL).header(HttpHeaders.RANGE, range))
+			.andExpect(status().isRequestedRangeNotSatisfiable())
+			.andExpect(header().string(HttpHeaders.CONTENT_RANGE, "bytes */100"))
+			.andExpect(content().bytes(new byte[0]));
 	}
 
 	@Test

@@ -20,6 +20,8 @@ import org.springframework.test.web.servlet.request.MockHttpServletRequestBuilde
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsInAnyOrder;
+import static org.hamcrest.Matchers.matchesPattern;
+import static org.hamcrest.Matchers.startsWith;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.eq;
 import static org.mockito.ArgumentMatchers.isNull;
@@ -138,6 +140,21 @@ class JobControllerTests {
 			.andExpect(jsonPath("$.type").value("https://phreg.ai/problems/unknown-job"))
 			.andExpect(jsonPath("$.detail").value("No job nope"))
 			.andExpect(jsonPath("$.instance").value("/api/v1/jobs/nope"));
+	}
+
+	@Test
+	void anUnexpectedFailureIsAnInternalErrorWithAReferenceAndNoJavaNames() throws Exception {
+		given(this.jobs.get("j1")).willThrow(new NegativeArraySizeException("-1794967296"));
+		given(this.jobs.get("j2")).willThrow(new IllegalStateException("No values to bin on a LOGARITHMIC scale"));
+
+		this.mvc.perform(get("/api/v1/jobs/j1"))
+			.andExpect(status().isInternalServerError())
+			.andExpect(jsonPath("$.type").value("https://phreg.ai/problems/internal"))
+			.andExpect(jsonPath("$.detail", startsWith("An input was too large to process")));
+		this.mvc.perform(get("/api/v1/jobs/j2"))
+			.andExpect(status().isInternalServerError())
+			.andExpect(jsonPath("$.detail",
+					matchesPattern("Internal error: the server log has the details under reference \\p{XDigit}+\\.")));
 	}
 
 	@Test
