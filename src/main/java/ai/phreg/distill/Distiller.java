@@ -50,6 +50,10 @@ public final class Distiller implements AutoCloseable {
 
 	private static final String SETTINGS_KEY = "phreg.settings";
 
+	private static final String DRAWS_KEY = "phreg.draws";
+
+	private static final String PER_EPOCH = "per epoch";
+
 	private final DistillSettings settings;
 
 	private final LoadedModel teacher;
@@ -306,6 +310,15 @@ public final class Distiller implements AutoCloseable {
 		return (this.cachedTargets != null) ? epoch % this.execution.targetCache().viewSets() : epoch;
 	}
 
+	/**
+	 * How crops and plans are drawn, which a resumed run must repeat: per epoch, or
+	 * cycling through the cache's view sets.
+	 */
+	private String draws() {
+		return (this.cachedTargets != null) ? "from " + this.execution.targetCache().viewSets() + " view sets"
+				: PER_EPOCH;
+	}
+
 	private long cacheHits() {
 		return (this.cachedTargets != null) ? this.cachedTargets.cache().hits() : 0;
 	}
@@ -331,6 +344,7 @@ public final class Distiller implements AutoCloseable {
 		metadata.put(STEP_KEY, Long.toString(this.globalStep));
 		metadata.put("phreg.optimizer_steps", Long.toString(this.optimizer.stepCount()));
 		metadata.put(SETTINGS_KEY, this.settings.toString());
+		metadata.put(DRAWS_KEY, draws());
 		SafetensorsWriter.write(file, metadata, tensors);
 	}
 
@@ -348,6 +362,12 @@ public final class Distiller implements AutoCloseable {
 			if (!this.settings.toString().equals(saved)) {
 				throw new IllegalArgumentException("Checkpoint " + file + " was written by a run with other settings: "
 						+ saved + "; this run has " + this.settings);
+			}
+			String savedDraws = reader.metadata().getOrDefault(DRAWS_KEY, PER_EPOCH);
+			if (!draws().equals(savedDraws)) {
+				throw new IllegalArgumentException("Checkpoint " + file + " was written by a run whose crops and views"
+						+ " were drawn " + savedDraws + "; this run draws them " + draws()
+						+ ". Resume with the target cache and view sets it had.");
 			}
 			Map<String, float[]> first = new HashMap<>();
 			Map<String, float[]> second = new HashMap<>();

@@ -118,6 +118,25 @@ class CachedTrainingTests {
 	}
 
 	@Test
+	void aCachedRunResumesOnlyWithItsViewSets() throws IOException {
+		Path checkpoint = this.temp.resolve("state.safetensors");
+		try (NDManager manager = NDManager.newBaseManager(); Distiller distiller = distiller(cache(1), manager)) {
+			distiller.run(1, (report) -> {
+			});
+			distiller.save(checkpoint);
+		}
+
+		try (NDManager manager = NDManager.newBaseManager();
+				Distiller uncached = distiller(TargetCacheSettings.OFF, manager);
+				Distiller otherSets = distiller(cache(2), manager)) {
+			assertThatIllegalArgumentException().isThrownBy(() -> uncached.restore(checkpoint))
+				.withMessageContaining("from 1 view sets")
+				.withMessageContaining("Resume with the target cache and view sets it had");
+			assertThatIllegalArgumentException().isThrownBy(() -> otherSets.restore(checkpoint));
+		}
+	}
+
+	@Test
 	void aCacheOverItsCapIsRefusedWithTheEstimate() throws IOException {
 		TargetCacheSettings small = cache(1).withCap(1000, OverCap.REFUSE);
 
@@ -148,10 +167,13 @@ class CachedTrainingTests {
 		}
 	}
 
+	private Distiller distiller(TargetCacheSettings cache, NDManager manager) throws IOException {
+		return new Distiller(SETTINGS, ExecutionSettings.DEFAULT.withTargetCache(cache),
+				DistillerTests.teacher(manager), ImageFolder.scan(this.images), manager);
+	}
+
 	private Run train(TargetCacheSettings cache) throws IOException {
-		try (NDManager manager = NDManager.newBaseManager();
-				Distiller distiller = new Distiller(SETTINGS, ExecutionSettings.DEFAULT.withTargetCache(cache),
-						DistillerTests.teacher(manager), ImageFolder.scan(this.images), manager)) {
+		try (NDManager manager = NDManager.newBaseManager(); Distiller distiller = distiller(cache, manager)) {
 			List<StepReport> reports = new ArrayList<>();
 			distiller.run(distiller.totalSteps(), reports::add);
 			return new Run(reports, DistillerTests.values(distiller), distiller.isTargetCacheActive());
