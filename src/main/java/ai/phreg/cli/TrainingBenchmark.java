@@ -40,7 +40,7 @@ final class TrainingBenchmark {
 	static final String USAGE = "usage: phreg benchmark --teacher CHECKPOINT --images DIR [--steps N] [--warmup N]"
 			+ " [--batch N] [--views N] [--shift F] [--registers N] [--resolution PX] [--lr RATE] [--end-lr RATE]"
 			+ " [--epochs-for-schedule N] [--weight-decay F] [--mse-weight F] [--unlock POLICY] [--teacher-chunk N]"
-			+ " [--prefetch on|off] [--target-cache on|off] [--view-sets N] [--cache-dir DIR] [--cache-cap-gb N]"
+			+ " [--prefetch on|off] [--teacher-ahead on|off] [--target-cache on|off] [--view-sets N] [--cache-dir DIR] [--cache-cap-gb N]"
 			+ " [--threads N] [--seed N] [--log-every N]";
 
 	private static final Pattern NATIVE_MATH = Pattern.compile("(blas|lapack|mkl|libiomp|libgomp|libomp)",
@@ -199,6 +199,7 @@ final class TrainingBenchmark {
 		result.put("shift_patches", Math.rint(settings.shiftFraction() * settings.resolution() / config.patchSize()));
 		result.put("teacher_chunk", execution.teacherChunk());
 		result.put("prefetch", execution.prefetch());
+		result.put("teacher_ahead", execution.teacherAhead());
 		result.put("view_sets", execution.targetCache().enabled() ? execution.targetCache().viewSets() : 0);
 		result.put("dataset_images", images.size());
 		result.put("epochs_for_schedule", settings.epochs());
@@ -318,6 +319,8 @@ final class TrainingBenchmark {
 
 		boolean prefetch = true;
 
+		boolean teacherAhead;
+
 		boolean targetCache;
 
 		int viewSets = TargetCacheSettings.DEFAULT_VIEW_SETS;
@@ -354,6 +357,7 @@ final class TrainingBenchmark {
 					case "--unlock" -> options.unlock = unlockPolicy(value);
 					case "--teacher-chunk" -> options.teacherChunk = Integer.parseInt(value);
 					case "--prefetch" -> options.prefetch = onOff("--prefetch", value);
+					case "--teacher-ahead" -> options.teacherAhead = onOff("--teacher-ahead", value);
 					case "--target-cache" -> options.targetCache = onOff("--target-cache", value);
 					case "--view-sets" -> options.viewSets = Integer.parseInt(value);
 					case "--cache-dir" -> options.cacheDir = Path.of(value);
@@ -379,7 +383,8 @@ final class TrainingBenchmark {
 						.withViewSets(this.viewSets)
 						.withCap((long) (this.cacheCapGb * (1L << 30)), TargetCacheSettings.OverCap.REFUSE)
 					: TargetCacheSettings.OFF;
-			return new ExecutionSettings(this.teacherChunk, this.prefetch, cache);
+			return new ExecutionSettings(this.teacherChunk, this.prefetch || this.teacherAhead, this.teacherAhead,
+					cache);
 		}
 
 		/** The reference's name for registers only is {@code registers}. */

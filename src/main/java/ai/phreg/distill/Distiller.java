@@ -51,6 +51,10 @@ public final class Distiller implements AutoCloseable {
 
 	private static final String SETTINGS_KEY = "phreg.settings";
 
+	private static final String DRAWS_KEY = "phreg.draws";
+
+	private static final String PER_EPOCH = "per epoch";
+
 	private final DistillSettings settings;
 
 	private final LoadedModel teacher;
@@ -78,7 +82,7 @@ public final class Distiller implements AutoCloseable {
 	/** Null when targets are computed every step. */
 	private final CachedTargets cachedTargets;
 
-	private final Prefetcher<TrainingBatches.PreparedBatch> prefetcher;
+	private final Prefetcher<StepInputs> prefetcher;
 
 	private long globalStep;
 
@@ -131,7 +135,7 @@ public final class Distiller implements AutoCloseable {
 		this.loss = new DistillationLoss(settings.mseWeight());
 		this.cachedTargets = TargetCachePlanner.plan(settings, execution.targetCache(), teacher, images.size(),
 				this.denoiser, manager);
-		this.prefetcher = new Prefetcher<>(this::prepare);
+		this.prefetcher = new Prefetcher<>(this::inputs);
 	}
 
 	private String nameOf(Parameter parameter) {
@@ -224,34 +228,28 @@ public final class Distiller implements AutoCloseable {
 		float rate = this.schedule.rateAt(this.globalStep);
 		PhaseTimes times = new PhaseTimes();
 		long started = System.nanoTime();
-		try (NDManager step = this.manager.newSubManager()) {
-			TrainingBatches.PreparedBatch prepared = this.prefetcher.take(this.globalStep);
+		try (StepInputs inputs = this.prefetcher.take(this.globalStep)) {
 			if (this.execution.prefetch() && this.globalStep + 1 < totalSteps()) {
 				this.prefetcher.request(this.globalStep + 1);
 			}
-			TrainingBatches.Batch batch = prepared.toBatch(step);
+			// Time waited here; work done ahead on the other thread is in the inputs'
+			// times.
 			long mark = times.record(StepPhase.DATA, started);
+			times.add(inputs.times());
+			TrainingBatches.Batch batch = inputs.batch();
 			if (batch == null) {
 				this.globalStep++;
 				return null;
 			}
-			int grid = this.settings.resolution() / this.teacher.model().config().patchSize();
-			long round = round(epoch);
-			List<TtaPlan> plans = new ArrayList<>();
-			for (int index : batch.imageIndices()) {
-				plans.add(TtaPlan.sample(grid, this.settings.shiftFraction(), this.settings.views(),
-						Seeds.derive(this.settings.seed(), VIEWS, round, index)));
+			ParameterStore store = new ParameterStore(inputs.owner(), false);
+			NDArray targets = inputs.targets();
+			long hits = inputs.cacheHits();
+			if (targets == null) {
+				long hitsBefore = cacheHits();
+				targets = targets(batch, epoch, store, times);
+				hits = cacheHits() - hitsBefore;
+				mark = System.nanoTime();
 			}
-			ParameterStore store = new ParameterStore(step, false);
-			DenseFeatures teacherFeatures = DenseHeads.teacher(this.teacher);
-			long hitsBefore = cacheHits();
-			NDArray targets = (this.cachedTargets != null)
-					? this.cachedTargets.compute(teacherFeatures, store, batch, plans, this.execution.teacherChunk(),
-							times)
-					: this.denoiser.compute(teacherFeatures, store, batch.pixels(), plans,
-							this.execution.teacherChunk(), times);
-			long hits = cacheHits() - hitsBefore;
-			mark = System.nanoTime();
 			DistillationLoss.Parts parts;
 			GRADIENTS.lock();
 			try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
@@ -277,6 +275,52 @@ public final class Distiller implements AutoCloseable {
 	}
 
 	/**
+	 * The inputs of the step at {@code position}: the batch, and with
+	 * {@link ExecutionSettings#teacherAhead()} its targets too. Runs on the prefetch
+	 * thread when it was requested ahead; the teacher is frozen and every random choice
+	 * is seeded by position, so the result is the same on any thread at any time.
+	 */
+	private StepInputs inputs(long position) {
+		JniUtils.setGradMode(false);
+		PhaseTimes times = new PhaseTimes();
+		long started = System.nanoTime();
+		long stepsPerEpoch = this.batches.stepsPerEpoch();
+		long epoch = position / stepsPerEpoch;
+		TrainingBatches.PreparedBatch prepared = this.batches.prepare(epoch, position % stepsPerEpoch, round(epoch));
+		NDManager owner = this.manager.newSubManager();
+		try {
+			TrainingBatches.Batch batch = prepared.toBatch(owner);
+			times.record(StepPhase.DATA, started);
+			if (batch == null || !this.execution.teacherAhead()) {
+				return new StepInputs(owner, batch, null, times, 0);
+			}
+			long hitsBefore = cacheHits();
+			NDArray targets = targets(batch, epoch, new ParameterStore(owner, false), times);
+			return new StepInputs(owner, batch, targets, times, cacheHits() - hitsBefore);
+		}
+		catch (RuntimeException | Error ex) {
+			owner.close();
+			throw ex;
+		}
+	}
+
+	/** The denoised targets of a batch, through the cache if there is one. */
+	private NDArray targets(TrainingBatches.Batch batch, long epoch, ParameterStore store, PhaseTimes times) {
+		int grid = this.settings.resolution() / this.teacher.model().config().patchSize();
+		long round = round(epoch);
+		List<TtaPlan> plans = new ArrayList<>();
+		for (int index : batch.imageIndices()) {
+			plans.add(TtaPlan.sample(grid, this.settings.shiftFraction(), this.settings.views(),
+					Seeds.derive(this.settings.seed(), VIEWS, round, index)));
+		}
+		DenseFeatures teacherFeatures = DenseHeads.teacher(this.teacher);
+		return (this.cachedTargets != null)
+				? this.cachedTargets.compute(teacherFeatures, store, batch, plans, this.execution.teacherChunk(), times)
+				: this.denoiser.compute(teacherFeatures, store, batch.pixels(), plans, this.execution.teacherChunk(),
+						times);
+	}
+
+	/**
 	 * Which crops and plans an epoch draws: its own without a cache, as the authors do;
 	 * with one, the view set it cycles to.
 	 */
@@ -284,10 +328,13 @@ public final class Distiller implements AutoCloseable {
 		return (this.cachedTargets != null) ? epoch % this.execution.targetCache().viewSets() : epoch;
 	}
 
-	private TrainingBatches.PreparedBatch prepare(long position) {
-		long stepsPerEpoch = this.batches.stepsPerEpoch();
-		long epoch = position / stepsPerEpoch;
-		return this.batches.prepare(epoch, position % stepsPerEpoch, round(epoch));
+	/**
+	 * How crops and plans are drawn, which a resumed run must repeat: per epoch, or
+	 * cycling through the cache's view sets.
+	 */
+	private String draws() {
+		return (this.cachedTargets != null) ? "from " + this.execution.targetCache().viewSets() + " view sets"
+				: PER_EPOCH;
 	}
 
 	private long cacheHits() {
@@ -315,6 +362,7 @@ public final class Distiller implements AutoCloseable {
 		metadata.put(STEP_KEY, Long.toString(this.globalStep));
 		metadata.put("phreg.optimizer_steps", Long.toString(this.optimizer.stepCount()));
 		metadata.put(SETTINGS_KEY, this.settings.toString());
+		metadata.put(DRAWS_KEY, draws());
 		SafetensorsWriter.write(file, metadata, tensors);
 	}
 
@@ -332,6 +380,12 @@ public final class Distiller implements AutoCloseable {
 			if (!this.settings.toString().equals(saved)) {
 				throw new IllegalArgumentException("Checkpoint " + file + " was written by a run with other settings: "
 						+ saved + "; this run has " + this.settings);
+			}
+			String savedDraws = reader.metadata().getOrDefault(DRAWS_KEY, PER_EPOCH);
+			if (!draws().equals(savedDraws)) {
+				throw new IllegalArgumentException("Checkpoint " + file + " was written by a run whose crops and views"
+						+ " were drawn " + savedDraws + "; this run draws them " + draws()
+						+ ". Resume with the target cache and view sets it had.");
 			}
 			Map<String, float[]> first = new HashMap<>();
 			Map<String, float[]> second = new HashMap<>();

@@ -13,9 +13,13 @@ import ai.phreg.distill.cache.TargetCacheSettings;
  * as the authors do
  * @param prefetch whether the next batch is decoded, resized and cropped on a background
  * thread while the current step trains
+ * @param teacherAhead whether that thread also computes the next batch's targets, so the
+ * teacher and the student run at the same time, each on its own core (with one intra-op
+ * thread each); needs {@code prefetch}
  * @param targetCache whether and where denoised targets are cached
  */
-public record ExecutionSettings(int teacherChunk, boolean prefetch, TargetCacheSettings targetCache) {
+public record ExecutionSettings(int teacherChunk, boolean prefetch, boolean teacherAhead,
+		TargetCacheSettings targetCache) {
 
 	/**
 	 * View-images per teacher pass when nothing else is asked for: measured fastest on
@@ -23,7 +27,7 @@ public record ExecutionSettings(int teacherChunk, boolean prefetch, TargetCacheS
 	 */
 	public static final int DEFAULT_TEACHER_CHUNK = 8;
 
-	public static final ExecutionSettings DEFAULT = new ExecutionSettings(DEFAULT_TEACHER_CHUNK, true,
+	public static final ExecutionSettings DEFAULT = new ExecutionSettings(DEFAULT_TEACHER_CHUNK, true, false,
 			TargetCacheSettings.OFF);
 
 	public ExecutionSettings {
@@ -32,18 +36,25 @@ public record ExecutionSettings(int teacherChunk, boolean prefetch, TargetCacheS
 			throw new IllegalArgumentException(
 					"The teacher chunk must be 0 (all views at once) or positive, got " + teacherChunk);
 		}
+		if (teacherAhead && !prefetch) {
+			throw new IllegalArgumentException("Computing the teacher ahead needs prefetching on");
+		}
 	}
 
 	public ExecutionSettings withTeacherChunk(int chunk) {
-		return new ExecutionSettings(chunk, this.prefetch, this.targetCache);
+		return new ExecutionSettings(chunk, this.prefetch, this.teacherAhead, this.targetCache);
 	}
 
 	public ExecutionSettings withPrefetch(boolean enabled) {
-		return new ExecutionSettings(this.teacherChunk, enabled, this.targetCache);
+		return new ExecutionSettings(this.teacherChunk, enabled, this.teacherAhead && enabled, this.targetCache);
+	}
+
+	public ExecutionSettings withTeacherAhead(boolean enabled) {
+		return new ExecutionSettings(this.teacherChunk, this.prefetch || enabled, enabled, this.targetCache);
 	}
 
 	public ExecutionSettings withTargetCache(TargetCacheSettings cache) {
-		return new ExecutionSettings(this.teacherChunk, this.prefetch, cache);
+		return new ExecutionSettings(this.teacherChunk, this.prefetch, this.teacherAhead, cache);
 	}
 
 }

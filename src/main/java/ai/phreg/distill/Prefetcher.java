@@ -10,7 +10,8 @@ import java.util.function.LongFunction;
 /**
  * Produces the item for the next position on a background thread while the caller works
  * on the current one, so decoding and cropping images never hold up the teacher. Asking
- * for a position that was not requested (after a restore, say) produces it on the spot.
+ * for a position that was not requested (after a restore, say) produces it on the spot; a
+ * dropped item is closed if it can be.
  *
  * @param <T> what is produced per position
  */
@@ -71,11 +72,27 @@ final class Prefetcher<T> implements AutoCloseable {
 		}
 	}
 
+	/**
+	 * Drops the pending item; one already being produced is waited for and closed, so
+	 * that what it holds (native memory) is released.
+	 */
 	private void cancelPending() {
-		if (this.pending != null) {
-			this.pending.cancel(false);
-			this.pending = null;
-			this.pendingPosition = -1;
+		Future<T> dropped = this.pending;
+		this.pending = null;
+		this.pendingPosition = -1;
+		if (dropped == null || dropped.cancel(false)) {
+			return;
+		}
+		try {
+			if (dropped.get() instanceof AutoCloseable closeable) {
+				closeable.close();
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		catch (Exception ex) {
+			// The item is not wanted: its failure does not matter either.
 		}
 	}
 

@@ -37,8 +37,8 @@ final class TargetCachePlanner {
 		long dim = featureDim(teacher, settings.resolution(), manager);
 		long estimate = cacheSettings.estimateBytes(images, patches, dim);
 		String figures = String.format(Locale.ROOT,
-				"%s for %d images x %d view sets of %d x %d float16 targets; cap %s", gib(estimate), images,
-				cacheSettings.viewSets(), patches, dim, gib(cacheSettings.capBytes()));
+				"%s for %d images x %d view sets of %d x %d float16 targets; cap %s", size(estimate), images,
+				cacheSettings.viewSets(), patches, dim, size(cacheSettings.capBytes()));
 		if (estimate > cacheSettings.capBytes()) {
 			if (cacheSettings.overCap() == TargetCacheSettings.OverCap.REFUSE) {
 				throw new IllegalArgumentException("The teacher target cache would need " + figures
@@ -71,8 +71,9 @@ final class TargetCachePlanner {
 		}
 	}
 
-	private static String gib(long bytes) {
-		return String.format(Locale.ROOT, "%.2f GiB", bytes / (double) (1L << 30));
+	private static String size(long bytes) {
+		return (bytes < (1L << 30)) ? String.format(Locale.ROOT, "%.1f MiB", bytes / (double) (1L << 20))
+				: String.format(Locale.ROOT, "%.2f GiB", bytes / (double) (1L << 30));
 	}
 
 }

@@ -1,13 +1,17 @@
 package ai.phreg.demo;
 
 import java.io.IOException;
+import java.nio.file.Path;
 
 import ai.djl.ndarray.NDManager;
 import ai.phreg.Fixtures;
 import ai.phreg.distill.DistillSettings;
+import ai.phreg.distill.ExecutionSettings;
 import ai.phreg.distill.ImageFolder;
 import ai.phreg.distill.UnlockPolicy;
+import ai.phreg.distill.cache.TargetCacheSettings;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -33,6 +37,28 @@ class DemoEfficacyTests {
 
 			// then
 			assertThat(result.teacher().outlierFraction()).as("teacher outlier fraction").isGreaterThanOrEqualTo(0.02);
+			assertThat(result.student().outlierFraction()).as("student outlier fraction at the teacher's threshold")
+				.isLessThan(0.005);
+			assertThat(result.studentToTruth()).as("student's mean cosine to the ground truth")
+				.isGreaterThan(result.teacherToTruth());
+		}
+	}
+
+	@Test
+	void withCachedTargetsTheShortRunStillRemovesTheArtifacts(@TempDir Path cacheFolder) throws IOException {
+		// given the same run, its targets cached with 2 view sets for the 6 epochs
+		DistillSettings settings = new DistillSettings(16, UnlockPolicy.DEFAULT, 10, 0.15,
+				DemoTeacher.config().imageSize(), 8, 6, 1e-4, 5e-5, 1e-2, 1f, 1);
+		ExecutionSettings cached = ExecutionSettings.DEFAULT
+			.withTargetCache(TargetCacheSettings.on(cacheFolder).withViewSets(2));
+		try (NDManager manager = NDManager.newBaseManager()) {
+
+			// when
+			DemoEfficacy.Result result = DemoEfficacy.run(settings, cached, DemoTeacher.DEFAULT_SEED,
+					ImageFolder.scan(Fixtures.photos()), 8, (report) -> {
+					}, null, manager);
+
+			// then the same bars hold
 			assertThat(result.student().outlierFraction()).as("student outlier fraction at the teacher's threshold")
 				.isLessThan(0.005);
 			assertThat(result.studentToTruth()).as("student's mean cosine to the ground truth")
