@@ -18,8 +18,11 @@ import java.util.Random;
 import java.util.function.IntPredicate;
 import java.util.stream.IntStream;
 
+import ai.phreg.JsonMutator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import tools.jackson.databind.node.ObjectNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -37,6 +40,14 @@ class SafetensorsCorruptionTests {
 	private static final long SEED = 0x5afe7e45L;
 
 	private static final int ATTEMPTS = 2_000;
+
+	private static final int STRUCTURAL_ATTEMPTS = 1_000;
+
+	/**
+	 * What one hostile header may cost the heap: before the limits, a 50 MB string or
+	 * 200,000 entries took over 600 MB.
+	 */
+	private static final long HEAP_BUDGET = 128L << 20;
 
 	/**
 	 * What the header is made of, so that many mutants still parse and reach the checks
@@ -122,6 +133,61 @@ class SafetensorsCorruptionTests {
 		// Guards against mutations so crude that every mutant dies in the JSON parser,
 		// or so mild that none is ever refused.
 		assertThat(opened).isBetween(ATTEMPTS / 100, ATTEMPTS - ATTEMPTS / 100);
+	}
+
+	/**
+	 * Structural damage the byte mutations above rarely reach: values of other types,
+	 * huge and non-finite numbers, missing and extra fields, long strings, deep nesting,
+	 * repeated keys and, now and then, more entries than the limit allows. Every mutant
+	 * must be read or refused as malformed, and what it costs the heap stays bounded.
+	 */
+	@Test
+	void structurallyMutatedHeadersAreReadOrRefusedWithinAHeapBudget() throws IOException {
+		byte[] original = Files.readAllBytes(writeSample());
+		int dataStart = (int) dataStart(original);
+		ObjectNode header = (ObjectNode) SafetensorsHeader.JSON
+			.readTree(new String(original, 8, dataStart - 8, StandardCharsets.UTF_8));
+		byte[] data = Arrays.copyOfRange(original, dataStart, original.length);
+		Path file = this.dir.resolve("structural.safetensors");
+		JsonMutator mutator = new JsonMutator(SEED);
+		Random random = new Random(SEED);
+		int opened = 0;
+		long maxAllocated = 0;
+		for (int attempt = 0; attempt < STRUCTURAL_ATTEMPTS; attempt++) {
+			String json = mutator.mutate(header, 1 << 16);
+			if (random.nextInt(100) == 0) {
+				json = withExtraEntries(json, SafetensorsLimits.DEFAULTS.maxTensors() + random.nextInt(20_000));
+			}
+			byte[] headerBytes = json.getBytes(StandardCharsets.UTF_8);
+			Files.write(file,
+					ByteBuffer.allocate(8 + headerBytes.length + data.length)
+						.order(ByteOrder.LITTLE_ENDIAN)
+						.putLong(headerBytes.length)
+						.put(headerBytes)
+						.put(data)
+						.array());
+			String description = "attempt " + attempt + " with seed " + SEED + ": " + mutator.applied();
+			long[] read = { 0 };
+			long allocated = AllocatedBytes
+				.during(() -> read[0] = readEverything(file, description).isPresent() ? 1 : 0);
+			opened += (int) read[0];
+			maxAllocated = Math.max(maxAllocated, allocated);
+			assertThat(allocated).as("bytes allocated by %s", description).isLessThan(HEAP_BUDGET);
+		}
+		System.out.printf(
+				"safetensors header structural fuzz: %d inputs, %d read, %d refused, at most %d MB "
+						+ "allocated per input%n",
+				STRUCTURAL_ATTEMPTS, opened, STRUCTURAL_ATTEMPTS - opened, maxAllocated >> 20);
+		assertThat(opened).isBetween(1, STRUCTURAL_ATTEMPTS - 1);
+	}
+
+	/** The header with zero-length entries appended, each valid on its own. */
+	private static String withExtraEntries(String json, int count) {
+		StringBuilder text = new StringBuilder(json.substring(0, json.lastIndexOf('}')));
+		for (int i = 0; i < count; i++) {
+			text.append(",\"extra.").append(i).append("\":{\"dtype\":\"U8\",\"shape\":[0],\"data_offsets\":[0,0]}");
+		}
+		return text.append('}').toString();
 	}
 
 	/**
