@@ -76,7 +76,7 @@ public final class ArtifactEvaluation {
 				image = this.preprocessing.resizeAndCrop(images.read(index));
 			}
 			catch (IOException ex) {
-				skipped.put(images.name(index), ex.getMessage());
+				skipped.put(images.name(index), SkippedImage.reasonOf(ex));
 				continue;
 			}
 			try (NDManager step = manager.newSubManager()) {

@@ -1,6 +1,7 @@
 package ai.phreg.distill;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -71,38 +72,51 @@ public final class ImageFolder implements ImageSource {
 		}
 		List<Path> images = new ArrayList<>();
 		List<SkippedImage> skipped = new ArrayList<>();
+		List<Path> candidates;
 		try (Stream<Path> walk = Files.walk(root)) {
 			// Not following links: a link to a folder is not descended into, so the walk
 			// stays inside the root.
-			List<Path> candidates = walk.filter((path) -> !Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS))
+			candidates = walk.filter((path) -> !Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS))
 				.filter((path) -> ImageFormat.ofName(path.getFileName().toString()).isPresent())
 				.sorted()
 				.toList();
-			for (Path candidate : candidates) {
-				String unsupported = ImageSource.unsupportedReason(candidate.getFileName().toString());
-				if (unsupported != null) {
-					skipped.add(new SkippedImage(root.relativize(candidate).toString(), unsupported));
-					continue;
-				}
-				try {
-					files.check(candidate);
-					images.add(candidate);
-				}
-				catch (UnsafeFileException ex) {
-					skipped.add(new SkippedImage(root.relativize(candidate).toString(), ex.reason()));
-				}
-				catch (IOException ex) {
-					skipped.add(new SkippedImage(root.relativize(candidate).toString(),
-							"cannot be read (a link to a missing file, or no permission)"));
-				}
+		}
+		catch (UncheckedIOException ex) {
+			throw new IOException("Image folder " + root + " cannot be listed in full (a subfolder may not be "
+					+ "readable by the service): " + ex.getCause().getMessage(), ex);
+		}
+		for (Path candidate : candidates) {
+			String refusal = refusal(candidate, files);
+			if (refusal == null) {
+				images.add(candidate);
+			}
+			else {
+				skipped.add(new SkippedImage(root.relativize(candidate).toString(), refusal));
 			}
 		}
 		if (images.isEmpty()) {
 			throw new IOException("Image folder " + root + " holds no usable .jpg, .jpeg or .png file"
-					+ (skipped.isEmpty() ? "" : " (" + skipped.size() + " skipped, such as " + skipped.get(0).name()
-							+ ": " + skipped.get(0).reason() + ")"));
+					+ SkippedImage.summary(skipped));
 		}
 		return new ImageFolder(root, files, limits, List.copyOf(images), List.copyOf(skipped));
+	}
+
+	/** Why a file named like a picture is not an image of the folder; null if it is. */
+	private static String refusal(Path candidate, SafeFiles files) {
+		String unsupported = ImageSource.unsupportedReason(candidate.getFileName().toString());
+		if (unsupported != null) {
+			return unsupported;
+		}
+		try {
+			files.check(candidate);
+			return null;
+		}
+		catch (UnsafeFileException ex) {
+			return ex.reason();
+		}
+		catch (IOException ex) {
+			return "cannot be read (a link to a missing file, or no permission)";
+		}
 	}
 
 	private static IOException notAFolder(Path root) {

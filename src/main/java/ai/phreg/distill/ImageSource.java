@@ -13,11 +13,6 @@ import ai.phreg.image.RgbImage;
  */
 public interface ImageSource {
 
-	/** Whether a file name has a JPEG or PNG extension, the formats sources take. */
-	static boolean isImageName(String name) {
-		return ImageFormat.ofName(name).filter(ImageFormat::supported).isPresent();
-	}
-
 	/**
 	 * Why an item of a source is not an image of it, judged by its name alone: null for
 	 * JPEG and PNG names and for names that are not pictures at all (such as

@@ -114,8 +114,7 @@ public final class TarImages implements ImageSource {
 		}
 		if (members.isEmpty()) {
 			throw new IOException("Archive " + archive + " holds no usable .jpg, .jpeg or .png member"
-					+ (skipped.isEmpty() ? "" : " (" + skipped.size() + " skipped, such as " + skipped.get(0).name()
-							+ ": " + skipped.get(0).reason() + ")"));
+					+ SkippedImage.summary(skipped));
 		}
 		members.sort(Comparator.comparing(Member::name));
 		skipped.sort(Comparator.comparing(SkippedImage::name));

@@ -16,7 +16,10 @@ import java.util.stream.Stream;
 /**
  * Decides which local files users may name as a teacher checkpoint or an image source:
  * only those inside one of the allowed roots, judged after following symbolic links so
- * that a link inside a root cannot lend access to a file outside it.
+ * that a link inside a root cannot lend access to a file outside it. A named path that
+ * exists must be a regular file or a folder. The files found inside a named folder are
+ * opened through {@link #files()}, which checks each the same way, and
+ * {@link #resolveTeacher(String)} checks every file a checkpoint loader would read.
  * <p>
  * Accepted forms are a plain path and a {@code file:} URL. A relative path is taken
  * relative to the first allowed root. The word {@code demo} is not a path; callers handle
