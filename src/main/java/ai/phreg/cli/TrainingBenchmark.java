@@ -22,6 +22,7 @@ import ai.phreg.distill.ImageFolder;
 import ai.phreg.distill.PhaseTimes;
 import ai.phreg.distill.StepPhase;
 import ai.phreg.distill.StepReport;
+import ai.phreg.distill.TtaPlan;
 import ai.phreg.distill.UnlockPolicy;
 import ai.phreg.distill.cache.TargetCacheSettings;
 import ai.phreg.model.ViTConfig;
@@ -42,6 +43,8 @@ final class TrainingBenchmark {
 			+ " [--epochs-for-schedule N] [--weight-decay F] [--mse-weight F] [--unlock POLICY] [--teacher-chunk N]"
 			+ " [--prefetch on|off] [--teacher-ahead on|off] [--target-cache on|off] [--view-sets N] [--cache-dir DIR] [--cache-cap-gb N]"
 			+ " [--threads N] [--seed N] [--log-every N]";
+
+	private static final JsonMapper JSON = JsonMapper.builder().build();
 
 	private static final Pattern NATIVE_MATH = Pattern.compile("(blas|lapack|mkl|libiomp|libgomp|libomp)",
 			Pattern.CASE_INSENSITIVE);
@@ -135,8 +138,6 @@ final class TrainingBenchmark {
 		}
 	}
 
-	private static final JsonMapper JSON = JsonMapper.builder().build();
-
 	private static ObjectNode result(Options options, DistillSettings settings, ExecutionSettings execution,
 			Distiller distiller, LoadedModel teacher, ImageFolder images, List<StepReport> timed, PhaseTimes phases,
 			double wall) {
@@ -196,7 +197,8 @@ final class TrainingBenchmark {
 		result.put("grid", settings.resolution() / config.patchSize());
 		result.put("views", settings.views());
 		result.put("shift", settings.shiftFraction());
-		result.put("shift_patches", Math.rint(settings.shiftFraction() * settings.resolution() / config.patchSize()));
+		result.put("shift_patches",
+				TtaPlan.maxShift(settings.resolution() / config.patchSize(), settings.shiftFraction()));
 		result.put("teacher_chunk", execution.teacherChunk());
 		result.put("prefetch", execution.prefetch());
 		result.put("teacher_ahead", execution.teacherAhead());

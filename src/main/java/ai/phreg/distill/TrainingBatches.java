@@ -2,6 +2,7 @@ package ai.phreg.distill;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -126,7 +127,9 @@ public final class TrainingBatches {
 				this.unreadable.put(index, SkippedImage.reasonOf(ex));
 			}
 		}
-		return new PreparedBatch(pixels, this.resolution, samples);
+		// Unreadable images leave no crop: the tensor takes only the crops there are.
+		float[] read = (samples.size() < to - from) ? Arrays.copyOf(pixels, samples.size() * plane) : pixels;
+		return new PreparedBatch(read, this.resolution, samples);
 	}
 
 	private Resized resized(int index) throws IOException {
