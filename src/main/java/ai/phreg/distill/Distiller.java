@@ -29,7 +29,9 @@ import ai.phreg.model.VisionTransformer;
  * test-time views, trains the student's unlocked parameters towards them with AdamW, and
  * reports progress. A run can be saved after any step and resumed exactly, in another
  * process, from the seed, the step count and the saved weights and optimizer moments:
- * every random choice is derived from the seed and the position ({@link Seeds}).
+ * every random choice is derived from the seed and the position ({@link Seeds}). Resumed
+ * bits equal uninterrupted ones when both ran with the same libtorch thread count, which
+ * {@link Determinism#EXACT} guarantees.
  *
  */
 public final class Distiller implements AutoCloseable {
@@ -52,6 +54,8 @@ public final class Distiller implements AutoCloseable {
 
 	private final DistillSettings settings;
 
+	private final Determinism determinism;
+
 	private final LoadedModel teacher;
 
 	private final VisionTransformer student;
@@ -73,6 +77,7 @@ public final class Distiller implements AutoCloseable {
 	private long globalStep;
 
 	/**
+	 * A run with libtorch's thread settings ({@link Determinism#DEFAULT}).
 	 * @param settings what to run
 	 * @param teacher the frozen teacher, which also provides the student's starting
 	 * weights
@@ -80,12 +85,26 @@ public final class Distiller implements AutoCloseable {
 	 * @param manager where the student and optimizer state live; closed by the caller
 	 */
 	public Distiller(DistillSettings settings, LoadedModel teacher, ImageSource images, NDManager manager) {
+		this(settings, Determinism.DEFAULT, teacher, images, manager);
+	}
+
+	/**
+	 * @param settings what to run
+	 * @param determinism how exactly the run must repeat, in any process
+	 * @param teacher the frozen teacher, which also provides the student's starting
+	 * weights
+	 * @param images the training images
+	 * @param manager where the student and optimizer state live; closed by the caller
+	 */
+	public Distiller(DistillSettings settings, Determinism determinism, LoadedModel teacher, ImageSource images,
+			NDManager manager) {
 		int patch = teacher.model().config().patchSize();
 		if (settings.resolution() % patch != 0) {
 			throw new IllegalArgumentException(
 					"Resolution " + settings.resolution() + " is not a multiple of the patch size " + patch);
 		}
 		this.settings = settings;
+		this.determinism = determinism;
 		this.teacher = teacher;
 		this.manager = manager;
 		this.student = StudentFactory.create(teacher, settings.registers(),
@@ -167,6 +186,10 @@ public final class Distiller implements AutoCloseable {
 		if (isFinished()) {
 			throw new IllegalStateException("The run is finished after " + this.globalStep + " steps");
 		}
+		return this.determinism.apply(this::train);
+	}
+
+	private StepReport train() {
 		// Grad mode is per thread in libtorch: the teacher and the optimizer's in-place
 		// updates must run without it, whichever thread trains.
 		JniUtils.setGradMode(false);
