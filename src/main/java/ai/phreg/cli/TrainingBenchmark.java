@@ -17,6 +17,7 @@ import ai.phreg.checkpoint.CheckpointLoader;
 import ai.phreg.checkpoint.LoadedModel;
 import ai.phreg.distill.DistillSettings;
 import ai.phreg.distill.Distiller;
+import ai.phreg.distill.Determinism;
 import ai.phreg.distill.ExecutionSettings;
 import ai.phreg.distill.ImageFolder;
 import ai.phreg.distill.PhaseTimes;
@@ -386,7 +387,7 @@ final class TrainingBenchmark {
 						.withCap((long) (this.cacheCapGb * (1L << 30)), TargetCacheSettings.OverCap.REFUSE)
 					: TargetCacheSettings.OFF;
 			return new ExecutionSettings(this.teacherChunk, this.prefetch || this.teacherAhead, this.teacherAhead,
-					cache);
+					cache, Determinism.DEFAULT);
 		}
 
 		/** The reference's name for registers only is {@code registers}. */

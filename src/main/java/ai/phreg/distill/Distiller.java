@@ -30,7 +30,9 @@ import ai.phreg.model.VisionTransformer;
  * test-time views, trains the student's unlocked parameters towards them with AdamW, and
  * reports progress. A run can be saved after any step and resumed exactly, in another
  * process, from the seed, the step count and the saved weights and optimizer moments:
- * every random choice is derived from the seed and the position ({@link Seeds}).
+ * every random choice is derived from the seed and the position ({@link Seeds}). Resumed
+ * bits equal uninterrupted ones when both ran with the same libtorch thread count, which
+ * {@link Determinism#EXACT} guarantees.
  *
  */
 public final class Distiller implements AutoCloseable {
@@ -221,6 +223,10 @@ public final class Distiller implements AutoCloseable {
 		if (isFinished()) {
 			throw new IllegalStateException("The run is finished after " + this.globalStep + " steps");
 		}
+		return this.execution.determinism().apply(this::train);
+	}
+
+	private StepReport train() {
 		// Grad mode is per thread in libtorch: the teacher and the optimizer's in-place
 		// updates must run without it, whichever thread trains.
 		JniUtils.setGradMode(false);
@@ -281,6 +287,10 @@ public final class Distiller implements AutoCloseable {
 	 * is seeded by position, so the result is the same on any thread at any time.
 	 */
 	private StepInputs inputs(long position) {
+		return this.execution.determinism().apply(() -> prepareInputs(position));
+	}
+
+	private StepInputs prepareInputs(long position) {
 		JniUtils.setGradMode(false);
 		PhaseTimes times = new PhaseTimes();
 		long started = System.nanoTime();

@@ -17,9 +17,10 @@ import ai.phreg.distill.cache.TargetCacheSettings;
  * teacher and the student run at the same time, each on its own core (with one intra-op
  * thread each); needs {@code prefetch}
  * @param targetCache whether and where denoised targets are cached
+ * @param determinism how exactly the run must repeat, in any process
  */
 public record ExecutionSettings(int teacherChunk, boolean prefetch, boolean teacherAhead,
-		TargetCacheSettings targetCache) {
+		TargetCacheSettings targetCache, Determinism determinism) {
 
 	/**
 	 * View-images per teacher pass when nothing else is asked for: measured fastest on
@@ -28,10 +29,11 @@ public record ExecutionSettings(int teacherChunk, boolean prefetch, boolean teac
 	public static final int DEFAULT_TEACHER_CHUNK = 8;
 
 	public static final ExecutionSettings DEFAULT = new ExecutionSettings(DEFAULT_TEACHER_CHUNK, true, false,
-			TargetCacheSettings.OFF);
+			TargetCacheSettings.OFF, Determinism.DEFAULT);
 
 	public ExecutionSettings {
 		Objects.requireNonNull(targetCache, "targetCache");
+		Objects.requireNonNull(determinism, "determinism");
 		if (teacherChunk < 0) {
 			throw new IllegalArgumentException(
 					"The teacher chunk must be 0 (all views at once) or positive, got " + teacherChunk);
@@ -42,19 +44,25 @@ public record ExecutionSettings(int teacherChunk, boolean prefetch, boolean teac
 	}
 
 	public ExecutionSettings withTeacherChunk(int chunk) {
-		return new ExecutionSettings(chunk, this.prefetch, this.teacherAhead, this.targetCache);
+		return new ExecutionSettings(chunk, this.prefetch, this.teacherAhead, this.targetCache, this.determinism);
 	}
 
 	public ExecutionSettings withPrefetch(boolean enabled) {
-		return new ExecutionSettings(this.teacherChunk, enabled, this.teacherAhead && enabled, this.targetCache);
+		return new ExecutionSettings(this.teacherChunk, enabled, this.teacherAhead && enabled, this.targetCache,
+				this.determinism);
 	}
 
 	public ExecutionSettings withTeacherAhead(boolean enabled) {
-		return new ExecutionSettings(this.teacherChunk, this.prefetch || enabled, enabled, this.targetCache);
+		return new ExecutionSettings(this.teacherChunk, this.prefetch || enabled, enabled, this.targetCache,
+				this.determinism);
 	}
 
 	public ExecutionSettings withTargetCache(TargetCacheSettings cache) {
-		return new ExecutionSettings(this.teacherChunk, this.prefetch, this.teacherAhead, cache);
+		return new ExecutionSettings(this.teacherChunk, this.prefetch, this.teacherAhead, cache, this.determinism);
+	}
+
+	public ExecutionSettings withDeterminism(Determinism mode) {
+		return new ExecutionSettings(this.teacherChunk, this.prefetch, this.teacherAhead, this.targetCache, mode);
 	}
 
 }

@@ -1,17 +1,15 @@
 package ai.phreg.job;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Stream;
 
 import ai.djl.ndarray.NDManager;
 import ai.phreg.checkpoint.CheckpointExporter;
 import ai.phreg.checkpoint.LoadedModel;
 import ai.phreg.checkpoint.safetensors.DType;
+import ai.phreg.distill.CheckpointFolder;
 import ai.phreg.distill.DistillSettings;
 import ai.phreg.distill.Distiller;
 import ai.phreg.distill.ImageSubset;
@@ -40,6 +38,7 @@ class DistillTasklet implements StoppableTasklet, StepExecutionListener {
 
 	static final String GLOBAL_STEP = "global.step";
 
+	/** The newest two: should the newest become unreadable, the one before is at hand. */
 	private static final int CHECKPOINTS_KEPT = 2;
 
 	private final JobRecords records;
@@ -104,11 +103,13 @@ class DistillTasklet implements StoppableTasklet, StepExecutionListener {
 			ImageSubset training = this.inputs.split(spec, this.inputs.images(spec)).training();
 			DistillSettings settings = this.inputs.settings(spec, teacher, training);
 			Distiller distiller = new Distiller(settings, teacher, training, manager);
-			Path latest = newestCheckpoint(jobId);
+			CheckpointFolder checkpoints = CheckpointFolder.open(this.folders.checkpoints(jobId), CHECKPOINTS_KEPT);
+			Path latest = checkpoints.newest();
 			if (latest != null) {
 				distiller.restore(latest);
 			}
-			return new Run(jobId, spec, manager, teacher, distiller, this.inputs.stepLimit(spec, settings, training));
+			return new Run(jobId, spec, manager, teacher, distiller, checkpoints,
+					this.inputs.stepLimit(spec, settings, training));
 		}
 		catch (IOException | RuntimeException ex) {
 			manager.close();
@@ -117,41 +118,15 @@ class DistillTasklet implements StoppableTasklet, StepExecutionListener {
 	}
 
 	/**
-	 * The newest checkpoint file of the job. The step's execution context records each
-	 * one, but the file is written first (atomically), so after a stop or a crash the
-	 * folder can be one checkpoint ahead of the last committed context.
+	 * Saves a checkpoint, then records it in the step's execution context: after a stop
+	 * or a crash the folder can be one checkpoint ahead of the last committed context,
+	 * and a restart continues from the folder's newest.
 	 */
-	private Path newestCheckpoint(String jobId) throws IOException {
-		Path folder = this.folders.checkpoints(jobId);
-		if (!Files.isDirectory(folder)) {
-			return null;
-		}
-		try (Stream<Path> files = Files.list(folder)) {
-			return files.filter(DistillTasklet::isCheckpoint).max(Comparator.naturalOrder()).orElse(null);
-		}
-	}
-
-	private static boolean isCheckpoint(Path file) {
-		String name = file.getFileName().toString();
-		return name.startsWith("state-") && name.endsWith(".safetensors");
-	}
-
 	private void saveCheckpoint(Run run, ExecutionContext context) throws IOException {
-		Path folder = this.folders.checkpoints(run.jobId);
-		Files.createDirectories(folder);
-		Path file = folder.resolve(String.format("state-%09d.safetensors", run.distiller.globalStep()));
-		run.distiller.save(file);
+		Path file = run.checkpoints.save(run.distiller);
 		context.putString(CHECKPOINT, file.toString());
 		context.putLong(GLOBAL_STEP, run.distiller.globalStep());
 		this.progress.persist(run.jobId);
-		try (Stream<Path> files = Files.list(folder)) {
-			// Names sort by step: keep the newest few, in case the very last write was
-			// torn.
-			files.filter(DistillTasklet::isCheckpoint)
-				.sorted(Comparator.reverseOrder())
-				.skip(CHECKPOINTS_KEPT)
-				.forEach((old) -> old.toFile().delete());
-		}
 	}
 
 	@Override
@@ -189,15 +164,18 @@ class DistillTasklet implements StoppableTasklet, StepExecutionListener {
 
 		final Distiller distiller;
 
+		final CheckpointFolder checkpoints;
+
 		final long stepLimit;
 
 		Run(String jobId, DistillSpec spec, NDManager manager, LoadedModel teacher, Distiller distiller,
-				long stepLimit) {
+				CheckpointFolder checkpoints, long stepLimit) {
 			this.jobId = jobId;
 			this.spec = spec;
 			this.manager = manager;
 			this.teacher = teacher;
 			this.distiller = distiller;
+			this.checkpoints = checkpoints;
 			this.stepLimit = stepLimit;
 		}
 

@@ -21,8 +21,8 @@ class StepPipelineTests {
 
 	@Test
 	void teacherAheadTrainsExactlyAsEverythingInTurn() throws IOException {
-		ExecutionSettings inTurn = new ExecutionSettings(8, false, false, TargetCacheSettings.OFF);
-		ExecutionSettings ahead = new ExecutionSettings(8, true, true, TargetCacheSettings.OFF);
+		ExecutionSettings inTurn = new ExecutionSettings(8, false, false, TargetCacheSettings.OFF, Determinism.DEFAULT);
+		ExecutionSettings ahead = new ExecutionSettings(8, true, true, TargetCacheSettings.OFF, Determinism.DEFAULT);
 
 		Run sequential = train(inTurn);
 		Run overlapped = train(ahead);
