@@ -96,8 +96,8 @@ public final class Distiller implements AutoCloseable {
 		this.optimizer = new AdamW(this.unlocked, (float) settings.weightDecay());
 		this.batches = new TrainingBatches(images, settings.resolution(), teacher.normalization(), settings.batchSize(),
 				settings.seed(), IMAGE_CACHE_BYTES);
-		this.schedule = new LearningRateSchedule(settings.learningRate(), settings.endLearningRate(), settings.epochs(),
-				this.batches.stepsPerEpoch());
+		this.schedule = LearningRateSchedule.forSteps(settings.learningRate(), settings.endLearningRate(),
+				settings.steps(), this.batches.stepsPerEpoch());
 		this.denoiser = new DenoisedTargets(patch, teacher.normalization());
 		this.loss = new DistillationLoss(settings.mseWeight());
 	}
@@ -129,7 +129,7 @@ public final class Distiller implements AutoCloseable {
 	}
 
 	public long totalSteps() {
-		return this.settings.epochs() * this.batches.stepsPerEpoch();
+		return this.settings.steps();
 	}
 
 	public boolean isFinished() {

@@ -5,36 +5,29 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 import ai.djl.ndarray.NDManager;
 import ai.phreg.checkpoint.CheckpointExporter;
 import ai.phreg.checkpoint.LoadedModel;
 import ai.phreg.checkpoint.safetensors.DType;
-import ai.phreg.distill.DistillSettings;
 import ai.phreg.distill.Distiller;
-import ai.phreg.distill.ImageSubset;
 import ai.phreg.distill.StepReport;
-import ai.phreg.storage.JobFolders;
 import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.listener.StepExecutionListener;
-import org.springframework.batch.core.scope.context.ChunkContext;
-import org.springframework.batch.core.step.StepContribution;
 import org.springframework.batch.core.step.StepExecution;
-import org.springframework.batch.core.step.tasklet.StoppableTasklet;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 
 /**
- * The training step. Each call trains up to {@code checkpointEvery} optimizer steps,
- * writes a checkpoint, records its location and the global step in the step's execution
- * context and returns CONTINUABLE until the run is done; a restarted job continues from
- * its newest checkpoint. A stop request ends the current call after the optimizer step in
- * progress. The model and optimizer of each running step execution live in memory between
- * calls and are released when the step ends.
+ * The training step of one job (a step-scoped bean: one instance per step execution,
+ * which holds the run between calls). The first call loads the teacher and resumes from
+ * the newest checkpoint; each call trains up to {@code checkpointEvery} optimizer steps,
+ * writes a checkpoint, records it in the step's execution context and returns CONTINUABLE
+ * until the run has trained exactly its steps. A stop request ends the current call after
+ * the optimizer step in progress. The run's memory is released when the step ends.
  */
-class DistillTasklet implements StoppableTasklet, StepExecutionListener {
+class DistillTasklet extends JobStepTasklet implements StepExecutionListener {
 
 	static final String CHECKPOINT = "checkpoint";
 
@@ -44,71 +37,77 @@ class DistillTasklet implements StoppableTasklet, StepExecutionListener {
 
 	private final JobRecords records;
 
-	private final RunningJobs running;
+	private final Teachers teachers;
 
-	private final JobInputs inputs;
+	private final JobImages images;
+
+	private final Devices devices;
+
+	private final ResolvedJobs resolved;
 
 	private final JobFolders folders;
 
 	private final JobProgressHub progress;
 
-	private final Map<Long, Run> runs = new ConcurrentHashMap<>();
+	private final int nonFiniteStepLimit;
 
-	DistillTasklet(JobRecords records, RunningJobs running, JobInputs inputs, JobFolders folders,
-			JobProgressHub progress) {
+	private Run run;
+
+	DistillTasklet(String jobId, RunningJobs running, JobRecords records, Teachers teachers, JobImages images,
+			Devices devices, ResolvedJobs resolved, JobFolders folders, JobProgressHub progress,
+			int nonFiniteStepLimit) {
+		super(jobId, running);
 		this.records = records;
-		this.running = running;
-		this.inputs = inputs;
+		this.teachers = teachers;
+		this.images = images;
+		this.devices = devices;
+		this.resolved = resolved;
 		this.folders = folders;
 		this.progress = progress;
+		this.nonFiniteStepLimit = nonFiniteStepLimit;
 	}
 
 	@Override
-	public void beforeStep(StepExecution stepExecution) {
-		this.progress.executionStarted(JobIds.of(stepExecution));
-	}
-
-	@Override
-	public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws Exception {
-		StepExecution stepExecution = chunkContext.getStepContext().getStepExecution();
-		Run run = this.runs.get(stepExecution.getId());
-		if (run == null) {
-			run = open(stepExecution);
-			this.runs.put(stepExecution.getId(), run);
+	protected RepeatStatus execute(StepExecution step) throws Exception {
+		if (this.run == null) {
+			this.run = open();
+			this.progress.trainingStarted(this.jobId, this.run.distiller.globalStep());
 		}
-		long target = Math.min(run.stepLimit, run.distiller.globalStep() + run.spec.checkpointEvery());
-		while (run.distiller.globalStep() < target && !this.running.isStopRequested(run.jobId)) {
-			StepReport report = run.distiller.step();
+		Distiller distiller = this.run.distiller;
+		long target = Math.min(distiller.totalSteps(), distiller.globalStep() + this.run.checkpointEvery);
+		while (distiller.globalStep() < target && !isStopRequested()) {
+			StepReport report = distiller.step();
 			if (report != null) {
-				this.progress.report(run.jobId, report, run.distiller.unreadableImages().size());
+				boolean nonFinite = this.run.nonFinite.record(report);
+				this.progress.report(this.jobId, report, distiller.unreadableImages().size(), nonFinite);
 			}
 		}
-		saveCheckpoint(run, stepExecution.getExecutionContext());
-		this.running.stopIfRequested(stepExecution);
-		if (run.distiller.globalStep() >= run.stepLimit) {
-			CheckpointExporter.export(run.distiller.student(), run.teacher.format(),
-					StudentLocation.of(this.folders, run.jobId, run.teacher.format()), DType.F32,
-					Map.of("phreg.job", run.jobId, "phreg.steps", Long.toString(run.distiller.globalStep())),
-					run.teacher.normalization());
+		saveCheckpoint(step.getExecutionContext());
+		stopIfRequested();
+		if (distiller.isFinished()) {
+			CheckpointExporter.export(distiller.student(), this.run.teacher.format(),
+					this.folders.student(this.jobId, this.run.teacher.format()), DType.F32,
+					Map.of("phreg.job", this.jobId, "phreg.steps", Long.toString(distiller.globalStep())),
+					this.run.teacher.normalization());
 			return RepeatStatus.FINISHED;
 		}
 		return RepeatStatus.CONTINUABLE;
 	}
 
-	private Run open(StepExecution stepExecution) throws IOException {
-		String jobId = JobIds.of(stepExecution);
-		DistillSpec spec = this.records.spec(jobId);
-		NDManager manager = NDManager.newBaseManager(this.inputs.device(spec));
+	private Run open() throws IOException {
+		DistillSpec spec = this.records.spec(this.jobId);
+		ResolvedJob job = this.resolved.read(this.jobId);
+		NDManager manager = NDManager.newBaseManager(this.devices.of(spec.device()));
 		try {
-			LoadedModel teacher = this.inputs.teacher(spec, manager);
-			ImageSubset training = this.inputs.split(spec, this.inputs.images(spec)).training();
-			DistillSettings settings = this.inputs.settings(spec, teacher, training);
-			Distiller distiller = new Distiller(settings, teacher, training, manager);
-			Path latest = newestCheckpoint(jobId);
+			LoadedModel teacher = this.teachers.load(spec.teacher(), manager);
+			Distiller distiller = new Distiller(job.settings(), teacher,
+					this.images.split(spec.images(), job).training(), manager);
+			Path latest = newestCheckpoint();
 			if (latest != null) {
 				distiller.restore(latest);
 			}
-			return new Run(jobId, spec, manager, teacher, distiller, this.inputs.stepLimit(spec, settings, training));
+			return new Run(manager, teacher, distiller, spec.checkpointEvery(),
+					new NonFiniteSteps(this.nonFiniteStepLimit));
 		}
 		catch (IOException | RuntimeException ex) {
 			manager.close();
@@ -121,8 +120,8 @@ class DistillTasklet implements StoppableTasklet, StepExecutionListener {
 	 * one, but the file is written first (atomically), so after a stop or a crash the
 	 * folder can be one checkpoint ahead of the last committed context.
 	 */
-	private Path newestCheckpoint(String jobId) throws IOException {
-		Path folder = this.folders.checkpoints(jobId);
+	private Path newestCheckpoint() throws IOException {
+		Path folder = this.folders.checkpoints(this.jobId);
 		if (!Files.isDirectory(folder)) {
 			return null;
 		}
@@ -136,14 +135,14 @@ class DistillTasklet implements StoppableTasklet, StepExecutionListener {
 		return name.startsWith("state-") && name.endsWith(".safetensors");
 	}
 
-	private void saveCheckpoint(Run run, ExecutionContext context) throws IOException {
-		Path folder = this.folders.checkpoints(run.jobId);
+	private void saveCheckpoint(ExecutionContext context) throws IOException {
+		Path folder = this.folders.checkpoints(this.jobId);
 		Files.createDirectories(folder);
-		Path file = folder.resolve(String.format("state-%09d.safetensors", run.distiller.globalStep()));
-		run.distiller.save(file);
+		Path file = folder.resolve(String.format("state-%09d.safetensors", this.run.distiller.globalStep()));
+		this.run.distiller.save(file);
 		context.putString(CHECKPOINT, file.toString());
-		context.putLong(GLOBAL_STEP, run.distiller.globalStep());
-		this.progress.persist(run.jobId);
+		context.putLong(GLOBAL_STEP, this.run.distiller.globalStep());
+		this.progress.persist(this.jobId);
 		try (Stream<Path> files = Files.list(folder)) {
 			// Names sort by step: keep the newest few, in case the very last write was
 			// torn.
@@ -155,52 +154,19 @@ class DistillTasklet implements StoppableTasklet, StepExecutionListener {
 	}
 
 	@Override
-	public void stop(StepExecution stepExecution) {
-		this.running.requestStop(JobIds.of(stepExecution));
-	}
-
-	/** Spring Batch 5's signal without the execution: stops every run of this tasklet. */
-	@Override
-	@SuppressWarnings("removal")
-	public void stop() {
-		this.runs.values().forEach((run) -> this.running.requestStop(run.jobId));
-	}
-
-	@Override
 	public ExitStatus afterStep(StepExecution stepExecution) {
-		Run run = this.runs.remove(stepExecution.getId());
-		if (run != null) {
-			run.distiller.close();
-			run.manager.close();
+		if (this.run != null) {
+			this.run.distiller.close();
+			this.run.manager.close();
+			this.run = null;
 		}
+		this.progress.trainingEnded(this.jobId);
 		return null;
 	}
 
-	/** What one step execution trains with. */
-	private static final class Run {
-
-		final String jobId;
-
-		final DistillSpec spec;
-
-		final NDManager manager;
-
-		final LoadedModel teacher;
-
-		final Distiller distiller;
-
-		final long stepLimit;
-
-		Run(String jobId, DistillSpec spec, NDManager manager, LoadedModel teacher, Distiller distiller,
-				long stepLimit) {
-			this.jobId = jobId;
-			this.spec = spec;
-			this.manager = manager;
-			this.teacher = teacher;
-			this.distiller = distiller;
-			this.stepLimit = stepLimit;
-		}
-
+	/** What the step trains with, from its first call to its end. */
+	private record Run(NDManager manager, LoadedModel teacher, Distiller distiller, int checkpointEvery,
+			NonFiniteSteps nonFinite) {
 	}
 
 }
