@@ -59,27 +59,24 @@ class DistillJobConfiguration {
 	 */
 	@Bean
 	@StepScope
-	DistillTasklet distillTasklet(@Value(JOB_ID) String jobId, RunningJobs running, JobRecords records,
-			Teachers teachers, JobImages images, Devices devices, ResolvedJobs resolved, JobFolders folders,
-			JobProgressHub progress, @Value("${phreg.non-finite-step-limit:5}") int nonFiniteStepLimit) {
-		return new DistillTasklet(jobId, running, records, teachers, images, devices, resolved, folders, progress,
-				nonFiniteStepLimit);
+	DistillTasklet distillTasklet(@Value(JOB_ID) String jobId, RunningJobs running, JobInputs inputs,
+			JobFolders folders, JobProgressHub progress,
+			@Value("${phreg.non-finite-step-limit:5}") int nonFiniteStepLimit) {
+		return new DistillTasklet(jobId, running, inputs, folders, progress, nonFiniteStepLimit);
 	}
 
 	@Bean
 	@StepScope
-	EvaluateTasklet evaluateTasklet(@Value(JOB_ID) String jobId, RunningJobs running, JobRecords records,
-			Teachers teachers, JobImages images, Devices devices, ResolvedJobs resolved, JobFolders folders,
-			JsonMapper json, JobProgressHub progress) {
-		return new EvaluateTasklet(jobId, running, records, teachers, images, devices, resolved, folders, json,
-				progress);
+	EvaluateTasklet evaluateTasklet(@Value(JOB_ID) String jobId, RunningJobs running, JobInputs inputs,
+			JobFolders folders, JsonMapper json, JobProgressHub progress) {
+		return new EvaluateTasklet(jobId, running, inputs, folders, json, progress);
 	}
 
 	@Bean
 	@StepScope
-	ExportTasklet exportTasklet(@Value(JOB_ID) String jobId, RunningJobs running, JobRecords records, Devices devices,
-			ResolvedJobs resolved, JobFolders folders, JobProgressHub progress, JsonMapper json) {
-		return new ExportTasklet(jobId, running, records, devices, resolved, folders, progress, json);
+	ExportTasklet exportTasklet(@Value(JOB_ID) String jobId, RunningJobs running, JobInputs inputs, JobFolders folders,
+			JobProgressHub progress, JsonMapper json) {
+		return new ExportTasklet(jobId, running, inputs, folders, progress, json);
 	}
 
 	@Bean

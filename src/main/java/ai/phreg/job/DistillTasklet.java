@@ -35,15 +35,7 @@ class DistillTasklet extends JobStepTasklet implements StepExecutionListener {
 
 	private static final int CHECKPOINTS_KEPT = 2;
 
-	private final JobRecords records;
-
-	private final Teachers teachers;
-
-	private final JobImages images;
-
-	private final Devices devices;
-
-	private final ResolvedJobs resolved;
+	private final JobInputs inputs;
 
 	private final JobFolders folders;
 
@@ -53,15 +45,10 @@ class DistillTasklet extends JobStepTasklet implements StepExecutionListener {
 
 	private Run run;
 
-	DistillTasklet(String jobId, RunningJobs running, JobRecords records, Teachers teachers, JobImages images,
-			Devices devices, ResolvedJobs resolved, JobFolders folders, JobProgressHub progress,
+	DistillTasklet(String jobId, RunningJobs running, JobInputs inputs, JobFolders folders, JobProgressHub progress,
 			int nonFiniteStepLimit) {
 		super(jobId, running);
-		this.records = records;
-		this.teachers = teachers;
-		this.images = images;
-		this.devices = devices;
-		this.resolved = resolved;
+		this.inputs = inputs;
 		this.folders = folders;
 		this.progress = progress;
 		this.nonFiniteStepLimit = nonFiniteStepLimit;
@@ -95,18 +82,17 @@ class DistillTasklet extends JobStepTasklet implements StepExecutionListener {
 	}
 
 	private Run open() throws IOException {
-		DistillSpec spec = this.records.spec(this.jobId);
-		ResolvedJob job = this.resolved.read(this.jobId);
-		NDManager manager = NDManager.newBaseManager(this.devices.of(spec.device()));
+		PreparedJob job = this.inputs.prepared(this.jobId);
+		NDManager manager = this.inputs.newManager(job);
 		try {
-			LoadedModel teacher = this.teachers.load(spec.teacher(), manager);
-			Distiller distiller = new Distiller(job.settings(), teacher,
-					this.images.split(spec.images(), job).training(), manager);
+			LoadedModel teacher = this.inputs.teacher(job, manager);
+			Distiller distiller = new Distiller(job.resolved().settings(), teacher, this.inputs.split(job).training(),
+					manager);
 			Path latest = newestCheckpoint();
 			if (latest != null) {
 				distiller.restore(latest);
 			}
-			return new Run(manager, teacher, distiller, spec.checkpointEvery(),
+			return new Run(manager, teacher, distiller, job.spec().checkpointEvery(),
 					new NonFiniteSteps(this.nonFiniteStepLimit));
 		}
 		catch (IOException | RuntimeException ex) {

@@ -9,6 +9,7 @@ import ai.phreg.checkpoint.CheckpointLoader;
 import ai.phreg.checkpoint.LoadedModel;
 import ai.phreg.distill.ArtifactEvaluation;
 import ai.phreg.distill.DenseFeatures;
+import ai.phreg.distill.DistillSettings;
 import ai.phreg.distill.ImageSubset;
 import ai.phreg.metrics.ArtifactSummary;
 import org.springframework.batch.core.step.StepExecution;
@@ -24,15 +25,7 @@ class EvaluateTasklet extends JobStepTasklet {
 
 	private static final int PICTURES = 4;
 
-	private final JobRecords records;
-
-	private final Teachers teachers;
-
-	private final JobImages images;
-
-	private final Devices devices;
-
-	private final ResolvedJobs resolved;
+	private final JobInputs inputs;
 
 	private final JobFolders folders;
 
@@ -40,14 +33,10 @@ class EvaluateTasklet extends JobStepTasklet {
 
 	private final JobProgressHub progress;
 
-	EvaluateTasklet(String jobId, RunningJobs running, JobRecords records, Teachers teachers, JobImages images,
-			Devices devices, ResolvedJobs resolved, JobFolders folders, JsonMapper json, JobProgressHub progress) {
+	EvaluateTasklet(String jobId, RunningJobs running, JobInputs inputs, JobFolders folders, JsonMapper json,
+			JobProgressHub progress) {
 		super(jobId, running);
-		this.records = records;
-		this.teachers = teachers;
-		this.images = images;
-		this.devices = devices;
-		this.resolved = resolved;
+		this.inputs = inputs;
 		this.folders = folders;
 		this.json = json;
 		this.progress = progress;
@@ -55,20 +44,21 @@ class EvaluateTasklet extends JobStepTasklet {
 
 	@Override
 	protected RepeatStatus execute(StepExecution step) throws Exception {
-		ResolvedJob job = this.resolved.read(this.jobId);
-		if (job.evaluationImages() == 0) {
+		PreparedJob job = this.inputs.prepared(this.jobId);
+		ResolvedJob resolved = job.resolved();
+		if (resolved.evaluationImages() == 0) {
 			return RepeatStatus.FINISHED;
 		}
-		DistillSpec spec = this.records.spec(this.jobId);
-		try (NDManager manager = NDManager.newBaseManager(this.devices.of(spec.device()))) {
-			ImageSubset evaluation = this.images.split(spec.images(), job).evaluation();
-			LoadedModel teacher = this.teachers.load(spec.teacher(), manager);
+		try (NDManager manager = this.inputs.newManager(job)) {
+			ImageSubset evaluation = this.inputs.split(job).evaluation();
+			LoadedModel teacher = this.inputs.teacher(job, manager);
 			stopIfRequested();
-			LoadedModel student = CheckpointLoader.load(this.folders.student(this.jobId, job.family()), manager);
+			LoadedModel student = CheckpointLoader.load(this.folders.student(this.jobId, resolved.family()), manager);
 			stopIfRequested();
-			int resolution = job.settings().resolution();
-			ArtifactEvaluation.Result result = new ArtifactEvaluation(resolution, job.config().patchSize(),
-					job.normalization(), spec.views(), spec.shiftFraction(), spec.seed())
+			DistillSettings settings = resolved.settings();
+			int resolution = settings.resolution();
+			ArtifactEvaluation.Result result = new ArtifactEvaluation(resolution, resolved.config().patchSize(),
+					resolved.normalization(), settings.views(), settings.shiftFraction(), settings.seed())
 				.evaluate(DenseFeatures.patchTokens(teacher.model()), DenseFeatures.patchTokens(student.model()),
 						evaluation, evaluation.all(), manager, this.folders.pictures(this.jobId), PICTURES);
 			Evaluation figures = new Evaluation(evaluation.all().stream().map(evaluation::name).toList(), resolution,

@@ -24,11 +24,7 @@ import tools.jackson.databind.json.JsonMapper;
  */
 class ExportTasklet extends JobStepTasklet {
 
-	private final JobRecords records;
-
-	private final Devices devices;
-
-	private final ResolvedJobs resolved;
+	private final JobInputs inputs;
 
 	private final JobFolders folders;
 
@@ -36,12 +32,10 @@ class ExportTasklet extends JobStepTasklet {
 
 	private final JsonMapper json;
 
-	ExportTasklet(String jobId, RunningJobs running, JobRecords records, Devices devices, ResolvedJobs resolved,
-			JobFolders folders, JobProgressHub progress, JsonMapper json) {
+	ExportTasklet(String jobId, RunningJobs running, JobInputs inputs, JobFolders folders, JobProgressHub progress,
+			JsonMapper json) {
 		super(jobId, running);
-		this.records = records;
-		this.devices = devices;
-		this.resolved = resolved;
+		this.inputs = inputs;
 		this.folders = folders;
 		this.progress = progress;
 		this.json = json;
@@ -49,12 +43,12 @@ class ExportTasklet extends JobStepTasklet {
 
 	@Override
 	protected RepeatStatus execute(StepExecution step) throws Exception {
-		DistillSpec spec = this.records.spec(this.jobId);
-		ResolvedJob job = this.resolved.read(this.jobId);
+		PreparedJob job = this.inputs.prepared(this.jobId);
 		List<Export> exports = new ArrayList<>();
-		try (NDManager manager = NDManager.newBaseManager(this.devices.of(spec.device()))) {
-			LoadedModel student = CheckpointLoader.load(this.folders.student(this.jobId, job.family()), manager);
-			for (CheckpointFormat format : job.exportFormats()) {
+		try (NDManager manager = this.inputs.newManager(job)) {
+			LoadedModel student = CheckpointLoader.load(this.folders.student(this.jobId, job.resolved().family()),
+					manager);
+			for (CheckpointFormat format : job.resolved().exportFormats()) {
 				stopIfRequested();
 				ExportedCheckpoint exported = CheckpointExporter.export(student.model(), format,
 						this.folders.export(this.jobId, format), DType.F32, Map.of("phreg.job", this.jobId),
@@ -63,19 +57,19 @@ class ExportTasklet extends JobStepTasklet {
 						exported.notes()));
 			}
 		}
-		writeReport(spec, job, exports);
+		writeReport(job, exports);
 		return RepeatStatus.FINISHED;
 	}
 
-	private void writeReport(DistillSpec spec, ResolvedJob job, List<Export> exports) throws Exception {
+	private void writeReport(PreparedJob job, List<Export> exports) throws Exception {
 		JsonNode evaluation = Files.isRegularFile(this.folders.evaluation(this.jobId))
 				? this.json.readTree(Files.readString(this.folders.evaluation(this.jobId))) : null;
 		List<ArtifactView> artifacts = this.folders.artifacts(this.jobId)
 			.stream()
 			.filter((artifact) -> !artifact.name().startsWith("checkpoints/"))
 			.toList();
-		Report report = new Report(this.jobId, Instant.now(), spec, job, this.progress.latest(this.jobId), evaluation,
-				exports, artifacts);
+		Report report = new Report(this.jobId, Instant.now(), job.spec(), job.resolved(),
+				this.progress.latest(this.jobId), evaluation, exports, artifacts);
 		Files.writeString(this.folders.report(this.jobId),
 				this.json.writerWithDefaultPrettyPrinter().writeValueAsString(report));
 	}
