@@ -14,7 +14,7 @@ import ai.phreg.demo.DemoTeacher;
 import ai.phreg.distill.DistillSettings;
 import ai.phreg.distill.FamilyProfile;
 import ai.phreg.distill.PaperDefaults;
-import ai.phreg.distill.ImageFolder;
+import ai.phreg.imagesource.ImageFolder;
 import ai.phreg.distill.StepReport;
 import ai.phreg.distill.UnlockPolicy;
 import ai.phreg.metrics.ArtifactSummary;

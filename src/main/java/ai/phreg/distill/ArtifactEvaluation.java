@@ -15,6 +15,7 @@ import ai.djl.training.ParameterStore;
 import ai.phreg.image.Normalization;
 import ai.phreg.image.Preprocessing;
 import ai.phreg.image.RgbImage;
+import ai.phreg.imagesource.ImageSource;
 import ai.phreg.metrics.ArtifactSummary;
 import ai.phreg.metrics.ColourScale;
 import ai.phreg.metrics.Panel;

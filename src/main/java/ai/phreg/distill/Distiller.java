@@ -22,6 +22,7 @@ import ai.phreg.checkpoint.safetensors.DType;
 import ai.phreg.checkpoint.safetensors.SafetensorsReader;
 import ai.phreg.checkpoint.safetensors.SafetensorsWriter;
 import ai.phreg.checkpoint.safetensors.TensorData;
+import ai.phreg.imagesource.ImageSource;
 import ai.phreg.model.VisionTransformer;
 
 /**

@@ -16,6 +16,7 @@ import ai.phreg.image.Crop;
 import ai.phreg.image.Normalization;
 import ai.phreg.image.Preprocessing;
 import ai.phreg.image.RgbImage;
+import ai.phreg.imagesource.ImageSource;
 
 /**
  * PH-Reg's training input: each epoch visits the images in a seeded shuffled order; each

@@ -10,7 +10,7 @@ import ai.phreg.checkpoint.LoadedModel;
 import ai.phreg.distill.ArtifactEvaluation;
 import ai.phreg.distill.DenseFeatures;
 import ai.phreg.distill.DistillSettings;
-import ai.phreg.distill.ImageSubset;
+import ai.phreg.imagesource.ImageSubset;
 import ai.phreg.metrics.ArtifactSummary;
 import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;

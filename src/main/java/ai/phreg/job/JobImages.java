@@ -8,10 +8,10 @@ import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Locale;
 
-import ai.phreg.distill.ImageFolder;
-import ai.phreg.distill.ImageSource;
-import ai.phreg.distill.ImageSubset;
-import ai.phreg.distill.TarImages;
+import ai.phreg.imagesource.ImageFolder;
+import ai.phreg.imagesource.ImageSource;
+import ai.phreg.imagesource.ImageSubset;
+import ai.phreg.imagesource.TarImages;
 import ai.phreg.storage.PathPolicy;
 import ai.phreg.system.PhregProperties;
 import org.springframework.core.io.ClassPathResource;

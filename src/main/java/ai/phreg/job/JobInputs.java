@@ -4,7 +4,7 @@ import java.io.IOException;
 
 import ai.djl.ndarray.NDManager;
 import ai.phreg.checkpoint.LoadedModel;
-import ai.phreg.distill.ImageSubset;
+import ai.phreg.imagesource.ImageSubset;
 import org.springframework.stereotype.Component;
 
 /**

@@ -7,7 +7,7 @@ import ai.phreg.Fixtures;
 import ai.phreg.distill.DistillSettings;
 import ai.phreg.distill.FamilyProfile;
 import ai.phreg.distill.PaperDefaults;
-import ai.phreg.distill.ImageFolder;
+import ai.phreg.imagesource.ImageFolder;
 import ai.phreg.distill.UnlockPolicy;
 import org.junit.jupiter.api.Test;
 

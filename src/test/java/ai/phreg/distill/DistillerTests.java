@@ -15,6 +15,7 @@ import ai.djl.util.Pair;
 import ai.phreg.Fixtures;
 import ai.phreg.checkpoint.CheckpointLoader;
 import ai.phreg.checkpoint.LoadedModel;
+import ai.phreg.imagesource.ImageFolder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
