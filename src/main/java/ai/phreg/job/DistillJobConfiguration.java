@@ -12,7 +12,6 @@ import org.springframework.batch.infrastructure.support.transaction.Resourceless
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * {@code distillJob}: validate → prepare → distill → evaluate → export
@@ -49,9 +48,8 @@ class DistillJobConfiguration {
 
 	@Bean
 	@StepScope
-	PrepareTasklet prepareTasklet(@Value(JOB_ID) String jobId, RunningJobs running, JobRecords records,
-			Teachers teachers, JobImages images, ResolvedJobs resolved) {
-		return new PrepareTasklet(jobId, running, records, teachers, images, resolved);
+	PrepareTasklet prepareTasklet(@Value(JOB_ID) String jobId, RunningJobs running, JobInputs inputs) {
+		return new PrepareTasklet(jobId, running, inputs);
 	}
 
 	/**
@@ -60,23 +58,22 @@ class DistillJobConfiguration {
 	@Bean
 	@StepScope
 	DistillTasklet distillTasklet(@Value(JOB_ID) String jobId, RunningJobs running, JobInputs inputs,
-			JobFolders folders, JobProgressHub progress,
-			@Value("${phreg.non-finite-step-limit:5}") int nonFiniteStepLimit) {
-		return new DistillTasklet(jobId, running, inputs, folders, progress, nonFiniteStepLimit);
+			JobOutputs outputs, @Value("${phreg.non-finite-step-limit:5}") int nonFiniteStepLimit) {
+		return new DistillTasklet(jobId, running, inputs, outputs, nonFiniteStepLimit);
 	}
 
 	@Bean
 	@StepScope
 	EvaluateTasklet evaluateTasklet(@Value(JOB_ID) String jobId, RunningJobs running, JobInputs inputs,
-			JobFolders folders, JsonMapper json, JobProgressHub progress) {
-		return new EvaluateTasklet(jobId, running, inputs, folders, json, progress);
+			JobOutputs outputs) {
+		return new EvaluateTasklet(jobId, running, inputs, outputs);
 	}
 
 	@Bean
 	@StepScope
-	ExportTasklet exportTasklet(@Value(JOB_ID) String jobId, RunningJobs running, JobInputs inputs, JobFolders folders,
-			JobProgressHub progress, JsonMapper json) {
-		return new ExportTasklet(jobId, running, inputs, folders, progress, json);
+	ExportTasklet exportTasklet(@Value(JOB_ID) String jobId, RunningJobs running, JobInputs inputs,
+			JobOutputs outputs) {
+		return new ExportTasklet(jobId, running, inputs, outputs);
 	}
 
 	@Bean

@@ -45,12 +45,11 @@ class DistillTasklet extends JobStepTasklet implements StepExecutionListener {
 
 	private Run run;
 
-	DistillTasklet(String jobId, RunningJobs running, JobInputs inputs, JobFolders folders, JobProgressHub progress,
-			int nonFiniteStepLimit) {
+	DistillTasklet(String jobId, RunningJobs running, JobInputs inputs, JobOutputs outputs, int nonFiniteStepLimit) {
 		super(jobId, running);
 		this.inputs = inputs;
-		this.folders = folders;
-		this.progress = progress;
+		this.folders = outputs.folders();
+		this.progress = outputs.progress();
 		this.nonFiniteStepLimit = nonFiniteStepLimit;
 	}
 

@@ -1,6 +1,5 @@
 package ai.phreg.job;
 
-import java.nio.file.Files;
 import java.util.List;
 import java.util.Map;
 
@@ -14,7 +13,6 @@ import ai.phreg.imagesource.ImageSubset;
 import ai.phreg.metrics.ArtifactSummary;
 import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Teacher against student on the held-out images: artifact figures of both (student at
@@ -27,19 +25,12 @@ class EvaluateTasklet extends JobStepTasklet {
 
 	private final JobInputs inputs;
 
-	private final JobFolders folders;
+	private final JobOutputs outputs;
 
-	private final JsonMapper json;
-
-	private final JobProgressHub progress;
-
-	EvaluateTasklet(String jobId, RunningJobs running, JobInputs inputs, JobFolders folders, JsonMapper json,
-			JobProgressHub progress) {
+	EvaluateTasklet(String jobId, RunningJobs running, JobInputs inputs, JobOutputs outputs) {
 		super(jobId, running);
 		this.inputs = inputs;
-		this.folders = folders;
-		this.json = json;
-		this.progress = progress;
+		this.outputs = outputs;
 	}
 
 	@Override
@@ -53,19 +44,19 @@ class EvaluateTasklet extends JobStepTasklet {
 			ImageSubset evaluation = this.inputs.split(job).evaluation();
 			LoadedModel teacher = this.inputs.teacher(job, manager);
 			stopIfRequested();
-			LoadedModel student = CheckpointLoader.load(this.folders.student(this.jobId, resolved.family()), manager);
+			JobFolders folders = this.outputs.folders();
+			LoadedModel student = CheckpointLoader.load(folders.student(this.jobId, resolved.family()), manager);
 			stopIfRequested();
 			DistillSettings settings = resolved.settings();
 			int resolution = settings.resolution();
 			ArtifactEvaluation.Result result = new ArtifactEvaluation(resolution, resolved.config().patchSize(),
 					resolved.normalization(), settings.views(), settings.shiftFraction(), settings.seed())
 				.evaluate(DenseFeatures.patchTokens(teacher.model()), DenseFeatures.patchTokens(student.model()),
-						evaluation, evaluation.all(), manager, this.folders.pictures(this.jobId), PICTURES);
+						evaluation, evaluation.all(), manager, folders.pictures(this.jobId), PICTURES);
 			Evaluation figures = new Evaluation(evaluation.all().stream().map(evaluation::name).toList(), resolution,
 					result.teacher(), result.student(), result.skipped());
-			Files.writeString(this.folders.evaluation(this.jobId),
-					this.json.writerWithDefaultPrettyPrinter().writeValueAsString(figures));
-			this.progress.skippedInEvaluation(this.jobId, result.skipped().size());
+			this.outputs.writeJson(folders.evaluation(this.jobId), figures);
+			this.outputs.progress().skippedInEvaluation(this.jobId, result.skipped().size());
 		}
 		return RepeatStatus.FINISHED;
 	}

@@ -1,6 +1,5 @@
 package ai.phreg.job;
 
-import java.nio.file.Files;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +15,6 @@ import ai.phreg.checkpoint.safetensors.DType;
 import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Writes the student in every format the job resolved to, then the report: what ran, on
@@ -26,19 +24,15 @@ class ExportTasklet extends JobStepTasklet {
 
 	private final JobInputs inputs;
 
+	private final JobOutputs outputs;
+
 	private final JobFolders folders;
 
-	private final JobProgressHub progress;
-
-	private final JsonMapper json;
-
-	ExportTasklet(String jobId, RunningJobs running, JobInputs inputs, JobFolders folders, JobProgressHub progress,
-			JsonMapper json) {
+	ExportTasklet(String jobId, RunningJobs running, JobInputs inputs, JobOutputs outputs) {
 		super(jobId, running);
 		this.inputs = inputs;
-		this.folders = folders;
-		this.progress = progress;
-		this.json = json;
+		this.outputs = outputs;
+		this.folders = outputs.folders();
 	}
 
 	@Override
@@ -62,16 +56,14 @@ class ExportTasklet extends JobStepTasklet {
 	}
 
 	private void writeReport(PreparedJob job, List<Export> exports) throws Exception {
-		JsonNode evaluation = Files.isRegularFile(this.folders.evaluation(this.jobId))
-				? this.json.readTree(Files.readString(this.folders.evaluation(this.jobId))) : null;
+		JsonNode evaluation = this.outputs.readJson(this.folders.evaluation(this.jobId));
 		List<ArtifactView> artifacts = this.folders.artifacts(this.jobId)
 			.stream()
 			.filter((artifact) -> !artifact.name().startsWith("checkpoints/"))
 			.toList();
 		Report report = new Report(this.jobId, Instant.now(), job.spec(), job.resolved(),
-				this.progress.latest(this.jobId), evaluation, exports, artifacts);
-		Files.writeString(this.folders.report(this.jobId),
-				this.json.writerWithDefaultPrettyPrinter().writeValueAsString(report));
+				this.outputs.progress().latest(this.jobId), evaluation, exports, artifacts);
+		this.outputs.writeJson(this.folders.report(this.jobId), report);
 	}
 
 	/**

@@ -8,9 +8,9 @@ import ai.phreg.imagesource.ImageSubset;
 import org.springframework.stereotype.Component;
 
 /**
- * What the steps after {@code prepare} work with: the prepared job, a memory manager on
- * its device, its teacher and its split images, each resolved the same way for every
- * step.
+ * What the steps of a job work with: the job as {@code prepare} resolved it, a memory
+ * manager on its device, its teacher and its split images, each resolved the same way for
+ * every step.
  */
 @Component
 class JobInputs {
@@ -33,6 +33,18 @@ class JobInputs {
 		this.devices = devices;
 	}
 
+	/**
+	 * Resolves a job from its spec, its teacher's header and its image count, once, for
+	 * the later steps.
+	 */
+	void prepare(String jobId) throws IOException {
+		DistillSpec spec = this.records.spec(jobId);
+		TeacherDescription teacher = this.teachers.describe(spec.teacher());
+		int count = this.images.scan(spec.images()).size();
+		this.resolved.write(jobId, ResolvedJob.of(spec, teacher, count));
+	}
+
+	/** A job {@link #prepare} resolved. */
 	PreparedJob prepared(String jobId) throws IOException {
 		return new PreparedJob(jobId, this.records.spec(jobId), this.resolved.read(jobId));
 	}

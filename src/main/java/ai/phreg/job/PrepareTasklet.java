@@ -11,29 +11,16 @@ import org.springframework.batch.infrastructure.repeat.RepeatStatus;
  */
 class PrepareTasklet extends JobStepTasklet {
 
-	private final JobRecords records;
+	private final JobInputs inputs;
 
-	private final Teachers teachers;
-
-	private final JobImages images;
-
-	private final ResolvedJobs resolved;
-
-	PrepareTasklet(String jobId, RunningJobs running, JobRecords records, Teachers teachers, JobImages images,
-			ResolvedJobs resolved) {
+	PrepareTasklet(String jobId, RunningJobs running, JobInputs inputs) {
 		super(jobId, running);
-		this.records = records;
-		this.teachers = teachers;
-		this.images = images;
-		this.resolved = resolved;
+		this.inputs = inputs;
 	}
 
 	@Override
 	protected RepeatStatus execute(StepExecution step) throws IOException {
-		DistillSpec spec = this.records.spec(this.jobId);
-		TeacherDescription teacher = this.teachers.describe(spec.teacher());
-		int count = this.images.scan(spec.images()).size();
-		this.resolved.write(this.jobId, ResolvedJob.of(spec, teacher, count));
+		this.inputs.prepare(this.jobId);
 		return RepeatStatus.FINISHED;
 	}
 

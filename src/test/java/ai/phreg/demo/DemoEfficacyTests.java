@@ -24,13 +24,13 @@ class DemoEfficacyTests {
 	@Test
 	void aShortRunRemovesTheArtifactsAndApproachesTheGroundTruth() throws IOException {
 		// given the paper's settings for the demo teacher's family, cut to 6 epochs of 28
-		// photos
+		// photos, with the final rate of a short run
 		FamilyProfile dinov2 = FamilyProfile.DINOV2_HUB;
 		DistillSettings settings = new DistillSettings(PaperDefaults.REGISTERS, UnlockPolicy.DEFAULT,
 				PaperDefaults.VIEWS, PaperDefaults.SHIFT_FRACTION, DemoTeacher.config().imageSize(),
 				PaperDefaults.BATCH_SIZE, DistillSettings.stepsOfEpochs(6, 28, PaperDefaults.BATCH_SIZE),
-				dinov2.learningRate(), dinov2.endLearningRate(), PaperDefaults.WEIGHT_DECAY, PaperDefaults.MSE_WEIGHT,
-				1);
+				dinov2.learningRate(), DemoEfficacy.SHORT_RUN_END_LEARNING_RATE, PaperDefaults.WEIGHT_DECAY,
+				PaperDefaults.MSE_WEIGHT, 1);
 		try (NDManager manager = NDManager.newBaseManager()) {
 
 			// when the student is distilled and both are measured on held-out photos
