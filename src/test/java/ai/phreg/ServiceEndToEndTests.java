@@ -94,13 +94,20 @@ class ServiceEndToEndTests {
 		assertThat(job.path("progress").path("step").asLong()).isEqualTo(6);
 		assertThat(job.path("skippedImages").asInt()).isEqualTo(2);
 
-		// and Prometheus sees the job's meters and Spring Batch's own observations
+		// and Prometheus sees the service-wide training meters, with help texts, and
+		// Spring Batch's own observations, but no meter of the finished job
 		String metrics = send(get("/actuator/prometheus")).body();
 		String jobId = job.path("id").asString();
-		assertThat(metrics).contains("phreg_distill_loss{job=\"" + jobId + "\",part=\"total\"}")
-			.contains("phreg_distill_teacher_seconds_count{job=\"" + jobId + "\"}")
+		assertThat(metrics).contains("# HELP phreg_distill_steps_total Optimizer steps trained")
+			.containsPattern("phreg_distill_steps_total(\\{[^}]*\\})? 6\\.0")
+			.containsPattern("phreg_distill_images_skipped_total(\\{[^}]*\\})? 2\\.0")
+			.contains("phreg_distill_teacher_seconds_count")
+			.contains("phreg_teacher_loads_total")
+			.contains("phreg_process_resident_memory_bytes")
 			.contains("phreg_jobs{state=\"COMPLETED\"}")
-			.contains("spring_batch_job_seconds");
+			.contains("spring_batch_job_seconds")
+			.doesNotContain(jobId)
+			.doesNotContain("{job=");
 
 		// and its checkpoint downloads intact and loads with its registers
 		HttpResponse<byte[]> download = this.http.send(

@@ -6,6 +6,7 @@ import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
+import ai.phreg.job.Unlock;
 import jakarta.validation.Constraint;
 import jakarta.validation.ConstraintValidator;
 import jakarta.validation.ConstraintValidatorContext;
@@ -44,7 +45,8 @@ import jakarta.validation.Payload;
 					&& request.endLearningRate() > request.learningRate()) {
 				valid = violation(context, "endLearningRate", "must not exceed learningRate");
 			}
-			boolean custom = JobRequest.CUSTOM_UNLOCK.equals(request.unlock());
+			boolean custom = Unlock.CUSTOM.spelling().equals(request.unlock())
+					|| Unlock.CUSTOM.name().equals(request.unlock());
 			boolean patterns = request.unlockPatterns() != null && !request.unlockPatterns().isEmpty();
 			if (custom && !patterns) {
 				valid = violation(context, "unlockPatterns", "must not be empty when unlock is custom");

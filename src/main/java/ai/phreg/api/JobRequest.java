@@ -3,7 +3,10 @@ package ai.phreg.api;
 import java.util.List;
 import java.util.Objects;
 
+import ai.phreg.checkpoint.CheckpointFormat;
+import ai.phreg.distill.PaperDefaults;
 import ai.phreg.job.DistillSpec;
+import ai.phreg.job.Unlock;
 import ai.phreg.system.PhregProperties;
 import jakarta.validation.constraints.DecimalMax;
 import jakarta.validation.constraints.DecimalMin;
@@ -22,9 +25,7 @@ import jakarta.validation.constraints.Size;
  */
 @ConsistentJobRequest
 record JobRequest(@NotBlank @Size(max = MAX_PATH) String teacher, @NotBlank @Size(max = MAX_PATH) String images,
-		@Min(1) @Max(64) Integer registers,
-		@Pattern(regexp = "default|registers-only|custom",
-				message = "must be default, registers-only or custom") String unlock,
+		@Min(1) @Max(64) Integer registers, @EnumSpelling(Unlock.class) String unlock,
 		List<@NotBlank String> unlockPatterns, @Min(1) @Max(32) Integer views,
 		@DecimalMin("0") @DecimalMax(value = "0.5", inclusive = false) Double shiftFraction,
 		@Min(14) @Max(1024) Integer resolution, @Min(1) @Max(256) Integer batchSize,
@@ -32,25 +33,26 @@ record JobRequest(@NotBlank @Size(max = MAX_PATH) String teacher, @NotBlank @Siz
 		@Positive Double endLearningRate, @PositiveOrZero Double weightDecay, Long seed,
 		@Pattern(regexp = "auto|cpu|cuda:\\d{1,3}", message = "must be auto, cpu or cuda:N") String device,
 		@Min(1) @Max(PhregProperties.MAX_CHECKPOINT_EVERY) Integer checkpointEvery,
-		List<@Pattern(regexp = "DINOV2_HF|DINOV2_HUB|TIMM|CLIP_OPENAI",
-				message = "must be DINOV2_HF, DINOV2_HUB, TIMM or CLIP_OPENAI") String> exportFormats,
-		@Min(0) @Max(1000) Integer evaluationImages) {
-
-	static final String CUSTOM_UNLOCK = "custom";
+		List<@EnumSpelling(CheckpointFormat.class) String> exportFormats, @Min(0) @Max(1000) Integer evaluationImages) {
 
 	// Generous for any real path, small enough to keep absurd bodies out of messages.
 	private static final int MAX_PATH = 4096;
 
 	/**
-	 * The spec with the defaults of absent values.
+	 * The spec with the paper's defaults for absent values; defaults that depend on the
+	 * teacher or the images stay absent until the job is prepared.
 	 * @param defaultCheckpointEvery the server's {@code phreg.checkpoint-every}
 	 */
 	DistillSpec toSpec(int defaultCheckpointEvery) {
-		return new DistillSpec(this.teacher, this.images, or(this.registers, 16), or(this.unlock, "default"),
-				this.unlockPatterns, or(this.views, 10), or(this.shiftFraction, 0.15), this.resolution,
-				or(this.batchSize, 8), this.epochs, this.steps, this.learningRate, this.endLearningRate,
-				or(this.weightDecay, 0.01), or(this.seed, 0L), or(this.device, "auto"),
-				or(this.checkpointEvery, defaultCheckpointEvery), this.exportFormats, or(this.evaluationImages, 8));
+		return new DistillSpec(this.teacher, this.images, or(this.registers, PaperDefaults.REGISTERS),
+				(this.unlock != null) ? Unlock.of(this.unlock) : Unlock.DEFAULT, this.unlockPatterns, or(this.views,
+						PaperDefaults.VIEWS),
+				or(this.shiftFraction, PaperDefaults.SHIFT_FRACTION), this.resolution,
+				or(this.batchSize, PaperDefaults.BATCH_SIZE), this.epochs, this.steps, this.learningRate,
+				this.endLearningRate, or(this.weightDecay, PaperDefaults.WEIGHT_DECAY), or(this.seed, 0L),
+				or(this.device, "auto"), or(this.checkpointEvery, defaultCheckpointEvery), (this.exportFormats != null)
+						? this.exportFormats.stream().map(CheckpointFormat::valueOf).toList() : List.of(),
+				this.evaluationImages);
 	}
 
 	private static <T> T or(T value, T fallback) {

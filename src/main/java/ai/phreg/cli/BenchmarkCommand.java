@@ -19,7 +19,9 @@ import ai.phreg.demo.DemoEfficacy;
 import ai.phreg.demo.DemoTeacher;
 import ai.phreg.distill.DistillSettings;
 import ai.phreg.distill.ExecutionSettings;
-import ai.phreg.distill.ImageFolder;
+import ai.phreg.distill.FamilyProfile;
+import ai.phreg.distill.PaperDefaults;
+import ai.phreg.imagesource.ImageFolder;
 import ai.phreg.distill.StepReport;
 import ai.phreg.distill.UnlockPolicy;
 import ai.phreg.distill.cache.TargetCacheSettings;
@@ -59,8 +61,10 @@ public final class BenchmarkCommand {
 			}
 			ImageFolder images = ImageFolder.scan(options.images);
 			int resolution = DemoTeacher.config().imageSize();
-			DistillSettings settings = new DistillSettings(options.registers, UnlockPolicy.DEFAULT, options.views, 0.15,
-					resolution, options.batch, options.epochs, options.lr, options.endLr, 1e-2, 1f, options.seed);
+			long steps = DistillSettings.stepsOfEpochs(options.epochs, images.size() - options.eval, options.batch);
+			DistillSettings settings = new DistillSettings(options.registers, UnlockPolicy.DEFAULT, options.views,
+					PaperDefaults.SHIFT_FRACTION, resolution, options.batch, steps, options.lr, options.endLr,
+					PaperDefaults.WEIGHT_DECAY, PaperDefaults.MSE_WEIGHT, options.seed);
 			out.printf(Locale.ROOT, "demo teacher (synthetic, planted artifact neurons), seed %d, %d px%n",
 					DemoTeacher.DEFAULT_SEED, resolution);
 			out.printf(Locale.ROOT,
@@ -153,17 +157,19 @@ public final class BenchmarkCommand {
 
 		int epochs = 20;
 
-		int batch = 8;
+		int batch = PaperDefaults.BATCH_SIZE;
 
-		int views = 10;
+		int views = PaperDefaults.VIEWS;
 
-		int registers = 16;
+		int registers = PaperDefaults.REGISTERS;
 
-		double lr = 1e-4;
+		// The demo teacher is a DINOv2 (hub layout): the paper's initial rate for that
+		// family, and a final rate fit for a short run.
+		double lr = FamilyProfile.DINOV2_HUB.learningRate();
 
-		double endLr = 5e-5;
+		double endLr = DemoEfficacy.SHORT_RUN_END_LEARNING_RATE;
 
-		int eval = 8;
+		int eval = PaperDefaults.HELD_OUT_IMAGES;
 
 		long seed = 1;
 

@@ -19,7 +19,7 @@ import ai.phreg.distill.DistillSettings;
 import ai.phreg.distill.Distiller;
 import ai.phreg.distill.Determinism;
 import ai.phreg.distill.ExecutionSettings;
-import ai.phreg.distill.ImageFolder;
+import ai.phreg.imagesource.ImageFolder;
 import ai.phreg.distill.PhaseTimes;
 import ai.phreg.distill.StepPhase;
 import ai.phreg.distill.StepReport;
@@ -76,8 +76,9 @@ final class TrainingBenchmark {
 			int resolution = (options.resolution > 0) ? options.resolution : config.imageSize();
 			ImageFolder images = ImageFolder.scan(options.images);
 			DistillSettings settings = new DistillSettings(options.registers, options.unlock, options.views,
-					options.shift, resolution, options.batch, options.epochsForSchedule, options.lr, options.endLr,
-					options.weightDecay, options.mseWeight, options.seed);
+					options.shift, resolution, options.batch,
+					DistillSettings.stepsOfEpochs(options.epochsForSchedule, images.size(), options.batch), options.lr,
+					options.endLr, options.weightDecay, options.mseWeight, options.seed);
 			ExecutionSettings execution = options.execution();
 			try (Distiller distiller = new Distiller(settings, execution, teacher, images, manager)) {
 				double setupSeconds = (System.nanoTime() - setupStarted) / 1e9;
@@ -205,7 +206,7 @@ final class TrainingBenchmark {
 		result.put("teacher_ahead", execution.teacherAhead());
 		result.put("view_sets", execution.targetCache().enabled() ? execution.targetCache().viewSets() : 0);
 		result.put("dataset_images", images.size());
-		result.put("epochs_for_schedule", settings.epochs());
+		result.put("steps_for_schedule", settings.steps());
 		result.put("seed", settings.seed());
 		result.put("decode_s", 0.0);
 		return result;

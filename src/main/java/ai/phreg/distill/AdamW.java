@@ -2,7 +2,6 @@ package ai.phreg.distill;
 
 import java.nio.FloatBuffer;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 import ai.djl.ndarray.NDArray;
@@ -106,11 +105,6 @@ public final class AdamW implements AutoCloseable {
 
 	public long stepCount() {
 		return this.stepCount;
-	}
-
-	/** The names of the trained parameters, in order. */
-	public List<String> parameterNames() {
-		return List.copyOf(this.parameters.keySet());
 	}
 
 	/** Moments by parameter name, for checkpoints. */

@@ -9,12 +9,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import ai.phreg.imagesource.SkippedImage;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
 import ai.phreg.image.Normalization;
 import ai.phreg.image.Preprocessing;
 import ai.phreg.image.RgbImage;
+import ai.phreg.imagesource.ImageSource;
 import ai.phreg.metrics.ArtifactSummary;
 import ai.phreg.metrics.ColourScale;
 import ai.phreg.metrics.Panel;

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
 
+import ai.phreg.imagesource.SkippedImage;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -23,6 +24,7 @@ import ai.phreg.checkpoint.safetensors.DType;
 import ai.phreg.checkpoint.safetensors.SafetensorsReader;
 import ai.phreg.checkpoint.safetensors.SafetensorsWriter;
 import ai.phreg.checkpoint.safetensors.TensorData;
+import ai.phreg.imagesource.ImageSource;
 import ai.phreg.model.VisionTransformer;
 
 /**
@@ -131,8 +133,8 @@ public final class Distiller implements AutoCloseable {
 		this.images = images;
 		this.batches = new TrainingBatches(images, settings.resolution(), teacher.normalization(), settings.batchSize(),
 				settings.seed(), IMAGE_CACHE_BYTES);
-		this.schedule = new LearningRateSchedule(settings.learningRate(), settings.endLearningRate(), settings.epochs(),
-				this.batches.stepsPerEpoch());
+		this.schedule = LearningRateSchedule.forSteps(settings.learningRate(), settings.endLearningRate(),
+				settings.steps(), this.batches.stepsPerEpoch());
 		this.denoiser = new DenoisedTargets(patch, teacher.normalization());
 		this.loss = new DistillationLoss(settings.mseWeight());
 		this.cachedTargets = TargetCachePlanner.plan(settings, execution.targetCache(), teacher, images.size(),
@@ -171,7 +173,7 @@ public final class Distiller implements AutoCloseable {
 	}
 
 	public long totalSteps() {
-		return this.settings.epochs() * this.batches.stepsPerEpoch();
+		return this.settings.steps();
 	}
 
 	public boolean isFinished() {

@@ -20,6 +20,17 @@ public record LearningRateSchedule(double lr, double end, int epochs, long steps
 		}
 	}
 
+	/**
+	 * The schedule of a run of exactly {@code totalSteps} steps whose last step runs at
+	 * {@code end}. The rate decays over the epochs that steps of the run end (a last,
+	 * partial epoch counts), so a run of whole epochs gets the paper's schedule and any
+	 * other run still reaches {@code end} on its last step.
+	 */
+	public static LearningRateSchedule forSteps(double lr, double end, long totalSteps, long stepsPerEpoch) {
+		long epochs = Math.max(1, (totalSteps - 1 + stepsPerEpoch - 1) / stepsPerEpoch);
+		return new LearningRateSchedule(lr, end, Math.toIntExact(epochs), stepsPerEpoch);
+	}
+
 	/** The rate of global optimizer step {@code step} (0-based). */
 	public float rateAt(long step) {
 		if (step == 0) {

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 
+import ai.phreg.imagesource.SkippedImage;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -16,6 +17,7 @@ import ai.phreg.image.BicubicResize;
 import ai.phreg.image.Crop;
 import ai.phreg.image.Normalization;
 import ai.phreg.image.RgbImage;
+import ai.phreg.imagesource.ImageSource;
 
 /**
  * PH-Reg's training input: each epoch visits the images in a seeded shuffled order; each

@@ -2,7 +2,7 @@ package ai.phreg.job;
 
 import java.util.List;
 
-import ai.phreg.storage.JobFolders;
+import ai.phreg.distill.PaperDefaults;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.boot.ApplicationArguments;
@@ -22,8 +22,9 @@ class DemoJobRunner implements ApplicationRunner {
 
 	private static final Log logger = LogFactory.getLog(DemoJobRunner.class);
 
-	static final DistillSpec DEMO = new DistillSpec(JobInputs.DEMO, JobInputs.DEMO, 16, "default", List.of(), 10, 0.15,
-			null, 4, null, 40L, 1e-3, 1e-4, 0.01, 1, "auto", 10, List.of(), 1);
+	static final DistillSpec DEMO = new DistillSpec(DemoTeacherSource.NAME, JobImages.DEMO, PaperDefaults.REGISTERS,
+			Unlock.DEFAULT, List.of(), PaperDefaults.VIEWS, PaperDefaults.SHIFT_FRACTION, null, 4, null, 40L, 1e-3,
+			1e-4, PaperDefaults.WEIGHT_DECAY, 1, "auto", 10, List.of(), 1);
 
 	private static final long FOLLOW_INTERVAL_MILLIS = 1000;
 

@@ -1,28 +1,31 @@
 package ai.phreg.job;
 
-import ai.phreg.storage.JobFolders;
+import org.springframework.batch.core.configuration.annotation.StepScope;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.builder.JobBuilder;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.Step;
 import org.springframework.batch.core.step.builder.StepBuilder;
+import org.springframework.batch.core.step.builder.TaskletStepBuilder;
+import org.springframework.batch.core.step.tasklet.Tasklet;
 import org.springframework.batch.infrastructure.support.transaction.ResourcelessTransactionManager;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.transaction.PlatformTransactionManager;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
- * {@code distillJob}: validate → prepare → distill → evaluate → export. Every step finds
- * its job's spec through the {@code jobId} job parameter; the distill step repeats until
- * training is done, checkpointing as it goes, so a restart resumes it. The tasklets keep
- * no database transaction open while they compute: their own state is files in the job
- * folder.
+ * {@code distillJob}: validate → prepare → distill → evaluate → export
+ * ({@link JobPhase}). Each step's tasklet is a step-scoped bean bound to its job through
+ * the {@code jobId} job parameter; the distill step repeats until training is done,
+ * checkpointing as it goes, so a restart resumes it. The tasklets keep no database
+ * transaction open while they compute: their own state is files in the job folder.
  */
 @Configuration(proxyBeanMethods = false)
 class DistillJobConfiguration {
 
 	static final String JOB_NAME = "distillJob";
+
+	private static final String JOB_ID = "#{jobParameters['" + JobIds.PARAMETER + "']}";
 
 	@Bean
 	Job distillJob(JobRepository jobRepository, RunningJobs runningJobs, Step validate, Step prepare, Step distill,
@@ -37,50 +40,70 @@ class DistillJobConfiguration {
 	}
 
 	@Bean
-	Step validate(JobRepository jobRepository, RunningJobs running, JobRecords records, JobInputs inputs) {
-		return new StepBuilder("validate", jobRepository)
-			.tasklet(new ValidateTasklet(records, running, inputs), noTransactions())
-			.build();
+	@StepScope
+	ValidateTasklet validateTasklet(@Value(JOB_ID) String jobId, RunningJobs running, JobRecords records,
+			SpecChecks checks) {
+		return new ValidateTasklet(jobId, running, records, checks);
 	}
 
 	@Bean
-	Step prepare(JobRepository jobRepository, RunningJobs running, JobRecords records, JobInputs inputs) {
-		return new StepBuilder("prepare", jobRepository)
-			.tasklet(new PrepareTasklet(records, running, inputs), noTransactions())
-			.build();
+	@StepScope
+	PrepareTasklet prepareTasklet(@Value(JOB_ID) String jobId, RunningJobs running, JobInputs inputs) {
+		return new PrepareTasklet(jobId, running, inputs);
+	}
+
+	/**
+	 * @param nonFiniteStepLimit consecutive non-finite steps that fail a run
+	 */
+	@Bean
+	@StepScope
+	DistillTasklet distillTasklet(@Value(JOB_ID) String jobId, RunningJobs running, JobInputs inputs,
+			JobOutputs outputs, @Value("${phreg.non-finite-step-limit:5}") int nonFiniteStepLimit) {
+		return new DistillTasklet(jobId, running, inputs, outputs, nonFiniteStepLimit);
 	}
 
 	@Bean
-	DistillTasklet distillTasklet(JobRecords records, RunningJobs running, JobInputs inputs, JobFolders folders,
-			JobProgressHub progress) {
-		return new DistillTasklet(records, running, inputs, folders, progress);
+	@StepScope
+	EvaluateTasklet evaluateTasklet(@Value(JOB_ID) String jobId, RunningJobs running, JobInputs inputs,
+			JobOutputs outputs) {
+		return new EvaluateTasklet(jobId, running, inputs, outputs);
+	}
+
+	@Bean
+	@StepScope
+	ExportTasklet exportTasklet(@Value(JOB_ID) String jobId, RunningJobs running, JobInputs inputs,
+			JobOutputs outputs) {
+		return new ExportTasklet(jobId, running, inputs, outputs);
+	}
+
+	@Bean
+	Step validate(JobRepository jobRepository, ValidateTasklet validateTasklet) {
+		return step(JobPhase.VALIDATE, jobRepository, validateTasklet).build();
+	}
+
+	@Bean
+	Step prepare(JobRepository jobRepository, PrepareTasklet prepareTasklet) {
+		return step(JobPhase.PREPARE, jobRepository, prepareTasklet).build();
 	}
 
 	@Bean
 	Step distill(JobRepository jobRepository, DistillTasklet distillTasklet) {
-		return new StepBuilder("distill", jobRepository).tasklet(distillTasklet, noTransactions())
-			.listener(distillTasklet)
-			.build();
+		return step(JobPhase.DISTILL, jobRepository, distillTasklet).listener(distillTasklet).build();
 	}
 
 	@Bean
-	Step evaluate(JobRepository jobRepository, RunningJobs running, JobRecords records, JobInputs inputs,
-			JobFolders folders, JsonMapper json, JobProgressHub progress) {
-		return new StepBuilder("evaluate", jobRepository)
-			.tasklet(new EvaluateTasklet(records, running, inputs, folders, json, progress), noTransactions())
-			.build();
+	Step evaluate(JobRepository jobRepository, EvaluateTasklet evaluateTasklet) {
+		return step(JobPhase.EVALUATE, jobRepository, evaluateTasklet).build();
 	}
 
 	@Bean
-	Step export(JobRepository jobRepository, RunningJobs running, JobRecords records, JobInputs inputs,
-			JobFolders folders, JobProgressHub progress, JsonMapper json) {
-		return new StepBuilder("export", jobRepository)
-			.tasklet(new ExportTasklet(records, running, inputs, folders, progress, json), noTransactions())
-			.build();
+	Step export(JobRepository jobRepository, ExportTasklet exportTasklet) {
+		return step(JobPhase.EXPORT, jobRepository, exportTasklet).build();
 	}
 
-	private static PlatformTransactionManager noTransactions() {
-		return new ResourcelessTransactionManager();
+	/** A step without database transactions around its tasklet. */
+	private static TaskletStepBuilder step(JobPhase phase, JobRepository jobRepository, Tasklet tasklet) {
+		return new StepBuilder(phase.stepName(), jobRepository).tasklet(tasklet, new ResourcelessTransactionManager());
 	}
 
 }

@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.function.Consumer;
 
-import ai.phreg.storage.JobFolders;
 import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.dao.DuplicateKeyException;
@@ -30,7 +29,11 @@ class DistillJobService implements JobService {
 
 	private final JobStates states;
 
-	private final JobInputs inputs;
+	private final SpecChecks checks;
+
+	private final Devices devices;
+
+	private final ResolvedJobs resolved;
 
 	private final RunningJobs running;
 
@@ -42,11 +45,14 @@ class DistillJobService implements JobService {
 
 	private final TaskScheduler scheduler;
 
-	DistillJobService(JobRecords records, JobStates states, JobInputs inputs, RunningJobs running,
-			JobDispatcher dispatcher, JobFolders folders, JobProgressHub progress, TaskScheduler scheduler) {
+	DistillJobService(JobRecords records, JobStates states, SpecChecks checks, Devices devices, ResolvedJobs resolved,
+			RunningJobs running, JobDispatcher dispatcher, JobFolders folders, JobProgressHub progress,
+			TaskScheduler scheduler) {
 		this.records = records;
 		this.states = states;
-		this.inputs = inputs;
+		this.checks = checks;
+		this.devices = devices;
+		this.resolved = resolved;
 		this.running = running;
 		this.dispatcher = dispatcher;
 		this.folders = folders;
@@ -62,13 +68,13 @@ class DistillJobService implements JobService {
 				return view(existing.get());
 			}
 		}
-		Map<String, String> problems = this.inputs.problems(spec);
+		// Only what costs no more than headers: the validate step checks the rest.
+		Map<String, String> problems = this.checks.cheap(spec);
 		if (!problems.isEmpty()) {
 			throw new InvalidSpecException(problems);
 		}
-		Instant now = Instant.now();
-		JobRecord record = new JobRecord(UUID.randomUUID().toString(), idempotencyKey, spec,
-				this.inputs.deviceName(spec), JobRecord.QueueState.QUEUED, now, now, null, null);
+		JobRecord record = JobRecord.submitted(UUID.randomUUID().toString(), idempotencyKey, spec,
+				this.devices.nameOf(spec.device()), Instant.now());
 		try {
 			this.records.insert(record);
 		}
@@ -98,10 +104,11 @@ class DistillJobService implements JobService {
 			case QUEUED -> transition(record, JobRecord.QueueState.CANCELLED);
 			case RESTART_QUEUED -> transition(record, JobRecord.QueueState.LAUNCHED);
 			case LAUNCHED -> {
-				if (!this.running.requestStop(id)) {
+				if (!state.isActive()) {
 					throw new JobStateException("Job " + id + " is " + state + "; only queued or running jobs stop",
 							state);
 				}
+				this.running.requestStop(id);
 			}
 			case CANCELLED -> throw new JobStateException("Job " + id + " is already stopped", state);
 		}
@@ -113,6 +120,8 @@ class DistillJobService implements JobService {
 	public JobView restart(String id) {
 		JobRecord record = record(id);
 		JobState state = this.states.of(record);
+		// A stop that arrived as the previous execution ended must not stop this one.
+		this.running.forget(id);
 		if (record.queueState() == JobRecord.QueueState.CANCELLED) {
 			transition(record, JobRecord.QueueState.QUEUED);
 		}
@@ -184,10 +193,16 @@ class DistillJobService implements JobService {
 				errors.add(error);
 			}
 		}
+		JobState state = this.states.of(record, executions);
 		JobProgressHub.Snapshot snapshot = this.progress.latest(record.id());
-		return new JobView(record.id(), this.states.of(record), record.spec(),
-				(snapshot != null) ? snapshot.progress() : null, (snapshot != null) ? snapshot.skipped() : 0, errors,
-				executions.size(), record.createdAt(), (last != null) ? instant(last.getStartTime()) : null,
+		JobProgress progress = (snapshot != null) ? snapshot.progress() : null;
+		if (progress != null && !state.isActive()) {
+			progress = progress.withoutEta();
+		}
+		return new JobView(record.id(), state, JobStates.phase(executions), record.spec(),
+				this.resolved.find(record.id()).map(ResolvedJob::settings).orElse(null), progress,
+				(snapshot != null) ? snapshot.skipped() : 0, errors, executions.size(), record.createdAt(),
+				(last != null) ? instant(last.getStartTime()) : null,
 				(last != null && !last.isRunning()) ? instant(last.getEndTime()) : null);
 	}
 

@@ -2,38 +2,40 @@ package ai.phreg.job;
 
 import java.util.List;
 
+import ai.phreg.checkpoint.CheckpointFormat;
+
 /**
  * What a user asks for: a distillation of one teacher over one image source. Absent
- * optional values take the paper's defaults for the teacher's family when the job is
- * prepared.
+ * optional values (null) take the paper's defaults for the teacher's family, and defaults
+ * that depend on the data adapt to it, when the job is prepared ({@link ResolvedJob}).
  *
  * @param teacher a checkpoint file or folder under an allowed root, or {@code demo} for
  * the built-in synthetic demo teacher
  * @param images a folder of JPEG/PNG images or a {@code .tar} of them under an allowed
  * root, or {@code demo} for the bundled sample photos
  * @param registers register tokens to add
- * @param unlock {@code default}, {@code registers-only} or {@code custom}
- * @param unlockPatterns parameter-name globs for {@code custom}
+ * @param unlock which parameters train
+ * @param unlockPatterns parameter-name globs for {@link Unlock#CUSTOM}
  * @param views test-time views per image
  * @param shiftFraction the largest shift as a fraction of the patch grid
  * @param resolution the square crop in pixels, null for the teacher's native size
  * @param batchSize images per step
  * @param epochs passes over the images, or null when {@code steps} is given
- * @param steps optimizer steps, or null when {@code epochs} is given
+ * @param steps optimizer steps, exactly, or null when {@code epochs} is given
  * @param learningRate initial learning rate, null for the family default
  * @param endLearningRate final learning rate, null for the family default
  * @param weightDecay AdamW's decoupled weight decay
  * @param seed the seed of every random choice
  * @param device {@code auto}, {@code cpu} or {@code cuda:N}
  * @param checkpointEvery optimizer steps between checkpoints
- * @param exportFormats checkpoint formats to export ({@code DINOV2_HF},
- * {@code DINOV2_HUB}, {@code TIMM}, {@code CLIP_OPENAI}); empty for the teacher's own
- * @param evaluationImages held-out images for the artifact evaluation
+ * @param exportFormats checkpoint formats to export; empty for the teacher's own
+ * @param evaluationImages held-out images for the artifact evaluation, null for as many
+ * as the image count allows (at most 8)
  */
-public record DistillSpec(String teacher, String images, int registers, String unlock, List<String> unlockPatterns,
+public record DistillSpec(String teacher, String images, int registers, Unlock unlock, List<String> unlockPatterns,
 		int views, double shiftFraction, Integer resolution, int batchSize, Integer epochs, Long steps,
 		Double learningRate, Double endLearningRate, double weightDecay, long seed, String device, int checkpointEvery,
-		List<String> exportFormats, int evaluationImages) {
+		List<CheckpointFormat> exportFormats, Integer evaluationImages) {
 
 	public DistillSpec {
 		unlockPatterns = (unlockPatterns != null) ? List.copyOf(unlockPatterns) : List.of();

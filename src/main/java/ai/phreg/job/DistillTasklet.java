@@ -3,36 +3,29 @@ package ai.phreg.job;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 import ai.djl.ndarray.NDManager;
 import ai.phreg.checkpoint.CheckpointExporter;
 import ai.phreg.checkpoint.LoadedModel;
 import ai.phreg.checkpoint.safetensors.DType;
 import ai.phreg.distill.CheckpointFolder;
-import ai.phreg.distill.DistillSettings;
 import ai.phreg.distill.Distiller;
-import ai.phreg.distill.ImageSubset;
 import ai.phreg.distill.StepReport;
-import ai.phreg.storage.JobFolders;
 import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.listener.StepExecutionListener;
-import org.springframework.batch.core.scope.context.ChunkContext;
-import org.springframework.batch.core.step.StepContribution;
 import org.springframework.batch.core.step.StepExecution;
-import org.springframework.batch.core.step.tasklet.StoppableTasklet;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 
 /**
- * The training step. Each call trains up to {@code checkpointEvery} optimizer steps,
- * writes a checkpoint, records its location and the global step in the step's execution
- * context and returns CONTINUABLE until the run is done; a restarted job continues from
- * its newest checkpoint. A stop request ends the current call after the optimizer step in
- * progress. The model and optimizer of each running step execution live in memory between
- * calls and are released when the step ends.
+ * The training step of one job (a step-scoped bean: one instance per step execution,
+ * which holds the run between calls). The first call loads the teacher and resumes from
+ * the newest checkpoint; each call trains up to {@code checkpointEvery} optimizer steps,
+ * writes a checkpoint, records it in the step's execution context and returns CONTINUABLE
+ * until the run has trained exactly its steps. A stop request ends the current call after
+ * the optimizer step in progress. The run's memory is released when the step ends.
  */
-class DistillTasklet implements StoppableTasklet, StepExecutionListener {
+class DistillTasklet extends JobStepTasklet implements StepExecutionListener {
 
 	static final String CHECKPOINT = "checkpoint";
 
@@ -41,75 +34,66 @@ class DistillTasklet implements StoppableTasklet, StepExecutionListener {
 	/** The newest two: should the newest become unreadable, the one before is at hand. */
 	private static final int CHECKPOINTS_KEPT = 2;
 
-	private final JobRecords records;
-
-	private final RunningJobs running;
-
 	private final JobInputs inputs;
 
 	private final JobFolders folders;
 
 	private final JobProgressHub progress;
 
-	private final Map<Long, Run> runs = new ConcurrentHashMap<>();
+	private final int nonFiniteStepLimit;
 
-	DistillTasklet(JobRecords records, RunningJobs running, JobInputs inputs, JobFolders folders,
-			JobProgressHub progress) {
-		this.records = records;
-		this.running = running;
+	private Run run;
+
+	DistillTasklet(String jobId, RunningJobs running, JobInputs inputs, JobOutputs outputs, int nonFiniteStepLimit) {
+		super(jobId, running);
 		this.inputs = inputs;
-		this.folders = folders;
-		this.progress = progress;
+		this.folders = outputs.folders();
+		this.progress = outputs.progress();
+		this.nonFiniteStepLimit = nonFiniteStepLimit;
 	}
 
 	@Override
-	public void beforeStep(StepExecution stepExecution) {
-		this.progress.executionStarted(JobIds.of(stepExecution));
-	}
-
-	@Override
-	public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws Exception {
-		StepExecution stepExecution = chunkContext.getStepContext().getStepExecution();
-		Run run = this.runs.get(stepExecution.getId());
-		if (run == null) {
-			run = open(stepExecution);
-			this.runs.put(stepExecution.getId(), run);
+	protected RepeatStatus execute(StepExecution step) throws Exception {
+		if (this.run == null) {
+			this.run = open();
+			this.progress.trainingStarted(this.jobId, this.run.distiller.globalStep());
 		}
-		long target = Math.min(run.stepLimit, run.distiller.globalStep() + run.spec.checkpointEvery());
-		while (run.distiller.globalStep() < target && !this.running.isStopRequested(run.jobId)) {
-			StepReport report = run.distiller.step();
+		Distiller distiller = this.run.distiller;
+		long target = Math.min(distiller.totalSteps(), distiller.globalStep() + this.run.checkpointEvery);
+		while (distiller.globalStep() < target && !isStopRequested()) {
+			StepReport report = distiller.step();
 			if (report != null) {
-				this.progress.report(run.jobId, report, run.distiller.unreadableImages().size());
+				boolean nonFinite = this.run.nonFinite.record(report);
+				this.progress.report(this.jobId, report, distiller.unreadableImages().size(), nonFinite);
 			}
 		}
-		saveCheckpoint(run, stepExecution.getExecutionContext());
-		this.running.stopIfRequested(stepExecution);
-		if (run.distiller.globalStep() >= run.stepLimit) {
-			CheckpointExporter.export(run.distiller.student(), run.teacher.format(),
-					StudentLocation.of(this.folders, run.jobId, run.teacher.format()), DType.F32,
-					Map.of("phreg.job", run.jobId, "phreg.steps", Long.toString(run.distiller.globalStep())),
-					run.teacher.normalization());
+		saveCheckpoint(step.getExecutionContext());
+		stopIfRequested();
+		if (distiller.isFinished()) {
+			CheckpointExporter.export(distiller.student(), this.run.teacher.format(),
+					this.folders.student(this.jobId, this.run.teacher.format()), DType.F32,
+					Map.of("phreg.job", this.jobId, "phreg.steps", Long.toString(distiller.globalStep())),
+					this.run.teacher.normalization());
 			return RepeatStatus.FINISHED;
 		}
 		return RepeatStatus.CONTINUABLE;
 	}
 
-	private Run open(StepExecution stepExecution) throws IOException {
-		String jobId = JobIds.of(stepExecution);
-		DistillSpec spec = this.records.spec(jobId);
-		NDManager manager = NDManager.newBaseManager(this.inputs.device(spec));
+	private Run open() throws IOException {
+		PreparedJob job = this.inputs.prepared(this.jobId);
+		NDManager manager = this.inputs.newManager(job);
 		try {
-			LoadedModel teacher = this.inputs.teacher(spec, manager);
-			ImageSubset training = this.inputs.split(spec, this.inputs.images(spec)).training();
-			DistillSettings settings = this.inputs.settings(spec, teacher, training);
-			Distiller distiller = new Distiller(settings, teacher, training, manager);
-			CheckpointFolder checkpoints = CheckpointFolder.open(this.folders.checkpoints(jobId), CHECKPOINTS_KEPT);
+			LoadedModel teacher = this.inputs.teacher(job, manager);
+			Distiller distiller = new Distiller(job.resolved().settings(), teacher, this.inputs.split(job).training(),
+					manager);
+			CheckpointFolder checkpoints = CheckpointFolder.open(this.folders.checkpoints(this.jobId),
+					CHECKPOINTS_KEPT);
 			Path latest = checkpoints.newest();
 			if (latest != null) {
 				distiller.restore(latest);
 			}
-			return new Run(jobId, spec, manager, teacher, distiller, checkpoints,
-					this.inputs.stepLimit(spec, settings, training));
+			return new Run(manager, teacher, distiller, checkpoints, job.spec().checkpointEvery(),
+					new NonFiniteSteps(this.nonFiniteStepLimit));
 		}
 		catch (IOException | RuntimeException ex) {
 			manager.close();
@@ -122,63 +106,27 @@ class DistillTasklet implements StoppableTasklet, StepExecutionListener {
 	 * or a crash the folder can be one checkpoint ahead of the last committed context,
 	 * and a restart continues from the folder's newest.
 	 */
-	private void saveCheckpoint(Run run, ExecutionContext context) throws IOException {
-		Path file = run.checkpoints.save(run.distiller);
+	private void saveCheckpoint(ExecutionContext context) throws IOException {
+		Path file = this.run.checkpoints.save(this.run.distiller);
 		context.putString(CHECKPOINT, file.toString());
-		context.putLong(GLOBAL_STEP, run.distiller.globalStep());
-		this.progress.persist(run.jobId);
-	}
-
-	@Override
-	public void stop(StepExecution stepExecution) {
-		this.running.requestStop(JobIds.of(stepExecution));
-	}
-
-	/** Spring Batch 5's signal without the execution: stops every run of this tasklet. */
-	@Override
-	@SuppressWarnings("removal")
-	public void stop() {
-		this.runs.values().forEach((run) -> this.running.requestStop(run.jobId));
+		context.putLong(GLOBAL_STEP, this.run.distiller.globalStep());
+		this.progress.persist(this.jobId);
 	}
 
 	@Override
 	public ExitStatus afterStep(StepExecution stepExecution) {
-		Run run = this.runs.remove(stepExecution.getId());
-		if (run != null) {
-			run.distiller.close();
-			run.manager.close();
+		if (this.run != null) {
+			this.run.distiller.close();
+			this.run.manager.close();
+			this.run = null;
 		}
+		this.progress.trainingEnded(this.jobId);
 		return null;
 	}
 
-	/** What one step execution trains with. */
-	private static final class Run {
-
-		final String jobId;
-
-		final DistillSpec spec;
-
-		final NDManager manager;
-
-		final LoadedModel teacher;
-
-		final Distiller distiller;
-
-		final CheckpointFolder checkpoints;
-
-		final long stepLimit;
-
-		Run(String jobId, DistillSpec spec, NDManager manager, LoadedModel teacher, Distiller distiller,
-				CheckpointFolder checkpoints, long stepLimit) {
-			this.jobId = jobId;
-			this.spec = spec;
-			this.manager = manager;
-			this.teacher = teacher;
-			this.distiller = distiller;
-			this.checkpoints = checkpoints;
-			this.stepLimit = stepLimit;
-		}
-
+	/** What the step trains with, from its first call to its end. */
+	private record Run(NDManager manager, LoadedModel teacher, Distiller distiller, CheckpointFolder checkpoints,
+			int checkpointEvery, NonFiniteSteps nonFinite) {
 	}
 
 }

@@ -1,10 +1,7 @@
 package ai.phreg.job;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -15,103 +12,84 @@ import ai.phreg.checkpoint.CheckpointLoader;
 import ai.phreg.checkpoint.ExportedCheckpoint;
 import ai.phreg.checkpoint.LoadedModel;
 import ai.phreg.checkpoint.safetensors.DType;
-import ai.phreg.storage.JobFolders;
-import org.springframework.batch.core.step.StepContribution;
-import org.springframework.batch.core.step.tasklet.Tasklet;
-import org.springframework.batch.infrastructure.item.ExecutionContext;
+import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
-import org.springframework.batch.core.scope.context.ChunkContext;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Writes the student in every requested format (the teacher's own by default) under
- * {@code export/<FORMAT>/}, then {@code report.json}: what ran, on what, the final
- * progress, the evaluation and every artifact with its SHA-256.
+ * Writes the student in every format the job resolved to, then the report: what ran, on
+ * what, the final progress, the evaluation and every artifact with its SHA-256.
  */
-class ExportTasklet implements Tasklet {
-
-	private final JobRecords records;
-
-	private final RunningJobs running;
+class ExportTasklet extends JobStepTasklet {
 
 	private final JobInputs inputs;
 
+	private final JobOutputs outputs;
+
 	private final JobFolders folders;
 
-	private final JobProgressHub progress;
-
-	private final JsonMapper json;
-
-	ExportTasklet(JobRecords records, RunningJobs running, JobInputs inputs, JobFolders folders,
-			JobProgressHub progress, JsonMapper json) {
-		this.records = records;
-		this.running = running;
+	ExportTasklet(String jobId, RunningJobs running, JobInputs inputs, JobOutputs outputs) {
+		super(jobId, running);
 		this.inputs = inputs;
-		this.folders = folders;
-		this.progress = progress;
-		this.json = json;
+		this.outputs = outputs;
+		this.folders = outputs.folders();
 	}
 
 	@Override
-	public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws Exception {
-		this.running.stopIfRequested(chunkContext.getStepContext().getStepExecution());
-		String jobId = JobIds.of(chunkContext);
-		DistillSpec spec = this.records.spec(jobId);
-		ExecutionContext job = chunkContext.getStepContext().getStepExecution().getJobExecution().getExecutionContext();
-		CheckpointFormat teacherFormat = CheckpointFormat.valueOf(job.getString("teacher.format"));
-		List<CheckpointFormat> formats = spec.exportFormats().isEmpty() ? List.of(teacherFormat)
-				: spec.exportFormats().stream().map(CheckpointFormat::valueOf).toList();
-		List<Map<String, Object>> exports = new ArrayList<>();
-		try (NDManager manager = NDManager.newBaseManager(this.inputs.device(spec))) {
-			LoadedModel student = CheckpointLoader.load(StudentLocation.of(this.folders, jobId, teacherFormat),
+	protected RepeatStatus execute(StepExecution step) throws Exception {
+		PreparedJob job = this.inputs.prepared(this.jobId);
+		List<Export> exports = new ArrayList<>();
+		try (NDManager manager = this.inputs.newManager(job)) {
+			LoadedModel student = CheckpointLoader.load(this.folders.student(this.jobId, job.resolved().family()),
 					manager);
-			for (CheckpointFormat format : formats) {
-				Path target = this.folders.exports(jobId).resolve(format.name());
-				if (format == CheckpointFormat.DINOV2_HUB) {
-					target = target.resolve("model.safetensors");
-				}
-				ExportedCheckpoint exported = CheckpointExporter.export(student.model(), format, target, DType.F32,
-						Map.of("phreg.job", jobId), student.normalization());
-				Map<String, Object> entry = new LinkedHashMap<>();
-				entry.put("format", format.name());
-				entry.put("location", this.folders.folder(jobId).relativize(exported.location()).toString());
-				entry.put("notes", exported.notes());
-				exports.add(entry);
+			for (CheckpointFormat format : job.resolved().exportFormats()) {
+				stopIfRequested();
+				ExportedCheckpoint exported = CheckpointExporter.export(student.model(), format,
+						this.folders.export(this.jobId, format), DType.F32, Map.of("phreg.job", this.jobId),
+						student.normalization());
+				exports.add(new Export(format, this.folders.artifactName(this.jobId, exported.location()),
+						exported.notes()));
 			}
 		}
-		writeReport(jobId, spec, job, exports);
+		writeReport(job, exports);
 		return RepeatStatus.FINISHED;
 	}
 
-	private void writeReport(String jobId, DistillSpec spec, ExecutionContext job, List<Map<String, Object>> exports)
-			throws Exception {
-		Map<String, Object> report = new LinkedHashMap<>();
-		report.put("job", jobId);
-		report.put("finishedAt", Instant.now().toString());
-		report.put("spec", spec);
-		Map<String, Object> teacher = new LinkedHashMap<>();
-		teacher.put("format", job.getString("teacher.format"));
-		teacher.put("config", job.getString("teacher.config"));
-		teacher.put("parameters", job.getLong("teacher.parameters"));
-		report.put("teacher", teacher);
-		report.put("settings", job.getString("settings"));
-		report.put("images",
-				Map.of("training", job.getInt("images.training"), "evaluation", job.getInt("images.evaluation")));
-		JobProgressHub.Snapshot last = this.progress.latest(jobId);
-		report.put("training", last);
-		Path evaluation = this.folders.folder(jobId).resolve("evaluation.json");
-		if (Files.isRegularFile(evaluation)) {
-			report.put("evaluation", this.json.readValue(Files.readString(evaluation), JsonNode.class));
-		}
-		report.put("exports", exports);
-		report.put("artifacts",
-				this.folders.artifacts(jobId)
-					.stream()
-					.filter((artifact) -> !artifact.name().startsWith("checkpoints/"))
-					.toList());
-		Path file = this.folders.report(jobId);
-		Files.writeString(file, this.json.writerWithDefaultPrettyPrinter().writeValueAsString(report));
+	private void writeReport(PreparedJob job, List<Export> exports) throws Exception {
+		JsonNode evaluation = this.outputs.readJson(this.folders.evaluation(this.jobId));
+		List<ArtifactView> artifacts = this.folders.artifacts(this.jobId)
+			.stream()
+			.filter((artifact) -> !artifact.name().startsWith("checkpoints/"))
+			.toList();
+		Report report = new Report(this.jobId, Instant.now(), job.spec(), job.resolved(),
+				this.outputs.progress().latest(this.jobId), evaluation, exports, artifacts);
+		this.outputs.writeJson(this.folders.report(this.jobId), report);
+	}
+
+	/**
+	 * One exported format.
+	 *
+	 * @param format the format
+	 * @param location the artifact name of the file or folder
+	 * @param notes how the family's own code will run the model differently
+	 */
+	record Export(CheckpointFormat format, String location, List<String> notes) {
+	}
+
+	/**
+	 * The report file.
+	 *
+	 * @param job the job id
+	 * @param finishedAt when the report was written
+	 * @param spec what was asked for
+	 * @param resolved what the job resolved it to
+	 * @param training the final progress
+	 * @param evaluation the evaluation file, null without held-out images
+	 * @param exports the exported formats
+	 * @param artifacts every artifact but the training checkpoints
+	 */
+	record Report(String job, Instant finishedAt, DistillSpec spec, ResolvedJob resolved,
+			JobProgressHub.Snapshot training, JsonNode evaluation, List<Export> exports, List<ArtifactView> artifacts) {
 	}
 
 }

@@ -53,11 +53,6 @@ class JobDispatcher implements SmartInitializingSingleton {
 
 	private final Map<JobState, AtomicLong> byState = new EnumMap<>(JobState.class);
 
-	/**
-	 * The state each job had at the previous round, to announce changes to subscribers.
-	 */
-	private final Map<String, JobState> announced = new HashMap<>();
-
 	JobDispatcher(JobRecords records, JobOperator operator, JobRepository repository, Job distillJob,
 			PhregProperties properties, JobProgressHub progress, JobStates states, MeterRegistry meters) {
 		this.records = records;
@@ -68,12 +63,15 @@ class JobDispatcher implements SmartInitializingSingleton {
 		this.progress = progress;
 		this.states = states;
 		Gauge.builder("phreg.queue.length", this.queueLength, AtomicLong::get)
-			.description("jobs waiting for a device")
+			.description("Jobs waiting for a free slot on their device")
 			.register(meters);
 		for (JobState state : JobState.values()) {
 			AtomicLong count = new AtomicLong();
 			this.byState.put(state, count);
-			Gauge.builder("phreg.jobs", count, AtomicLong::get).tag("state", state.name()).register(meters);
+			Gauge.builder("phreg.jobs", count, AtomicLong::get)
+				.description("Jobs by state, as the dispatcher last saw them")
+				.tag("state", state.name())
+				.register(meters);
 		}
 	}
 
@@ -86,23 +84,26 @@ class JobDispatcher implements SmartInitializingSingleton {
 		recoverCrashedExecutions();
 	}
 
+	/**
+	 * Looks at the jobs that can change on their own (queued or active, by an indexed
+	 * query): records and announces their changes, then launches what fits.
+	 */
 	@Scheduled(fixedDelayString = "${phreg.dispatch-interval:1s}")
 	synchronized void dispatch() {
 		Map<String, Integer> running = new HashMap<>();
-		Map<JobState, Long> counts = new EnumMap<>(JobState.class);
-		for (JobRecord record : this.records.all()) {
+		for (JobRecord record : this.records.watched()) {
 			JobState state = this.states.of(record);
-			counts.merge(state, 1L, Long::sum);
-			if (this.announced.put(record.id(), state) != state) {
+			if (state != record.lastSeenState()) {
+				this.records.seen(record.id(), state);
 				// Batch records the end of an execution after its listeners ran:
-				// subscribers
-				// learn of it here, within one round.
+				// subscribers learn of it here, within one round.
 				this.progress.changed(record.id());
 			}
 			if (state.isActive()) {
 				running.merge(record.device(), 1, Integer::sum);
 			}
 		}
+		Map<JobState, Long> counts = this.records.countByState();
 		this.byState.forEach((state, count) -> count.set(counts.getOrDefault(state, 0L)));
 		long waiting = 0;
 		for (JobRecord record : this.records.queued()) {
@@ -118,7 +119,7 @@ class JobDispatcher implements SmartInitializingSingleton {
 	}
 
 	private boolean launch(JobRecord record) {
-		if (!this.records.transition(record.id(), record.queueState(), JobRecord.QueueState.LAUNCHED)) {
+		if (!this.records.launch(record.id(), record.queueState())) {
 			return false;
 		}
 		try {

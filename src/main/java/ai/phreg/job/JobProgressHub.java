@@ -10,20 +10,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.Function;
 
 import ai.phreg.distill.StepReport;
-import ai.phreg.storage.JobFolders;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The latest progress of every job: kept in memory for running jobs, written to the job
- * folder ({@code progress.json}) at checkpoints so it survives restarts of the service,
- * published as Micrometer meters and pushed to subscribers (Server-Sent Events).
+ * The latest progress of every job: kept in memory while a job trains, written to the job
+ * folder at checkpoints and when training ends so it survives the service, published
+ * through {@link TrainingMeters} and pushed to subscribers (Server-Sent Events).
  */
 @Component
 class JobProgressHub {
@@ -32,67 +27,92 @@ class JobProgressHub {
 
 	private final JsonMapper json;
 
-	private final MeterRegistry meters;
+	private final TrainingMeters meters;
 
 	private final Map<String, Live> live = new ConcurrentHashMap<>();
 
 	private final Map<String, List<Runnable>> subscribers = new ConcurrentHashMap<>();
 
-	JobProgressHub(JobFolders folders, JsonMapper json, MeterRegistry meters) {
+	JobProgressHub(JobFolders folders, JsonMapper json, TrainingMeters meters) {
 		this.folders = folders;
 		this.json = json;
 		this.meters = meters;
 	}
 
 	/**
+	 * A training step execution of {@code jobId} starts at global step {@code startStep}:
+	 * the ETA is timed from now.
+	 */
+	void trainingStarted(String jobId, long startStep) {
+		Snapshot previous = latest(jobId);
+		Live state = new Live(Instant.now(), startStep, (previous != null) ? previous.skipped() : 0);
+		state.progress = (previous != null) ? previous.progress() : null;
+		this.live.put(jobId, state);
+		this.meters.trainingStarted(jobId, () -> {
+			Live current = this.live.get(jobId);
+			return (current != null) ? current.progress : null;
+		});
+	}
+
+	/**
 	 * Records a training step of {@code jobId}; {@code skipped} counts unreadable images
 	 * so far.
 	 */
-	void report(String jobId, StepReport report, int skipped) {
-		Live state = this.live.computeIfAbsent(jobId, (id) -> new Live(id, this.meters));
-		state.record(report, skipped);
+	void report(String jobId, StepReport report, int skipped, boolean nonFinite) {
+		Live state = this.live.get(jobId);
+		if (state == null) {
+			throw new IllegalStateException("Job " + jobId + " reports a step outside a training step");
+		}
+		int newlySkipped = state.record(report, skipped);
+		this.meters.step(report, newlySkipped, nonFinite);
 		changed(jobId);
+	}
+
+	/** Training of {@code jobId} ended: its progress is written, its live meters go. */
+	void trainingEnded(String jobId) {
+		try {
+			persist(jobId);
+		}
+		catch (IOException ex) {
+			// The latest checkpoint's progress.json remains; nothing else is lost.
+		}
+		this.live.remove(jobId);
+		this.meters.trainingEnded(jobId);
 	}
 
 	/** Adds images the evaluation could not read to the job's count of skipped images. */
 	void skippedInEvaluation(String jobId, int count) throws IOException {
-		Live state = this.live.get(jobId);
-		if (state != null && count > 0) {
-			state.addSkipped(count);
-			persist(jobId);
+		Snapshot latest = latest(jobId);
+		if (latest != null && count > 0) {
+			write(jobId, new Snapshot(latest.progress(), latest.skipped() + count));
+			this.meters.skipped(count);
 			changed(jobId);
 		}
 	}
 
-	/**
-	 * Forgets the timing of a previous execution, so the ETA reflects the current one.
-	 */
-	void executionStarted(String jobId) {
-		Live state = this.live.get(jobId);
-		if (state != null) {
-			state.restartClock();
-		}
-	}
-
-	/** Writes the latest progress to the job folder. */
+	/** Writes the latest progress of a training job to the job folder. */
 	void persist(String jobId) throws IOException {
 		Live state = this.live.get(jobId);
 		if (state != null && state.progress != null) {
-			Path file = this.folders.folder(jobId).resolve("progress.json");
-			Files.createDirectories(file.getParent());
-			Path temporary = file.resolveSibling("progress.json.tmp");
-			Files.writeString(temporary, this.json.writeValueAsString(new Snapshot(state.progress, state.skipped)));
-			Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+			write(jobId, state.snapshot());
 		}
+	}
+
+	private void write(String jobId, Snapshot snapshot) throws IOException {
+		Path file = this.folders.progress(jobId);
+		Files.createDirectories(file.getParent());
+		Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
+		Files.writeString(temporary, this.json.writeValueAsString(snapshot));
+		Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
 	}
 
 	/** The latest progress: live, else as last written to the job folder, else null. */
 	Snapshot latest(String jobId) {
 		Live state = this.live.get(jobId);
 		if (state != null && state.progress != null) {
-			return new Snapshot(state.progress, state.skipped);
+			return state.snapshot();
 		}
-		Path file = this.folders.folder(jobId).resolve("progress.json");
+		Path file = this.folders.progress(jobId);
 		if (Files.isRegularFile(file)) {
 			try {
 				return this.json.readValue(Files.readString(file), Snapshot.class);
@@ -124,76 +144,41 @@ class JobProgressHub {
 	record Snapshot(JobProgress progress, int skipped) {
 	}
 
-	/** One job's latest figures, which its meters read. */
+	/** One training step execution's latest figures and clock. */
 	private static final class Live {
 
-		private final Timer teacherTime;
+		private final Instant clockStart;
 
-		private final Timer studentTime;
+		private final long clockStartStep;
 
 		private volatile JobProgress progress;
 
 		private volatile int skipped;
 
-		private Instant clockStart;
-
-		private long clockStartStep;
-
-		Live(String jobId, MeterRegistry meters) {
-			this.teacherTime = Timer.builder("phreg.distill.teacher")
-				.description("teacher time per step (denoised targets over all views)")
-				.tag("job", jobId)
-				.register(meters);
-			this.studentTime = Timer.builder("phreg.distill.student")
-				.description("student forward, backward and update per step")
-				.tag("job", jobId)
-				.register(meters);
-			gauge(meters, "phreg.distill.loss", jobId, "total", (p) -> p.loss());
-			gauge(meters, "phreg.distill.loss", jobId, "cosine", (p) -> p.cosineLoss());
-			gauge(meters, "phreg.distill.loss", jobId, "mse", (p) -> p.mseLoss());
-			gauge(meters, "phreg.distill.step", jobId, null, (p) -> p.step());
-			gauge(meters, "phreg.distill.epoch", jobId, null, (p) -> p.epoch());
-			gauge(meters, "phreg.distill.progress.ratio", jobId, null, (p) -> p.percent() / 100);
-			gauge(meters, "phreg.distill.images.per.second", jobId, null, (p) -> p.imagesPerSecond());
-			gauge(meters, "phreg.distill.learning.rate", jobId, null, (p) -> p.learningRate());
+		Live(Instant clockStart, long clockStartStep, int skipped) {
+			this.clockStart = clockStart;
+			this.clockStartStep = clockStartStep;
+			this.skipped = skipped;
 		}
 
-		private void gauge(MeterRegistry meters, String name, String jobId, String part,
-				Function<JobProgress, Number> value) {
-			Gauge.Builder<Live> builder = Gauge.builder(name, this, (live) -> {
-				JobProgress current = live.progress;
-				Number number = (current != null) ? value.apply(current) : null;
-				return (number != null) ? number.doubleValue() : Double.NaN;
-			}).tag("job", jobId);
-			if (part != null) {
-				builder.tag("part", part);
-			}
-			builder.register(meters);
-		}
-
-		synchronized void record(StepReport report, int skippedImages) {
+		/** Returns how many images were newly skipped. */
+		synchronized int record(StepReport report, int skippedImages) {
 			Instant now = Instant.now();
-			if (this.clockStart == null) {
-				this.clockStart = now;
-				this.clockStartStep = report.globalStep() - 1;
-			}
-			long stepsTimed = report.globalStep() - this.clockStartStep;
-			double elapsed = Duration.between(this.clockStart, now).toMillis() / 1000.0;
-			double eta = (report.totalSteps() - report.globalStep()) * (elapsed / stepsTimed);
+			// Timed from the start of this execution, which includes its first step: the
+			// ETA after one step is that step's time for each step left.
+			double elapsed = Duration.between(this.clockStart, now).toNanos() / 1e9;
+			double eta = (report.totalSteps() - report.globalStep()) * elapsed
+					/ (report.globalStep() - this.clockStartStep);
 			this.progress = new JobProgress(report.globalStep(), report.totalSteps(), report.epoch(),
 					100.0 * report.globalStep() / report.totalSteps(), eta, report.loss(), report.cosineLoss(),
 					report.mseLoss(), report.learningRate(), report.imagesPerSecond(), now);
-			this.skipped = skippedImages;
-			this.teacherTime.record(Duration.ofNanos((long) (report.teacherMillis() * 1e6)));
-			this.studentTime.record(Duration.ofNanos((long) (report.studentMillis() * 1e6)));
+			int newlySkipped = Math.max(0, skippedImages - this.skipped);
+			this.skipped = Math.max(this.skipped, skippedImages);
+			return newlySkipped;
 		}
 
-		synchronized void addSkipped(int count) {
-			this.skipped += count;
-		}
-
-		synchronized void restartClock() {
-			this.clockStart = null;
+		Snapshot snapshot() {
+			return new Snapshot(this.progress, this.skipped);
 		}
 
 	}

@@ -4,7 +4,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -12,11 +14,13 @@ import org.springframework.stereotype.Repository;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The job table: submissions, the persistent queue, and links to Spring Batch's job
- * instances.
+ * The job table: submissions, the persistent queue, links to Spring Batch's job instances
+ * and the state the dispatcher last saw of each job.
  */
 @Repository
 class JobRecords {
+
+	private static final String WATCHED = "'QUEUED', 'STARTING', 'STARTED', 'STOPPING'";
 
 	private final JdbcClient jdbc;
 
@@ -29,10 +33,11 @@ class JobRecords {
 
 	void insert(JobRecord record) {
 		this.jdbc
-			.sql("insert into phreg_job (id, idempotency_key, spec, device, queue_state, created_at, queued_at)"
-					+ " values (?, ?, ?, ?, ?, ?, ?)")
+			.sql("insert into phreg_job (id, idempotency_key, spec, device, queue_state, created_at, queued_at,"
+					+ " launches, state) values (?, ?, ?, ?, ?, ?, ?, ?, ?)")
 			.params(record.id(), record.idempotencyKey(), this.json.writeValueAsString(record.spec()), record.device(),
-					record.queueState().name(), Timestamp.from(record.createdAt()), Timestamp.from(record.queuedAt()))
+					record.queueState().name(), Timestamp.from(record.createdAt()), Timestamp.from(record.queuedAt()),
+					record.launches(), record.lastSeenState().name())
 			.update();
 	}
 
@@ -56,6 +61,14 @@ class JobRecords {
 		return this.jdbc.sql("select * from phreg_job order by created_at desc, id").query(this::map).list();
 	}
 
+	/**
+	 * Jobs whose state can change without a user asking: queued, starting, running or
+	 * stopping (by the state last seen, which is indexed).
+	 */
+	List<JobRecord> watched() {
+		return this.jdbc.sql("select * from phreg_job where state in (" + WATCHED + ")").query(this::map).list();
+	}
+
 	/** Jobs waiting for a device, oldest first. */
 	List<JobRecord> queued() {
 		return this.jdbc
@@ -68,14 +81,41 @@ class JobRecords {
 		return this.jdbc.sql("select * from phreg_job where queue_state = 'LAUNCHED'").query(this::map).list();
 	}
 
+	/** How many jobs are in each state, as last seen. */
+	Map<JobState, Long> countByState() {
+		Map<JobState, Long> counts = new EnumMap<>(JobState.class);
+		this.jdbc.sql("select state, count(*) as jobs from phreg_job group by state").query((row) -> {
+			counts.put(JobState.valueOf(row.getString("state")), row.getLong("jobs"));
+		});
+		return counts;
+	}
+
 	/**
 	 * Moves a job from {@code from} to {@code to}; false when another thread changed it
-	 * first, which keeps two dispatchers from launching the same job.
+	 * first.
 	 */
 	boolean transition(String id, JobRecord.QueueState from, JobRecord.QueueState to) {
-		return this.jdbc.sql("update phreg_job set queue_state = ?, queued_at = ? where id = ? and queue_state = ?")
-			.params(to.name(), Timestamp.from(Instant.now()), id, from.name())
+		return this.jdbc
+			.sql("update phreg_job set queue_state = ?, state = ?, queued_at = ? where id = ? and queue_state = ?")
+			.params(to.name(), to.visibleState().name(), Timestamp.from(Instant.now()), id, from.name())
 			.update() == 1;
+	}
+
+	/**
+	 * Hands a queued job to Spring Batch; false when another thread changed it first,
+	 * which keeps two dispatchers from launching the same job.
+	 */
+	boolean launch(String id, JobRecord.QueueState from) {
+		return this.jdbc
+			.sql("update phreg_job set queue_state = 'LAUNCHED', state = 'STARTING', launches = launches + 1,"
+					+ " queued_at = ? where id = ? and queue_state = ?")
+			.params(Timestamp.from(Instant.now()), id, from.name())
+			.update() == 1;
+	}
+
+	/** Records the state the dispatcher saw. */
+	void seen(String id, JobState state) {
+		this.jdbc.sql("update phreg_job set state = ? where id = ?").params(state.name(), id).update();
 	}
 
 	void linkInstance(String id, long jobInstanceId) {
@@ -97,7 +137,8 @@ class JobRecords {
 		return new JobRecord(row.getString("id"), row.getString("idempotency_key"),
 				this.json.readValue(row.getString("spec"), DistillSpec.class), row.getString("device"),
 				JobRecord.QueueState.valueOf(row.getString("queue_state")), row.getTimestamp("created_at").toInstant(),
-				row.getTimestamp("queued_at").toInstant(), jobInstanceId, row.getString("launch_error"));
+				row.getTimestamp("queued_at").toInstant(), jobInstanceId, row.getString("launch_error"),
+				row.getInt("launches"), JobState.valueOf(row.getString("state")));
 	}
 
 }

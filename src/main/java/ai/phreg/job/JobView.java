@@ -3,13 +3,18 @@ package ai.phreg.job;
 import java.time.Instant;
 import java.util.List;
 
+import ai.phreg.distill.DistillSettings;
+
 /**
  * A job as the API shows it.
  *
  * @param id the job id
  * @param state where the job is
+ * @param phase the step the latest execution runs or ran last, null before its first
  * @param spec what was asked for
- * @param progress the latest progress, null before training started
+ * @param settings the settings in effect, defaults filled in, once the job is prepared
+ * @param progress the latest progress, null before training started; without an ETA
+ * unless the job is active
  * @param skippedImages images that could not be read and were skipped
  * @param errors error messages of failed executions, newest last
  * @param executions how many times the job was launched (1 + restarts)
@@ -17,6 +22,7 @@ import java.util.List;
  * @param startedAt when its latest execution started, null while queued
  * @param endedAt when its latest execution ended, null while running or queued
  */
-public record JobView(String id, JobState state, DistillSpec spec, JobProgress progress, int skippedImages,
-		List<String> errors, int executions, Instant createdAt, Instant startedAt, Instant endedAt) {
+public record JobView(String id, JobState state, JobPhase phase, DistillSpec spec, DistillSettings settings,
+		JobProgress progress, int skippedImages, List<String> errors, int executions, Instant createdAt,
+		Instant startedAt, Instant endedAt) {
 }

@@ -1,71 +1,46 @@
 package ai.phreg.job;
 
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.job.JobInterruptedException;
 import org.springframework.batch.core.listener.JobExecutionListener;
-import org.springframework.batch.core.step.StepExecution;
 import org.springframework.stereotype.Component;
 
 /**
- * The job executions whose threads run in this process, and the stops users asked for.
+ * The stops users asked for, by job id, until the job's execution ends.
  *
  * <p>
  * A stop is delivered in process: the running step ends itself at its next boundary by
- * throwing {@link JobInterruptedException}, which Spring Batch records as STOPPED. Spring
- * Batch's own {@code JobOperator.stop} instead writes the step execution from the
- * caller's thread while the step's thread keeps updating it, and the step then fails on
- * optimistic locking.
+ * throwing {@link JobInterruptedException}, which Spring Batch records as STOPPED. A stop
+ * can be asked for as soon as the job is launched, before its execution or its first step
+ * exists: the first step boundary honours it. Spring Batch's own {@code JobOperator.stop}
+ * instead writes the step execution from the caller's thread while the step's thread
+ * keeps updating it, and the step then fails on optimistic locking.
  */
 @Component
 class RunningJobs implements JobExecutionListener {
 
-	private final Map<Long, String> running = new ConcurrentHashMap<>();
-
 	private final Set<String> stopRequested = ConcurrentHashMap.newKeySet();
 
 	@Override
-	public void beforeJob(JobExecution jobExecution) {
-		String jobId = jobExecution.getJobParameters().getString(JobIds.PARAMETER);
-		this.stopRequested.remove(jobId);
-		this.running.put(jobExecution.getId(), jobId);
-	}
-
-	@Override
 	public void afterJob(JobExecution jobExecution) {
-		String jobId = this.running.remove(jobExecution.getId());
-		if (jobId != null) {
-			this.stopRequested.remove(jobId);
-		}
+		forget(jobExecution.getJobParameters().getString(JobIds.PARAMETER));
 	}
 
-	boolean isRunning(JobExecution jobExecution) {
-		return this.running.containsKey(jobExecution.getId());
-	}
-
-	/** Asks the running execution of {@code jobId} to stop; false when none runs here. */
-	boolean requestStop(String jobId) {
-		if (!this.running.containsValue(jobId)) {
-			return false;
-		}
+	/** Asks the launched job {@code jobId} to stop at its next step boundary. */
+	void requestStop(String jobId) {
 		this.stopRequested.add(jobId);
-		return true;
 	}
 
 	boolean isStopRequested(String jobId) {
 		return this.stopRequested.contains(jobId);
 	}
 
-	/** Ends the step of {@code stepExecution} as STOPPED if its job was asked to stop. */
-	void stopIfRequested(StepExecution stepExecution) throws JobInterruptedException {
-		String jobId = JobIds.of(stepExecution);
-		if (isStopRequested(jobId)) {
-			throw new JobInterruptedException(
-					"Job " + jobId + " stopped by request at step " + stepExecution.getStepName());
-		}
+	/** Drops a stop request, when its execution ended or before the job restarts. */
+	void forget(String jobId) {
+		this.stopRequested.remove(jobId);
 	}
 
 }

@@ -2,34 +2,28 @@ package ai.phreg.job;
 
 import java.util.Map;
 
-import org.springframework.batch.core.step.StepContribution;
-import org.springframework.batch.core.step.tasklet.Tasklet;
+import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
-import org.springframework.batch.core.scope.context.ChunkContext;
 
 /**
- * Checks the request against the files as they are now: the queue may have held the job
- * while inputs changed since submission.
+ * Checks the request in full against the files as they are now: the queue may have held
+ * the job while its inputs changed, and the submission only made the cheap checks.
  */
-class ValidateTasklet implements Tasklet {
+class ValidateTasklet extends JobStepTasklet {
 
 	private final JobRecords records;
 
-	private final RunningJobs running;
+	private final SpecChecks checks;
 
-	private final JobInputs inputs;
-
-	ValidateTasklet(JobRecords records, RunningJobs running, JobInputs inputs) {
+	ValidateTasklet(String jobId, RunningJobs running, JobRecords records, SpecChecks checks) {
+		super(jobId, running);
 		this.records = records;
-		this.running = running;
-		this.inputs = inputs;
+		this.checks = checks;
 	}
 
 	@Override
-	public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws Exception {
-		this.running.stopIfRequested(chunkContext.getStepContext().getStepExecution());
-		DistillSpec spec = this.records.spec(JobIds.of(chunkContext));
-		Map<String, String> problems = this.inputs.problems(spec);
+	protected RepeatStatus execute(StepExecution step) {
+		Map<String, String> problems = this.checks.full(this.records.spec(this.jobId));
 		if (!problems.isEmpty()) {
 			throw new InvalidSpecException(problems);
 		}

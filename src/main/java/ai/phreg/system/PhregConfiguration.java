@@ -1,6 +1,6 @@
 package ai.phreg.system;
 
-import ai.phreg.storage.JobFolders;
+import ai.phreg.job.JobFolders;
 import ai.phreg.storage.PathPolicy;
 import io.swagger.v3.oas.models.Components;
 import io.swagger.v3.oas.models.OpenAPI;

@@ -3,12 +3,14 @@ package ai.phreg.api;
 import java.util.List;
 import java.util.Map;
 
+import ai.phreg.checkpoint.CheckpointFormat;
 import ai.phreg.job.DistillSpec;
 import ai.phreg.job.InvalidSpecException;
 import ai.phreg.job.JobService;
 import ai.phreg.job.JobState;
 import ai.phreg.job.JobStateException;
 import ai.phreg.job.UnknownJobException;
+import ai.phreg.job.Unlock;
 import org.junit.jupiter.api.Test;
 import org.mockito.ArgumentCaptor;
 
@@ -66,8 +68,8 @@ class JobControllerTests {
 
 		ArgumentCaptor<DistillSpec> spec = ArgumentCaptor.forClass(DistillSpec.class);
 		then(this.jobs).should().submit(spec.capture(), isNull());
-		assertThat(spec.getValue()).isEqualTo(new DistillSpec("demo", "demo", 16, "default", List.of(), 10, 0.15, null,
-				8, 2, null, null, null, 0.01, 0, "auto", 50, List.of(), 8));
+		assertThat(spec.getValue()).isEqualTo(new DistillSpec("demo", "demo", 16, Unlock.DEFAULT, List.of(), 10, 0.15,
+				null, 8, 2, null, null, null, 0.01, 0, "auto", 50, List.of(), null));
 	}
 
 	@Test
@@ -83,9 +85,9 @@ class JobControllerTests {
 		this.mvc.perform(submit(body).header("Idempotency-Key", "retry-1")).andExpect(status().isAccepted());
 
 		then(this.jobs).should()
-			.submit(eq(new DistillSpec("file:///data/dinov2", "/data/images.tar", 4, "custom", List.of("blocks.11.*"),
-					3, 0.0, 224, 2, null, 500L, 1e-3, 1e-3, 0.0, 42, "cuda:1", 100, List.of("DINOV2_HF", "TIMM"), 0)),
-					eq("retry-1"));
+			.submit(eq(new DistillSpec("file:///data/dinov2", "/data/images.tar", 4, Unlock.CUSTOM,
+					List.of("blocks.11.*"), 3, 0.0, 224, 2, null, 500L, 1e-3, 1e-3, 0.0, 42, "cuda:1", 100,
+					List.of(CheckpointFormat.DINOV2_HF, CheckpointFormat.TIMM), 0)), eq("retry-1"));
 	}
 
 	@Test

@@ -7,7 +7,9 @@ import ai.djl.ndarray.NDManager;
 import ai.phreg.Fixtures;
 import ai.phreg.distill.DistillSettings;
 import ai.phreg.distill.ExecutionSettings;
-import ai.phreg.distill.ImageFolder;
+import ai.phreg.distill.FamilyProfile;
+import ai.phreg.distill.PaperDefaults;
+import ai.phreg.imagesource.ImageFolder;
 import ai.phreg.distill.UnlockPolicy;
 import ai.phreg.distill.cache.TargetCacheSettings;
 import org.junit.jupiter.api.Test;
@@ -25,9 +27,14 @@ class DemoEfficacyTests {
 
 	@Test
 	void aShortRunRemovesTheArtifactsAndApproachesTheGroundTruth() throws IOException {
-		// given the paper's settings, cut to 6 epochs of 28 photos
-		DistillSettings settings = new DistillSettings(16, UnlockPolicy.DEFAULT, 10, 0.15,
-				DemoTeacher.config().imageSize(), 8, 6, 1e-4, 5e-5, 1e-2, 1f, 1);
+		// given the paper's settings for the demo teacher's family, cut to 6 epochs of 28
+		// photos, with the final rate of a short run
+		FamilyProfile dinov2 = FamilyProfile.DINOV2_HUB;
+		DistillSettings settings = new DistillSettings(PaperDefaults.REGISTERS, UnlockPolicy.DEFAULT,
+				PaperDefaults.VIEWS, PaperDefaults.SHIFT_FRACTION, DemoTeacher.config().imageSize(),
+				PaperDefaults.BATCH_SIZE, DistillSettings.stepsOfEpochs(6, 28, PaperDefaults.BATCH_SIZE),
+				dinov2.learningRate(), DemoEfficacy.SHORT_RUN_END_LEARNING_RATE, PaperDefaults.WEIGHT_DECAY,
+				PaperDefaults.MSE_WEIGHT, 1);
 		try (NDManager manager = NDManager.newBaseManager()) {
 
 			// when the student is distilled and both are measured on held-out photos

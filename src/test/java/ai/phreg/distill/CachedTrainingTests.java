@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
+import ai.phreg.imagesource.ImageFolder;
 import ai.djl.ndarray.NDManager;
 import ai.phreg.Differences;
 import ai.phreg.Fixtures;

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.function.Consumer;
 
+import ai.phreg.imagesource.ImageFolder;
 import ai.djl.ndarray.NDManager;
 import ai.phreg.demo.DemoEfficacy;
 import ai.phreg.demo.DemoTeacher;

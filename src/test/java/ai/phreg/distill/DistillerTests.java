@@ -15,6 +15,7 @@ import ai.djl.util.Pair;
 import ai.phreg.Fixtures;
 import ai.phreg.checkpoint.CheckpointLoader;
 import ai.phreg.checkpoint.LoadedModel;
+import ai.phreg.imagesource.ImageFolder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,8 +28,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class DistillerTests {
 
-	static final DistillSettings SETTINGS = new DistillSettings(4, UnlockPolicy.DEFAULT, 4, 0.25, 112, 4, 2, 1e-3, 1e-4,
-			1e-2, 1f, 42);
+	/** Two epochs of the 36 fixture photos at batch 4. */
+	static final DistillSettings SETTINGS = settings(DistillSettings.stepsOfEpochs(2, 36, 4));
 
 	@TempDir
 	Path temp;
@@ -86,6 +87,28 @@ class DistillerTests {
 	}
 
 	@Test
+	void aRunTrainsExactlyItsStepsAndItsLastStepRunsAtTheEndRate() throws IOException {
+		// 11 steps are one epoch of 9 and part of another
+		try (NDManager manager = NDManager.newBaseManager();
+				Distiller distiller = new Distiller(settings(11), teacher(manager), ImageFolder.scan(Fixtures.photos()),
+						manager)) {
+			List<StepReport> reports = new ArrayList<>();
+
+			long ran = distiller.run(100, reports::add);
+
+			assertThat(ran).isEqualTo(11);
+			assertThat(distiller.isFinished()).isTrue();
+			assertThat(reports).allSatisfy((report) -> assertThat(report.totalSteps()).isEqualTo(11));
+			assertThat(reports.get(10).learningRate()).isEqualTo((float) 1e-4);
+			assertThat(reports.get(9).learningRate()).isGreaterThan((float) 1e-4);
+		}
+	}
+
+	static DistillSettings settings(long steps) {
+		return new DistillSettings(4, UnlockPolicy.DEFAULT, 4, 0.25, 112, 4, steps, 1e-3, 1e-4, 1e-2, 1f, 42);
+	}
+
+	@Test
 	void aSavedRunResumesExactlyInThisJvm() throws IOException {
 		Path checkpoint = this.temp.resolve("state.safetensors");
 		Map<String, float[]> straight = train(6, null, null);
@@ -133,7 +156,8 @@ class DistillerTests {
 		byte[] jpeg = Files.readAllBytes(images.resolve(Files.list(images).sorted().findFirst().orElseThrow()));
 		Files.write(images.resolve("truncated.jpg"), java.util.Arrays.copyOf(jpeg, jpeg.length / 3));
 		try (NDManager manager = NDManager.newBaseManager();
-				Distiller distiller = new Distiller(SETTINGS, teacher(manager), ImageFolder.scan(images), manager)) {
+				Distiller distiller = new Distiller(settings(DistillSettings.stepsOfEpochs(2, 7, 4)), teacher(manager),
+						ImageFolder.scan(images), manager)) {
 			List<StepReport> reports = new ArrayList<>();
 
 			distiller.run(distiller.totalSteps(), reports::add);
@@ -146,8 +170,8 @@ class DistillerTests {
 
 	@Test
 	void clipTeachersDistilNaclipTargetsIntoAValueHeadStudentWithRegistersAfterThePatches() throws IOException {
-		DistillSettings clipSettings = new DistillSettings(4, UnlockPolicy.DEFAULT, 3, 0.25, 80, 4, 1, 3e-4, 1e-5, 1e-2,
-				1f, 7);
+		DistillSettings clipSettings = new DistillSettings(4, UnlockPolicy.DEFAULT, 3, 0.25, 80, 4,
+				DistillSettings.stepsOfEpochs(1, 36, 4), 3e-4, 1e-5, 1e-2, 1f, 7);
 		try (NDManager manager = NDManager.newBaseManager()) {
 			LoadedModel teacher = CheckpointLoader.load(Fixtures.resolve("clip/clip_vit.weights.safetensors"), manager);
 			try (Distiller distiller = new Distiller(clipSettings, teacher, ImageFolder.scan(Fixtures.photos()),

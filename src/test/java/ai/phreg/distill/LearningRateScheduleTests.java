@@ -38,4 +38,27 @@ class LearningRateScheduleTests {
 		assertThatIllegalArgumentException().isThrownBy(() -> new LearningRateSchedule(1e-4, 1e-5, 1, 0));
 	}
 
+	@Test
+	void aRunOfWholeEpochsGetsThePapersSchedule() {
+		assertThat(LearningRateSchedule.forSteps(1e-4, 5e-6, 18, 9))
+			.isEqualTo(new LearningRateSchedule(1e-4, 5e-6, 2, 9));
+	}
+
+	@Test
+	void aRunThatEndsInsideAnEpochRunsItsLastStepAtTheEndRate() {
+		// 500 steps at batch 4 on 36 photos: 55 whole epochs of 9 steps and 5 steps more
+		LearningRateSchedule schedule = LearningRateSchedule.forSteps(1e-4, 5e-6, 500, 9);
+
+		assertThat(schedule.rateAt(499)).isEqualTo((float) 5e-6);
+		assertThat(schedule.rateAt(494)).isGreaterThan((float) 5e-6);
+	}
+
+	@Test
+	void aLastEpochOfOneStepStillEndsAtTheEndRate() {
+		LearningRateSchedule schedule = LearningRateSchedule.forSteps(1e-4, 5e-6, 10, 9);
+
+		assertThat(schedule.rateAt(9)).isEqualTo((float) 5e-6);
+		assertThat(LearningRateSchedule.forSteps(1e-4, 5e-6, 1, 9).rateAt(0)).isEqualTo((float) 1e-4);
+	}
+
 }

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import ai.djl.ndarray.NDManager;
 import ai.phreg.checkpoint.CheckpointLoader;
 import ai.phreg.checkpoint.LoadedModel;
+import ai.phreg.imagesource.ImageFolder;
 
 /**
  * Resumes a saved run of {@link DistillerTests#SETTINGS} in a process of its own:

@@ -5,6 +5,8 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 
+import ai.phreg.imagesource.SkippedImage;
+import ai.phreg.imagesource.ImageFolder;
 import ai.djl.ndarray.NDManager;
 import ai.phreg.Fixtures;
 import ai.phreg.SpecialFiles;

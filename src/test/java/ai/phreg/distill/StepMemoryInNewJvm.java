@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import ai.phreg.imagesource.ImageFolder;
 import ai.djl.ndarray.NDManager;
 import ai.phreg.checkpoint.LoadedModel;
 import ai.phreg.demo.DemoEfficacy;

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import ai.phreg.imagesource.ImageFolder;
 import ai.djl.ndarray.NDManager;
 import ai.phreg.Fixtures;
 import ai.phreg.distill.cache.TargetCacheSettings;

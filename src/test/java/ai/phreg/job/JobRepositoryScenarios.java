@@ -1,10 +1,12 @@
 package ai.phreg.job;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
@@ -12,14 +14,18 @@ import java.util.function.Predicate;
 
 import ai.djl.ndarray.NDManager;
 import ai.phreg.Fixtures;
+import ai.phreg.checkpoint.CheckpointFormat;
 import ai.phreg.checkpoint.CheckpointLoader;
 import ai.phreg.checkpoint.LoadedModel;
+import ai.phreg.distill.FamilyProfile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.context.DynamicPropertyRegistry;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.assertj.core.api.Assertions.within;
 
 /**
  * {@code distillJob} through {@link JobService}, on whichever job repository a subclass
@@ -43,8 +49,8 @@ abstract class JobRepositoryScenarios {
 	@Test
 	void demoJobRunsToCompletionAndExportsAStudentWithRegisters() throws Exception {
 		// given a small job on the demo teacher and the bundled photos
-		DistillSpec spec = new DistillSpec("demo", "demo", 4, "default", List.of(), 2, 0.15, null, 2, null, 3L, 1e-3,
-				1e-4, 0.01, 1, "cpu", 2, List.of(), 1);
+		DistillSpec spec = new DistillSpec("demo", "demo", 4, Unlock.DEFAULT, List.of(), 2, 0.15, null, 2, null, 3L,
+				1e-3, 1e-4, 0.01, 1, "cpu", 2, List.of(), 1);
 
 		// when it is submitted
 		JobView submitted = this.jobs.submit(spec, null);
@@ -67,20 +73,19 @@ abstract class JobRepositoryScenarios {
 
 	@Test
 	void aQueuedJobWhoseCheckpointBrokeMeanwhileFailsWithTheLoadersMessage() throws Exception {
-		// given a long job holding the only device slot and a second job queued behind it
-		Path teacher = storage.resolve("models/queued-teacher.safetensors");
-		Files.createDirectories(teacher.getParent());
-		Files.copy(Fixtures.resolve("dinov2/dinov2_reg0.torch.safetensors"), teacher);
-		Files.copy(Fixtures.resolve("dinov2/dinov2_reg0.config.json"),
-				storage.resolve("models/queued-teacher.config.json"));
-		JobView running = this.jobs.submit(tinyJob(absolute(teacher), 10_000L), null);
-		await(running.id(), (view) -> view.state() == JobState.STARTED, Duration.ofMinutes(2));
-		JobView queued = this.jobs.submit(tinyJob(absolute(teacher), 2L), null);
+		// given a long job training on a teacher file of its own, holding the only device
+		// slot, and a second job queued behind it on another copy of the teacher
+		Path runningTeacher = copyOfTeacher("running-teacher.safetensors");
+		Path queuedTeacher = copyOfTeacher("queued-teacher.safetensors");
+		JobView running = this.jobs.submit(tinyJob(absolute(runningTeacher), 10_000L), null);
+		await(running.id(), (view) -> view.phase() == JobPhase.DISTILL && view.progress() != null,
+				Duration.ofMinutes(2));
+		JobView queued = this.jobs.submit(tinyJob(absolute(queuedTeacher), 2L), null);
 		assertThat(this.jobs.get(queued.id()).state()).isEqualTo(JobState.QUEUED);
 
 		// when its checkpoint is truncated while it waits, and the slot frees up
-		byte[] bytes = Files.readAllBytes(teacher);
-		Files.write(teacher, Arrays.copyOf(bytes, bytes.length / 2));
+		byte[] bytes = Files.readAllBytes(queuedTeacher);
+		Files.write(queuedTeacher, Arrays.copyOf(bytes, bytes.length / 2));
 		this.jobs.stop(running.id());
 		awaitState(running.id(), JobState.STOPPED, Duration.ofMinutes(1));
 
@@ -89,23 +94,85 @@ abstract class JobRepositoryScenarios {
 		assertThat(String.join("\n", failed.errors())).contains("queued-teacher.safetensors");
 	}
 
+	@Test
+	void theDefaultsFitTheDataTheyAreGiven() throws Exception {
+		// given the demo teacher and its five photos, with no held-out count, batch size
+		// or
+		// learning rate
+		DistillSpec spec = new DistillSpec("demo", "demo", 4, Unlock.DEFAULT, List.of(), 2, 0.15, null, 8, null, 5L,
+				null, null, 0.01, 1, "cpu", 2, List.of(), null);
+
+		// when it runs
+		JobView done = awaitState(this.jobs.submit(spec, null).id(), JobState.COMPLETED, Duration.ofMinutes(5));
+
+		// then it held one photo out, trained exactly its steps and shows the family's
+		// rates
+		assertThat(done.progress().step()).isEqualTo(5);
+		assertThat(done.progress().totalSteps()).isEqualTo(5);
+		assertThat(done.progress().etaSeconds()).as("no ETA once ended").isNull();
+		assertThat(done.phase()).isEqualTo(JobPhase.EXPORT);
+		assertThat(done.settings().learningRate()).isEqualTo(FamilyProfile.DINOV2_HUB.learningRate());
+		assertThat(done.settings().steps()).isEqualTo(5);
+		assertThat(done.progress().learningRate()).isCloseTo((float) FamilyProfile.DINOV2_HUB.endLearningRate(),
+				within(1e-9f));
+	}
+
+	@Test
+	void anExportFormatTheFamilyCannotBeWrittenToIsRefusedAtSubmission() throws Exception {
+		DistillSpec spec = new DistillSpec(absolute(Fixtures.resolve("dinov2/dinov2_reg0.torch.safetensors")),
+				absolute(Fixtures.photos()), 4, Unlock.DEFAULT, List.of(), 2, 0.25, 112, 2, null, 2L, 1e-3, 1e-4, 0.01,
+				5, "cpu", 50, List.of(CheckpointFormat.TIMM, CheckpointFormat.CLIP_OPENAI), 0);
+
+		assertThatExceptionOfType(InvalidSpecException.class).isThrownBy(() -> this.jobs.submit(spec, null))
+			.satisfies((ex) -> assertThat(ex.fieldErrors()).containsOnlyKeys("exportFormats[1]"));
+	}
+
+	@Test
+	void aJobStopsAsSoonAsItIsLaunched() throws Exception {
+		// given a job the dispatcher launched, whichever step it is in
+		JobView submitted = this.jobs.submit(tinyJob(absolute(copyOfTeacher("stopped-teacher.safetensors")), 10_000L),
+				null);
+		await(submitted.id(), (view) -> view.state().isActive(), Duration.ofMinutes(2));
+
+		// when it is stopped
+		JobView stopping = this.jobs.stop(submitted.id());
+
+		// then the stop is accepted and the job ends STOPPED
+		assertThat(stopping.state()).isIn(JobState.STOPPING, JobState.STOPPED);
+		awaitState(submitted.id(), JobState.STOPPED, Duration.ofMinutes(2));
+	}
+
+	private static Path copyOfTeacher(String name) throws IOException {
+		Path teacher = storage.resolve("models").resolve(name);
+		Files.createDirectories(teacher.getParent());
+		Files.copy(Fixtures.resolve("dinov2/dinov2_reg0.torch.safetensors"), teacher);
+		// The head count is in the config beside the weights; it is never guessed.
+		Files.copy(Fixtures.resolve("dinov2/dinov2_reg0.config.json"),
+				teacher.resolveSibling(name.replace(".safetensors", ".config.json")));
+		return teacher;
+	}
+
 	private static DistillSpec tinyJob(String teacher, long steps) {
-		return new DistillSpec(teacher, absolute(Fixtures.photos()), 4, "default", List.of(), 2, 0.25, 112, 2, null,
-				steps, 1e-3, 1e-4, 0.01, 5, "cpu", 50, List.of(), 0);
+		return new DistillSpec(teacher, absolute(Fixtures.photos()), 4, Unlock.DEFAULT, List.of(), 2, 0.25, 112, 2,
+				null, steps, 1e-3, 1e-4, 0.01, 5, "cpu", 50, List.of(), 0);
 	}
 
 	@Test
 	void aStoppedJobRestartsFromItsLastCheckpoint() throws Exception {
 		// given a job on a tiny fixture teacher that checkpoints every 3 steps
 		DistillSpec spec = new DistillSpec(absolute(Fixtures.resolve("dinov2/dinov2_reg0.torch.safetensors")),
-				absolute(Fixtures.photos()), 4, "default", List.of(), 2, 0.25, 112, 2, null, 400L, 1e-3, 1e-4, 0.01, 7,
-				"cpu", 3, List.of(), 0);
+				absolute(Fixtures.photos()), 4, Unlock.DEFAULT, List.of(), 2, 0.25, 112, 2, null, 400L, 1e-3, 1e-4,
+				0.01, 7, "cpu", 3, List.of(), 0);
 		JobView submitted = this.jobs.submit(spec, "restart-test");
 		List<Long> steps = new CopyOnWriteArrayList<>();
+		List<JobState> statesAfterRestart = new CopyOnWriteArrayList<>();
 		AtomicReference<Instant> restartedAt = new AtomicReference<>(Instant.MAX);
 		try (AutoCloseable subscription = this.jobs.subscribe(submitted.id(), (view) -> {
 			if (view.progress() != null && view.progress().updatedAt().isAfter(restartedAt.get())) {
 				steps.add(view.progress().step());
+			}
+			if (Instant.now().isAfter(restartedAt.get())) {
+				statesAfterRestart.add(view.state());
 			}
 		})) {
 			await(submitted.id(), (view) -> view.progress() != null && view.progress().step() >= 4,
@@ -124,7 +191,16 @@ abstract class JobRepositoryScenarios {
 			assertThat(steps).isNotEmpty();
 			assertThat(steps.stream().mapToLong(Long::longValue).min().orElseThrow()).isEqualTo(stoppedAt + 1);
 			assertThat(this.jobs.get(submitted.id()).executions()).isEqualTo(2);
+
+			// and after the restart its state only moved forward
+			assertThat(statesAfterRestart).isSortedAccordingTo(Comparator.comparing(JobRepositoryScenarios::rank));
 		}
+	}
+
+	/** Where a state lies on the way from QUEUED to STOPPED. */
+	private static int rank(JobState state) {
+		return List.of(JobState.QUEUED, JobState.STARTING, JobState.STARTED, JobState.STOPPING, JobState.STOPPED)
+			.indexOf(state);
 	}
 
 	/**

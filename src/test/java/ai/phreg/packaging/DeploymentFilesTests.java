@@ -37,7 +37,9 @@ class DeploymentFilesTests {
 	private static final Path ROOT = Path.of(System.getProperty("basedir", ".")).toAbsolutePath().normalize();
 
 	/** Every metric name a dashboard query may use; a misspelt one must fail the test. */
-	private static final Set<String> METRICS = Set.of("phreg_distill_loss", "phreg_distill_step", "phreg_distill_epoch",
+	private static final Set<String> METRICS = Set.of("phreg_distill_loss", "phreg_distill_step",
+			"phreg_distill_steps_total", "phreg_distill_images_total", "phreg_distill_images_skipped_total",
+			"phreg_distill_steps_nonfinite_total", "phreg_teacher_loads_total", "phreg_process_resident_memory_bytes",
 			"phreg_distill_progress_ratio", "phreg_distill_images_per_second", "phreg_distill_learning_rate",
 			"phreg_distill_teacher_seconds_count", "phreg_distill_teacher_seconds_sum",
 			"phreg_distill_teacher_seconds_max", "phreg_distill_student_seconds_count",
@@ -51,8 +53,10 @@ class DeploymentFilesTests {
 
 	/** The service's own metrics, each of which the dashboard must show. */
 	private static final Set<String> PHREG_METRICS = Set.of("phreg_distill_loss", "phreg_distill_step",
-			"phreg_distill_epoch", "phreg_distill_progress_ratio", "phreg_distill_images_per_second",
-			"phreg_distill_learning_rate", "phreg_distill_teacher_seconds_sum", "phreg_distill_teacher_seconds_count",
+			"phreg_distill_steps_total", "phreg_distill_images_total", "phreg_distill_images_skipped_total",
+			"phreg_distill_steps_nonfinite_total", "phreg_teacher_loads_total", "phreg_process_resident_memory_bytes",
+			"phreg_distill_progress_ratio", "phreg_distill_images_per_second", "phreg_distill_learning_rate",
+			"phreg_distill_teacher_seconds_sum", "phreg_distill_teacher_seconds_count",
 			"phreg_distill_student_seconds_sum", "phreg_distill_student_seconds_count", "phreg_queue_length",
 			"phreg_jobs");
 
@@ -307,16 +311,17 @@ class DeploymentFilesTests {
 		assertThat(dashboard.path("title").asString("")).isEqualTo("phreg");
 		assertThat(dashboard.path("schemaVersion").asInt(0)).isGreaterThanOrEqualTo(36);
 
+		// Prometheus keeps "job" for the scrape target: the service's label is phreg_job.
 		JsonNode job = null;
 		for (JsonNode variable : dashboard.path("templating").path("list").values()) {
-			if ("job".equals(variable.path("name").asString(""))) {
+			if ("phreg_job".equals(variable.path("name").asString(""))) {
 				job = variable;
 			}
 		}
 		assertThat(job).isNotNull();
 		String query = job.path("query").isObject() ? job.path("query").path("query").asString("")
 				: job.path("query").asString("");
-		assertThat(query.replace(" ", "")).isEqualTo("label_values(phreg_distill_step,job)");
+		assertThat(query.replace(" ", "")).isEqualTo("label_values(phreg_distill_step,phreg_job)");
 
 		Set<String> used = new TreeSet<>();
 		Set<Integer> ids = new LinkedHashSet<>();

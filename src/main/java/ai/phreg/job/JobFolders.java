@@ -1,4 +1,4 @@
-package ai.phreg.storage;
+package ai.phreg.job;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,12 +15,14 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
-import ai.phreg.job.ArtifactView;
+import ai.phreg.checkpoint.CheckpointFormat;
+import ai.phreg.distill.FamilyProfile;
 
 /**
- * The folder of each job under the storage root: training checkpoints, the trained
- * student, the exports, pictures and the report. Artifact names are paths relative to the
- * job folder and can never leave it.
+ * The folder of each job under the storage root, and the one place that names what is in
+ * it: the resolved job, training checkpoints and progress, the trained student, the
+ * evaluation and its pictures, the exports and the report. Artifact names are paths
+ * relative to the job folder and can never leave it.
  */
 public final class JobFolders {
 
@@ -43,24 +45,56 @@ public final class JobFolders {
 		return this.jobsRoot.resolve(jobId);
 	}
 
+	/** What {@code prepare} resolved, read by the later steps. */
+	public Path resolved(String jobId) {
+		return folder(jobId).resolve("resolved.json");
+	}
+
+	/** Training checkpoints, {@code state-<step>.safetensors}. */
 	public Path checkpoints(String jobId) {
 		return folder(jobId).resolve("checkpoints");
 	}
 
-	public Path student(String jobId) {
-		return folder(jobId).resolve("student");
+	/** The latest training progress, written at checkpoints. */
+	public Path progress(String jobId) {
+		return folder(jobId).resolve("progress.json");
 	}
 
-	public Path exports(String jobId) {
-		return folder(jobId).resolve("export");
+	/**
+	 * The trained student in its teacher's format: a file for single-file families, a
+	 * folder with its configuration otherwise.
+	 */
+	public Path student(String jobId, CheckpointFormat format) {
+		Path folder = folder(jobId).resolve("student");
+		return FamilyProfile.of(format).isSingleFile() ? folder.resolve("student.safetensors") : folder;
+	}
+
+	/** The artifact figures of teacher and student on the held-out images. */
+	public Path evaluation(String jobId) {
+		return folder(jobId).resolve("evaluation.json");
 	}
 
 	public Path pictures(String jobId) {
 		return folder(jobId).resolve("pictures");
 	}
 
+	/** Where the student is exported as {@code format}. */
+	public Path export(String jobId, CheckpointFormat format) {
+		Path folder = exports(jobId).resolve(format.name());
+		return FamilyProfile.of(format).isSingleFile() ? folder.resolve("model.safetensors") : folder;
+	}
+
+	public Path exports(String jobId) {
+		return folder(jobId).resolve("export");
+	}
+
 	public Path report(String jobId) {
 		return folder(jobId).resolve("report.json");
+	}
+
+	/** A path of the job folder as an artifact name. */
+	public String artifactName(String jobId, Path file) {
+		return folder(jobId).relativize(file).toString().replace('\\', '/');
 	}
 
 	/**
@@ -97,7 +131,7 @@ public final class JobFolders {
 				.filter((f) -> !f.getFileName().toString().endsWith(".tmp"))
 				.sorted()
 				.toList()) {
-				String name = folder.relativize(file).toString().replace('\\', '/');
+				String name = artifactName(jobId, file);
 				artifacts.add(new ArtifactView(name, Files.size(file), sha256(file)));
 			}
 		}

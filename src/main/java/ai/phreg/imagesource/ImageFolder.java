@@ -1,4 +1,4 @@
-package ai.phreg.distill;
+package ai.phreg.imagesource;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

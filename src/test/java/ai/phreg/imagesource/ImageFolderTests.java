@@ -1,4 +1,4 @@
-package ai.phreg.distill;
+package ai.phreg.imagesource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,6 +8,7 @@ import java.util.concurrent.TimeUnit;
 import ai.phreg.Fixtures;
 import ai.phreg.SpecialFiles;
 import ai.djl.ndarray.NDManager;
+import ai.phreg.distill.TrainingBatches;
 import ai.phreg.image.HandBuiltPng;
 import ai.phreg.image.ImageLimits;
 import ai.phreg.image.ImageLoader;

@@ -1,4 +1,4 @@
-package ai.phreg.distill;
+package ai.phreg.imagesource;
 
 import java.io.IOException;
 import java.util.List;
@@ -32,7 +32,7 @@ public record SkippedImage(String name, String reason) {
 	 * The reason for skipping an image that failed to read: an
 	 * {@link UnreadableImageException}'s reason without the name its message repeats.
 	 */
-	static String reasonOf(IOException failure) {
+	public static String reasonOf(IOException failure) {
 		return (failure instanceof UnreadableImageException unreadable) ? unreadable.getReason() : failure.getMessage();
 	}
 

@@ -1,4 +1,4 @@
-package ai.phreg.distill;
+package ai.phreg.imagesource;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -11,7 +11,7 @@ import java.util.Locale;
  * Writes ustar archives member by member, with whatever names and types a test asks for,
  * including those {@code tar} itself refuses to create.
  */
-final class HandWrittenTar {
+public final class HandWrittenTar {
 
 	private static final int BLOCK = 512;
 

@@ -1,0 +1,88 @@
+package ai.phreg.distill;
+
+import java.util.EnumSet;
+import java.util.Set;
+
+import ai.phreg.checkpoint.CheckpointFormat;
+import ai.phreg.model.RegisterPlacement;
+
+/**
+ * What PH-Reg does differently per checkpoint family: the paper's learning rates, where
+ * registers go, the formats a student of the family can be written to and whether its
+ * checkpoint is one file or a folder. The dense head each family is distilled through is
+ * {@link DenseHeads}; the pixel normalization comes with each checkpoint.
+ */
+public enum FamilyProfile {
+
+	/** DINOv2 through torch.hub: one {@code .safetensors} file. */
+	DINOV2_HUB(CheckpointFormat.DINOV2_HUB, 1e-4, 5e-6, true, CheckpointFormat.DINOV2_HUB, CheckpointFormat.DINOV2_HF,
+			CheckpointFormat.TIMM),
+
+	/** DINOv2 through Hugging Face transformers: a folder with {@code config.json}. */
+	DINOV2_HF(CheckpointFormat.DINOV2_HF, 1e-4, 5e-6, false, CheckpointFormat.DINOV2_HF, CheckpointFormat.DINOV2_HUB,
+			CheckpointFormat.TIMM),
+
+	/**
+	 * CLIP's visual tower: the paper trains it at a higher rate. Only CLIP's own layout
+	 * holds its pre-norm and projection.
+	 */
+	CLIP_OPENAI(CheckpointFormat.CLIP_OPENAI, 3e-4, 1e-5, false, CheckpointFormat.CLIP_OPENAI),
+
+	/**
+	 * timm ViTs come in many variants (with or without LayerScale, class-token position
+	 * rows): only timm's own layout is sure to hold them.
+	 */
+	TIMM(CheckpointFormat.TIMM, 1e-4, 5e-6, false, CheckpointFormat.TIMM);
+
+	private final CheckpointFormat format;
+
+	private final double learningRate;
+
+	private final double endLearningRate;
+
+	private final boolean singleFile;
+
+	private final Set<CheckpointFormat> exportFormats;
+
+	FamilyProfile(CheckpointFormat format, double learningRate, double endLearningRate, boolean singleFile,
+			CheckpointFormat own, CheckpointFormat... others) {
+		this.format = format;
+		this.learningRate = learningRate;
+		this.endLearningRate = endLearningRate;
+		this.singleFile = singleFile;
+		this.exportFormats = EnumSet.of(own, others);
+	}
+
+	public static FamilyProfile of(CheckpointFormat format) {
+		return valueOf(format.name());
+	}
+
+	public CheckpointFormat format() {
+		return this.format;
+	}
+
+	/** The paper's initial learning rate for this family. */
+	public double learningRate() {
+		return this.learningRate;
+	}
+
+	/** The paper's final learning rate for this family. */
+	public double endLearningRate() {
+		return this.endLearningRate;
+	}
+
+	public RegisterPlacement registerPlacement() {
+		return this.format.registerPlacement();
+	}
+
+	/** Whether a checkpoint of this family is one file rather than a folder. */
+	public boolean isSingleFile() {
+		return this.singleFile;
+	}
+
+	/** The formats a student of this family can be exported as, its own included. */
+	public Set<CheckpointFormat> exportFormats() {
+		return this.exportFormats;
+	}
+
+}

@@ -1,0 +1,36 @@
+package ai.phreg.job;
+
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * The steps of {@code distillJob}, in order: what a launched job is doing, or did last.
+ */
+public enum JobPhase {
+
+	/** Checks the spec against the files as they are when the job runs. */
+	VALIDATE,
+
+	/** Resolves the job once: family, settings, split, step count. */
+	PREPARE,
+
+	/** Trains the student, checkpointing as it goes. */
+	DISTILL,
+
+	/** Measures teacher and student on the held-out images. */
+	EVALUATE,
+
+	/** Writes the student in every requested format and the report. */
+	EXPORT;
+
+	/** The name of the Spring Batch step of this phase. */
+	public String stepName() {
+		return name().toLowerCase(Locale.ROOT);
+	}
+
+	/** The phase of a step, or null for a step of no phase. */
+	static JobPhase ofStep(String stepName) {
+		return Arrays.stream(values()).filter((phase) -> phase.stepName().equals(stepName)).findFirst().orElse(null);
+	}
+
+}

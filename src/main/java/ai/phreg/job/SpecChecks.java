@@ -1,0 +1,133 @@
+package ai.phreg.job;
+
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+import ai.phreg.checkpoint.CheckpointFormat;
+import ai.phreg.distill.FamilyProfile;
+import ai.phreg.model.VisionTransformer;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.stereotype.Component;
+
+/**
+ * Whether a spec can run, as one message per field the user has to change. A submission
+ * gets the {@link #cheap} checks, which read headers but no weights or image folders, so
+ * a POST answers at once; the {@code validate} step makes the {@link #full} ones against
+ * the files as they are when the job runs.
+ */
+@Component
+class SpecChecks {
+
+	private final Teachers teachers;
+
+	private final JobImages images;
+
+	private final Devices devices;
+
+	private final ObjectProvider<JobCheck> further;
+
+	SpecChecks(Teachers teachers, JobImages images, Devices devices, ObjectProvider<JobCheck> further) {
+		this.teachers = teachers;
+		this.images = images;
+		this.devices = devices;
+		this.further = further;
+	}
+
+	/** Paths, the teacher's header, the device and what follows from them. */
+	Map<String, String> cheap(DistillSpec spec) {
+		Map<String, String> problems = new LinkedHashMap<>();
+		TeacherDescription teacher = teacher(spec, problems);
+		try {
+			this.images.checkExists(spec.images());
+		}
+		catch (IllegalArgumentException ex) {
+			problems.put("images", ex.getMessage());
+		}
+		checkDevice(spec, problems);
+		if (teacher != null) {
+			checkAgainstTeacher(spec, teacher, problems);
+		}
+		return problems;
+	}
+
+	/**
+	 * Everything {@link #cheap} checks, the images themselves, and every
+	 * {@link JobCheck}.
+	 */
+	Map<String, String> full(DistillSpec spec) {
+		Map<String, String> problems = new LinkedHashMap<>();
+		TeacherDescription teacher = teacher(spec, problems);
+		Integer count = null;
+		try {
+			count = this.images.scan(spec.images()).size();
+			if (spec.evaluationImages() != null && spec.evaluationImages() >= count) {
+				problems.put("evaluationImages", "holds out " + spec.evaluationImages() + " of the " + count
+						+ " images; at least one must remain for training");
+			}
+		}
+		catch (IOException | IllegalArgumentException ex) {
+			problems.put("images", ex.getMessage());
+		}
+		checkDevice(spec, problems);
+		if (teacher != null) {
+			checkAgainstTeacher(spec, teacher, problems);
+			if (count != null) {
+				for (JobCheck check : this.further.orderedStream().toList()) {
+					problems.putAll(check.problems(spec, teacher, count));
+				}
+			}
+		}
+		return problems;
+	}
+
+	private TeacherDescription teacher(DistillSpec spec, Map<String, String> problems) {
+		try {
+			return this.teachers.describe(spec.teacher());
+		}
+		catch (IOException | IllegalArgumentException ex) {
+			problems.put("teacher", ex.getMessage());
+			return null;
+		}
+	}
+
+	private void checkDevice(DistillSpec spec, Map<String, String> problems) {
+		try {
+			this.devices.of(spec.device());
+		}
+		catch (IllegalArgumentException ex) {
+			problems.put("device", ex.getMessage());
+		}
+	}
+
+	private static void checkAgainstTeacher(DistillSpec spec, TeacherDescription teacher,
+			Map<String, String> problems) {
+		int patch = teacher.config().patchSize();
+		if (spec.resolution() != null && spec.resolution() % patch != 0) {
+			problems.put("resolution",
+					"must be a multiple of the teacher's patch size " + patch + ", got " + spec.resolution());
+		}
+		Set<CheckpointFormat> writable = FamilyProfile.of(teacher.format()).exportFormats();
+		for (int i = 0; i < spec.exportFormats().size(); i++) {
+			if (!writable.contains(spec.exportFormats().get(i))) {
+				problems.put("exportFormats[" + i + "]", "a " + teacher.format() + " teacher's student can be exported"
+						+ " as " + writable + ", not " + spec.exportFormats().get(i));
+			}
+		}
+		if (spec.unlock() == Unlock.CUSTOM) {
+			try {
+				spec.unlock()
+					.policy(spec.unlockPatterns())
+					.select(new VisionTransformer(teacher.config()
+						.toBuilder()
+						.optRegisters(1, teacher.config().registerPlacement())
+						.build()));
+			}
+			catch (IllegalArgumentException ex) {
+				problems.put("unlockPatterns", ex.getMessage());
+			}
+		}
+	}
+
+}

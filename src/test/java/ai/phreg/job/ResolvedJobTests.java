@@ -1,0 +1,59 @@
+package ai.phreg.job;
+
+import java.util.List;
+
+import ai.phreg.checkpoint.CheckpointFormat;
+import ai.phreg.demo.DemoTeacher;
+import ai.phreg.distill.FamilyProfile;
+import ai.phreg.image.Normalization;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+/** What a spec resolves to for a teacher and an image count. */
+class ResolvedJobTests {
+
+	private static final TeacherDescription CLIP = new TeacherDescription(CheckpointFormat.CLIP_OPENAI,
+			DemoTeacher.config(), Normalization.IMAGENET);
+
+	private static final TeacherDescription DINOV2 = new TeacherDescription(CheckpointFormat.DINOV2_HUB,
+			DemoTeacher.config(), Normalization.IMAGENET);
+
+	@Test
+	void heldOutImagesAdaptToTheImageCountWhenNotGiven() {
+		assertThat(ResolvedJob.of(spec(null, 5L, null), DINOV2, 5).evaluationImages()).isEqualTo(1);
+		assertThat(ResolvedJob.of(spec(null, 5L, null), DINOV2, 36).evaluationImages()).isEqualTo(8);
+		assertThat(ResolvedJob.of(spec(null, 5L, null), DINOV2, 3).evaluationImages()).isZero();
+		assertThat(ResolvedJob.of(spec(2, 5L, null), DINOV2, 5).evaluationImages()).isEqualTo(2);
+	}
+
+	@Test
+	void holdingOutEveryImageIsRefused() {
+		assertThatIllegalArgumentException().isThrownBy(() -> ResolvedJob.of(spec(5, 5L, null), DINOV2, 5))
+			.withMessageContaining("at least one must remain for training");
+	}
+
+	@Test
+	void stepsAreExactlyTheRequestedOnesOrWholeEpochsOfTheTrainingImages() {
+		assertThat(ResolvedJob.of(spec(8, 500L, null), DINOV2, 36).settings().steps()).isEqualTo(500);
+		// 28 training images at batch 4: 7 steps per epoch
+		assertThat(ResolvedJob.of(spec(8, null, 3), DINOV2, 36).settings().steps()).isEqualTo(21);
+	}
+
+	@Test
+	void ratesAndExportFormatDefaultToTheFamilysProfile() {
+		ResolvedJob clip = ResolvedJob.of(spec(0, 5L, null), CLIP, 10);
+
+		assertThat(clip.settings().learningRate()).isEqualTo(FamilyProfile.CLIP_OPENAI.learningRate());
+		assertThat(clip.settings().endLearningRate()).isEqualTo(FamilyProfile.CLIP_OPENAI.endLearningRate());
+		assertThat(clip.exportFormats()).containsExactly(CheckpointFormat.CLIP_OPENAI);
+		assertThat(clip.settings().resolution()).isEqualTo(DemoTeacher.config().imageSize());
+	}
+
+	private static DistillSpec spec(Integer evaluationImages, Long steps, Integer epochs) {
+		return new DistillSpec("demo", "demo", 4, Unlock.DEFAULT, List.of(), 2, 0.15, null, 4, epochs, steps, null,
+				null, 0.01, 1, "cpu", 10, List.of(), evaluationImages);
+	}
+
+}
