@@ -33,7 +33,8 @@ record JobRequest(@NotBlank @Size(max = MAX_PATH) String teacher, @NotBlank @Siz
 		@Positive Double endLearningRate, @PositiveOrZero Double weightDecay, Long seed,
 		@Pattern(regexp = "auto|cpu|cuda:\\d{1,3}", message = "must be auto, cpu or cuda:N") String device,
 		@Min(1) @Max(PhregProperties.MAX_CHECKPOINT_EVERY) Integer checkpointEvery,
-		List<@EnumSpelling(CheckpointFormat.class) String> exportFormats, @Min(0) @Max(1000) Integer evaluationImages) {
+		List<@EnumSpelling(CheckpointFormat.class) String> exportFormats, @Min(0) @Max(1000) Integer evaluationImages,
+		@Min(1) @Max(256) Integer heads, Boolean deterministic) {
 
 	// Generous for any real path, small enough to keep absurd bodies out of messages.
 	private static final int MAX_PATH = 4096;
@@ -52,7 +53,7 @@ record JobRequest(@NotBlank @Size(max = MAX_PATH) String teacher, @NotBlank @Siz
 				this.endLearningRate, or(this.weightDecay, PaperDefaults.WEIGHT_DECAY), or(this.seed, 0L),
 				or(this.device, "auto"), or(this.checkpointEvery, defaultCheckpointEvery), (this.exportFormats != null)
 						? this.exportFormats.stream().map(CheckpointFormat::valueOf).toList() : List.of(),
-				this.evaluationImages);
+				this.evaluationImages, this.heads, or(this.deterministic, false));
 	}
 
 	private static <T> T or(T value, T fallback) {

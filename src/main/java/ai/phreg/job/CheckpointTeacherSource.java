@@ -5,6 +5,7 @@ import java.io.IOException;
 import ai.djl.ndarray.NDManager;
 import ai.phreg.checkpoint.CheckpointLoader;
 import ai.phreg.checkpoint.ConvertedCheckpoint;
+import ai.phreg.checkpoint.LoadOptions;
 import ai.phreg.checkpoint.LoadedModel;
 import ai.phreg.checkpoint.StateDict;
 import ai.phreg.storage.PathPolicy;
@@ -32,16 +33,17 @@ class CheckpointTeacherSource implements TeacherSource {
 	}
 
 	@Override
-	public TeacherDescription describe(String teacher) throws IOException {
+	public TeacherDescription describe(String teacher, Integer heads) throws IOException {
 		try (StateDict dict = StateDict.open(this.paths.resolveTeacher(teacher))) {
-			ConvertedCheckpoint converted = CheckpointLoader.convert(dict);
+			ConvertedCheckpoint converted = CheckpointLoader.convert(dict, LoadOptions.DEFAULTS.withHeads(heads));
 			return new TeacherDescription(converted.format(), converted.config(), converted.normalization());
 		}
 	}
 
 	@Override
-	public LoadedModel load(String teacher, NDManager manager) throws IOException {
-		return CheckpointLoader.load(this.paths.resolveTeacher(teacher), manager);
+	public LoadedModel load(String teacher, Integer heads, NDManager manager) throws IOException {
+		return CheckpointLoader.load(this.paths.resolveTeacher(teacher), manager,
+				LoadOptions.DEFAULTS.withHeads(heads));
 	}
 
 }

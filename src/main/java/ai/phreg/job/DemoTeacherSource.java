@@ -26,12 +26,12 @@ class DemoTeacherSource implements TeacherSource {
 	}
 
 	@Override
-	public TeacherDescription describe(String teacher) {
+	public TeacherDescription describe(String teacher, Integer heads) {
 		return new TeacherDescription(CheckpointFormat.DINOV2_HUB, DemoTeacher.config(), Normalization.IMAGENET);
 	}
 
 	@Override
-	public LoadedModel load(String teacher, NDManager manager) {
+	public LoadedModel load(String teacher, Integer heads, NDManager manager) {
 		return DemoEfficacy.asTeacher(DemoTeacher.create(DemoTeacher.DEFAULT_SEED, manager));
 	}
 

@@ -31,11 +31,16 @@ import ai.phreg.checkpoint.CheckpointFormat;
  * @param exportFormats checkpoint formats to export; empty for the teacher's own
  * @param evaluationImages held-out images for the artifact evaluation, null for as many
  * as the image count allows (at most 8)
+ * @param heads the teacher's attention heads, for a checkpoint whose config does not say
+ * (never guessed); null to take them from the config
+ * @param deterministic whether the run must give bit-identical weights however often it
+ * is interrupted and resumed, at the cost of libtorch's intra-op parallelism
+ * ({@link ai.phreg.distill.Determinism#EXACT})
  */
 public record DistillSpec(String teacher, String images, int registers, Unlock unlock, List<String> unlockPatterns,
 		int views, double shiftFraction, Integer resolution, int batchSize, Integer epochs, Long steps,
 		Double learningRate, Double endLearningRate, double weightDecay, long seed, String device, int checkpointEvery,
-		List<CheckpointFormat> exportFormats, Integer evaluationImages) {
+		List<CheckpointFormat> exportFormats, Integer evaluationImages, Integer heads, boolean deterministic) {
 
 	public DistillSpec {
 		unlockPatterns = (unlockPatterns != null) ? List.copyOf(unlockPatterns) : List.of();

@@ -9,7 +9,9 @@ import ai.phreg.checkpoint.CheckpointExporter;
 import ai.phreg.checkpoint.LoadedModel;
 import ai.phreg.checkpoint.safetensors.DType;
 import ai.phreg.distill.CheckpointFolder;
+import ai.phreg.distill.Determinism;
 import ai.phreg.distill.Distiller;
+import ai.phreg.distill.ExecutionSettings;
 import ai.phreg.distill.StepReport;
 import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.listener.StepExecutionListener;
@@ -84,7 +86,9 @@ class DistillTasklet extends JobStepTasklet implements StepExecutionListener {
 		NDManager manager = this.inputs.newManager(job);
 		try {
 			LoadedModel teacher = this.inputs.teacher(job, manager);
-			Distiller distiller = new Distiller(job.resolved().settings(), teacher, this.inputs.split(job).training(),
+			Determinism determinism = job.spec().deterministic() ? Determinism.EXACT : Determinism.DEFAULT;
+			Distiller distiller = new Distiller(job.resolved().settings(),
+					ExecutionSettings.DEFAULT.withDeterminism(determinism), teacher, this.inputs.split(job).training(),
 					manager);
 			CheckpointFolder checkpoints = CheckpointFolder.open(this.folders.checkpoints(this.jobId),
 					CHECKPOINTS_KEPT);

@@ -39,7 +39,7 @@ class JobInputs {
 	 */
 	void prepare(String jobId) throws IOException {
 		DistillSpec spec = this.records.spec(jobId);
-		TeacherDescription teacher = this.teachers.describe(spec.teacher());
+		TeacherDescription teacher = this.teachers.describe(spec.teacher(), spec.heads());
 		int count = this.images.scan(spec.images()).size();
 		this.resolved.write(jobId, ResolvedJob.of(spec, teacher, count));
 	}
@@ -55,7 +55,7 @@ class JobInputs {
 	}
 
 	LoadedModel teacher(PreparedJob job, NDManager manager) throws IOException {
-		return this.teachers.load(job.spec().teacher(), manager);
+		return this.teachers.load(job.spec().teacher(), job.spec().heads(), manager);
 	}
 
 	ImageSubset.Split split(PreparedJob job) throws IOException {

@@ -84,7 +84,7 @@ class SpecChecks {
 
 	private TeacherDescription teacher(DistillSpec spec, Map<String, String> problems) {
 		try {
-			return this.teachers.describe(spec.teacher());
+			return this.teachers.describe(spec.teacher(), spec.heads());
 		}
 		catch (IOException | IllegalArgumentException ex) {
 			problems.put("teacher", ex.getMessage());

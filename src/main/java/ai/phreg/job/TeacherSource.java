@@ -14,10 +14,14 @@ interface TeacherSource {
 	/** Whether this source provides the teacher a job names {@code teacher}. */
 	boolean accepts(String teacher);
 
-	/** The teacher's family and architecture, cheaply: headers only. */
-	TeacherDescription describe(String teacher) throws IOException;
+	/**
+	 * The teacher's family and architecture, cheaply: headers only.
+	 * @param heads the head count the user gave, for a checkpoint whose config does not
+	 * say; null otherwise
+	 */
+	TeacherDescription describe(String teacher, Integer heads) throws IOException;
 
 	/** The teacher with its weights, in {@code manager}. */
-	LoadedModel load(String teacher, NDManager manager) throws IOException;
+	LoadedModel load(String teacher, Integer heads, NDManager manager) throws IOException;
 
 }

@@ -28,12 +28,12 @@ class Teachers {
 			.register(meters);
 	}
 
-	TeacherDescription describe(String teacher) throws IOException {
-		return source(teacher).describe(teacher);
+	TeacherDescription describe(String teacher, Integer heads) throws IOException {
+		return source(teacher).describe(teacher, heads);
 	}
 
-	LoadedModel load(String teacher, NDManager manager) throws IOException {
-		LoadedModel loaded = source(teacher).load(teacher, manager);
+	LoadedModel load(String teacher, Integer heads, NDManager manager) throws IOException {
+		LoadedModel loaded = source(teacher).load(teacher, heads, manager);
 		this.loads.increment();
 		return loaded;
 	}
