@@ -26,6 +26,7 @@ import ai.phreg.distill.StepReport;
 import ai.phreg.distill.UnlockPolicy;
 import ai.phreg.distill.cache.TargetCacheSettings;
 import ai.phreg.metrics.ArtifactSummary;
+import ai.phreg.system.ProcessMemory;
 
 /**
  * {@code phreg benchmark}: PH-Reg on the synthetic demo teacher and a folder of photos,
@@ -110,7 +111,7 @@ public final class BenchmarkCommand {
 	}
 
 	private static void progress(StepReport report, List<Long> rss, PrintStream out) {
-		rss.add(residentBytes());
+		rss.add(ProcessMemory.resident().orElse(0));
 		if (!report.updated()) {
 			out.printf(Locale.ROOT, "step %d: loss or gradients not finite, update skipped%n", report.globalStep());
 		}
@@ -131,24 +132,6 @@ public final class BenchmarkCommand {
 				who, 100 * summary.outlierFraction(), summary.threshold(), summary.maxToMedianRatio(),
 				summary.neighbourCosine(), summary.cosineToTarget().p50(), summary.cosineToTarget().p90(),
 				summary.cosineToTarget().p99(), toTruth);
-	}
-
-	/**
-	 * The resident set size of this process, from {@code /proc/self/status}; 0 where
-	 * unavailable.
-	 */
-	static long residentBytes() {
-		try {
-			for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-				if (line.startsWith("VmRSS:")) {
-					return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-				}
-			}
-		}
-		catch (IOException | NumberFormatException ex) {
-			// Not Linux: the figure is simply not printed.
-		}
-		return 0;
 	}
 
 	private static final class Options {

@@ -27,6 +27,7 @@ import ai.phreg.distill.TtaPlan;
 import ai.phreg.distill.UnlockPolicy;
 import ai.phreg.distill.cache.TargetCacheSettings;
 import ai.phreg.model.ViTConfig;
+import ai.phreg.system.ProcessMemory;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -101,7 +102,7 @@ final class TrainingBenchmark {
 						timed.add(report);
 					}
 					if (options.logEvery > 0 && (step % options.logEvery == 0 || step == total - 1)) {
-						long resident = BenchmarkCommand.residentBytes() >> 20;
+						long resident = ProcessMemory.resident().orElse(0) >> 20;
 						rss.add(resident);
 						err.printf(Locale.ROOT,
 								"step %d/%d%s epoch %d lr %.3e loss %.6f data %.3fs teacher %.3fs student %.3fs"
@@ -177,7 +178,7 @@ final class TrainingBenchmark {
 		nativeMathLibraries().forEach(loaded::add);
 		result.put("cpu", cpuModel());
 		result.put("cpu_count", Runtime.getRuntime().availableProcessors());
-		result.put("max_rss_mb", peakResidentBytes() >> 20);
+		result.put("max_rss_mb", ProcessMemory.peakResident().orElse(0) >> 20);
 		result.put("jvm_heap_max_mb", Runtime.getRuntime().maxMemory() >> 20);
 		ObjectNode teacherNode = result.putObject("teacher");
 		teacherNode.put("path", options.teacher.toString());
@@ -270,21 +271,6 @@ final class TrainingBenchmark {
 		catch (IOException ex) {
 			return "";
 		}
-	}
-
-	/** The peak resident set size ({@code VmHWM}); 0 where unavailable. */
-	private static long peakResidentBytes() {
-		try {
-			for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-				if (line.startsWith("VmHWM:")) {
-					return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-				}
-			}
-		}
-		catch (IOException | NumberFormatException ex) {
-			// Not Linux: reported as 0.
-		}
-		return 0;
 	}
 
 	private static final class Options {

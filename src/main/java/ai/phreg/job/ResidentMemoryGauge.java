@@ -1,9 +1,6 @@
 package ai.phreg.job;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-
+import ai.phreg.system.ProcessMemory;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
@@ -16,30 +13,14 @@ import org.springframework.stereotype.Component;
 @Component
 class ResidentMemoryGauge implements MeterBinder {
 
-	private static final Path STATUS = Path.of("/proc/self/status");
-
 	@Override
 	public void bindTo(MeterRegistry registry) {
-		Gauge.builder("phreg.process.resident.memory", ResidentMemoryGauge::residentBytes)
+		Gauge
+			.builder("phreg.process.resident.memory",
+					() -> ProcessMemory.resident().stream().asDoubleStream().findFirst().orElse(Double.NaN))
 			.description("Resident memory of the process (VmRSS), native tensors included; NaN where /proc is absent")
 			.baseUnit("bytes")
 			.register(registry);
-	}
-
-	/** VmRSS in bytes, or NaN when the system has no {@code /proc}. */
-	static double residentBytes() {
-		try {
-			for (String line : Files.readAllLines(STATUS)) {
-				if (line.startsWith("VmRSS:")) {
-					// "VmRSS: 123456 kB"
-					return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024.0;
-				}
-			}
-		}
-		catch (IOException | NumberFormatException ex) {
-			// Not Linux: no figure rather than a wrong one.
-		}
-		return Double.NaN;
 	}
 
 }
