@@ -28,9 +28,10 @@ class DistillJobConfiguration {
 	private static final String JOB_ID = "#{jobParameters['" + JobIds.PARAMETER + "']}";
 
 	@Bean
-	Job distillJob(JobRepository jobRepository, RunningJobs runningJobs, Step validate, Step prepare, Step distill,
-			Step evaluate, Step export) {
+	Job distillJob(JobRepository jobRepository, RunningJobs runningJobs, JobFailures failures, Step validate,
+			Step prepare, Step distill, Step evaluate, Step export) {
 		return new JobBuilder(JOB_NAME, jobRepository).listener(runningJobs)
+			.listener(failures)
 			.start(validate)
 			.next(prepare)
 			.next(distill)

@@ -207,7 +207,9 @@ class DistillJobService implements JobService {
 	}
 
 	/**
-	 * The first line of a failed execution's exit description: the exception's message.
+	 * The first line of a failed execution's exit description: the sentence for the user
+	 * that {@link JobFailures} put there (the repository keeps no exceptions), or the
+	 * reason of a crash recovery.
 	 */
 	private static String errorOf(JobExecution execution) {
 		ExitStatus exit = execution.getExitStatus();

@@ -5,8 +5,8 @@ import java.util.Map;
 /**
  * A further check of a job before it runs, made by the {@code validate} step once the
  * teacher's architecture and the image count are known: the place for checks too costly
- * for the request thread, such as an estimate of the memory a job will take. Beans of
- * this type are picked up by {@link SpecChecks}.
+ * for the request thread, such as ones that read every image. Beans of this type are
+ * picked up by {@link SpecChecks}.
  */
 interface JobCheck {
 

@@ -7,7 +7,10 @@ import java.util.Set;
 
 import ai.phreg.checkpoint.CheckpointFormat;
 import ai.phreg.distill.FamilyProfile;
+import ai.phreg.distill.MemoryEstimate;
+import ai.phreg.distill.MemoryEstimate.MemoryLimitException;
 import ai.phreg.model.VisionTransformer;
+import ai.phreg.system.PhregProperties;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
 
@@ -15,7 +18,8 @@ import org.springframework.stereotype.Component;
  * Whether a spec can run, as one message per field the user has to change. A submission
  * gets the {@link #cheap} checks, which read headers but no weights or image folders, so
  * a POST answers at once; the {@code validate} step makes the {@link #full} ones against
- * the files as they are when the job runs.
+ * the files as they are when the job runs. Both estimate the memory a training step will
+ * need against {@link PhregProperties#memoryLimit()}.
  */
 @Component
 class SpecChecks {
@@ -28,11 +32,15 @@ class SpecChecks {
 
 	private final ObjectProvider<JobCheck> further;
 
-	SpecChecks(Teachers teachers, JobImages images, Devices devices, ObjectProvider<JobCheck> further) {
+	private final long memoryLimit;
+
+	SpecChecks(Teachers teachers, JobImages images, Devices devices, ObjectProvider<JobCheck> further,
+			PhregProperties properties) {
 		this.teachers = teachers;
 		this.images = images;
 		this.devices = devices;
 		this.further = further;
+		this.memoryLimit = properties.memoryLimit().toBytes();
 	}
 
 	/** Paths, the teacher's header, the device and what follows from them. */
@@ -101,12 +109,14 @@ class SpecChecks {
 		}
 	}
 
-	private static void checkAgainstTeacher(DistillSpec spec, TeacherDescription teacher,
-			Map<String, String> problems) {
+	private void checkAgainstTeacher(DistillSpec spec, TeacherDescription teacher, Map<String, String> problems) {
 		int patch = teacher.config().patchSize();
 		if (spec.resolution() != null && spec.resolution() % patch != 0) {
 			problems.put("resolution",
 					"must be a multiple of the teacher's patch size " + patch + ", got " + spec.resolution());
+		}
+		else {
+			checkMemory(spec, teacher, problems);
 		}
 		Set<CheckpointFormat> writable = FamilyProfile.of(teacher.format()).exportFormats();
 		for (int i = 0; i < spec.exportFormats().size(); i++) {
@@ -127,6 +137,23 @@ class SpecChecks {
 			catch (IllegalArgumentException ex) {
 				problems.put("unlockPatterns", ex.getMessage());
 			}
+		}
+	}
+
+	/**
+	 * Refuses a run whose training step would need more than the memory limit. The
+	 * problem is reported on {@code resolution} when the spec sets it (the size that
+	 * costs the most, with the square of the side), else on {@code batchSize}: the
+	 * resolution is then the teacher's native one, as {@link ResolvedJob} resolves it.
+	 */
+	private void checkMemory(DistillSpec spec, TeacherDescription teacher, Map<String, String> problems) {
+		int resolution = (spec.resolution() != null) ? spec.resolution() : teacher.config().imageSize();
+		try {
+			MemoryEstimate.of(teacher.config(), resolution, spec.batchSize(), spec.views(), spec.registers())
+				.check(this.memoryLimit);
+		}
+		catch (MemoryLimitException ex) {
+			problems.put((spec.resolution() != null) ? "resolution" : "batchSize", ex.getMessage());
 		}
 	}
 

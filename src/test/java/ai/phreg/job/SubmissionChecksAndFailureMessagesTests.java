@@ -1,0 +1,179 @@
+package ai.phreg.job;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.function.Predicate;
+
+import ai.djl.ndarray.NDManager;
+import ai.phreg.checkpoint.LoadedModel;
+import ai.phreg.system.FailureMessages;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.json.JsonMapper;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.boot.webmvc.test.autoconfigure.AutoConfigureMockMvc;
+import org.springframework.context.annotation.Bean;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.MediaType;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.web.servlet.MockMvc;
+import org.springframework.test.web.servlet.ResultActions;
+import org.springframework.test.web.servlet.request.MockHttpServletRequestBuilder;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.startsWith;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
+
+/**
+ * The job package's wiring of the memory estimate and of the user-facing failure
+ * messages, through the API: a spec whose training step would not fit the configured
+ * memory limit is refused at submission with the estimate; a job that fails on a Java
+ * runtime exception shows a sentence, no exception name. Specs are sent as JSON, with the
+ * API's defaults.
+ */
+@SpringBootTest(
+		properties = { "phreg.api-key=" + SubmissionChecksAndFailureMessagesTests.KEY, "phreg.memory-limit=8GB" })
+@AutoConfigureMockMvc
+class SubmissionChecksAndFailureMessagesTests {
+
+	static final String KEY = "submission-checks-test-key";
+
+	/** A teacher with the demo teacher's header whose weights fail to load. */
+	static final String EXPLODING = "exploding-teacher";
+
+	private static final JsonMapper JSON = JsonMapper.builder().build();
+
+	@TempDir
+	static Path storage;
+
+	@DynamicPropertySource
+	static void properties(DynamicPropertyRegistry registry) {
+		registry.add("phreg.storage-root", () -> storage.toString());
+	}
+
+	@Autowired
+	MockMvc mvc;
+
+	@Autowired
+	JobService jobs;
+
+	@Test
+	void aStepOverTheMemoryLimitIsRefusedNamingTheResolutionWithTheEstimate() throws Exception {
+		// 1022 is the multiple of the demo teacher's patch size 14 nearest to 1024
+		this.mvc.perform(submit("""
+				{"teacher": "demo", "images": "demo", "steps": 1, "resolution": 1022, "batchSize": 64}"""))
+			.andExpect(status().isBadRequest())
+			.andExpect(jsonPath("$.errors.length()").value(1))
+			.andExpect(jsonPath("$.errors[0].field").value("resolution"))
+			.andExpect(jsonPath("$.errors[0].message", startsWith("A training step would need about ")))
+			.andExpect(jsonPath("$.errors[0].message", containsString("more than the memory limit of 8.0 GiB")));
+	}
+
+	@Test
+	void withoutAResolutionTheTeachersNativeOneIsEstimatedAndTheBatchSizeNamed() throws Exception {
+		this.mvc.perform(submit("""
+				{"teacher": "demo", "images": "demo", "steps": 1, "batchSize": 256}"""))
+			.andExpect(status().isBadRequest())
+			.andExpect(jsonPath("$.errors[0].field").value("batchSize"))
+			.andExpect(jsonPath("$.errors[0].message", containsString("memory limit of 8.0 GiB")));
+	}
+
+	@Test
+	void theDemoDefaultsFitTheLimitAndAreQueued() throws Exception {
+		// about 4 GiB at the native 224 px, batch 8 and 10 views
+		String id = id(this.mvc.perform(submit("""
+				{"teacher": "demo", "images": "demo", "steps": 1}""")).andExpect(status().isAccepted()));
+
+		// stopped once launched (a queued job may be launched while it is being stopped)
+		await(id, (view) -> view.state().isActive(), Duration.ofMinutes(2));
+		this.jobs.stop(id);
+		await(id, (view) -> view.state() == JobState.STOPPED, Duration.ofMinutes(2));
+	}
+
+	@Test
+	void aJobFailingOnAJavaRuntimeExceptionShowsASentenceWithoutTheExceptionsName() throws Exception {
+		String id = id(this.mvc.perform(submit("""
+				{"teacher": "%s", "images": "demo", "steps": 1}""".formatted(EXPLODING)))
+			.andExpect(status().isAccepted()));
+
+		JobView failed = await(id, (view) -> view.state() == JobState.FAILED, Duration.ofMinutes(2));
+		// Spring Batch writes the failure before its listeners rewrite it: wait for that
+		failed = await(id, (view) -> view.errors().stream().noneMatch((error) -> error.contains("Exception")),
+				Duration.ofSeconds(30));
+
+		assertThat(failed.errors()).singleElement()
+			.asString()
+			.startsWith("Internal error: the server log has the details under reference ");
+	}
+
+	@Test
+	void theJobsOwnExceptionsKeepTheirMessagesAndOthersGoThroughFailureMessages() {
+		assertThat(JobFailures.describe(new NonFiniteTrainingException(5, 12)))
+			.isEqualTo(new NonFiniteTrainingException(5, 12).getMessage());
+		assertThat(JobFailures.describe(new InvalidSpecException(Map.of("images", "no such folder"))))
+			.isEqualTo("Invalid job spec: images: no such folder");
+		assertThat(JobFailures.describe(new OutOfMemoryError("Java heap space")))
+			.isEqualTo(FailureMessages.describe(new OutOfMemoryError("Java heap space")))
+			.doesNotContain("Error");
+	}
+
+	private static MockHttpServletRequestBuilder submit(String body) {
+		return post("/api/v1/jobs").header("X-API-Key", KEY).contentType(MediaType.APPLICATION_JSON).content(body);
+	}
+
+	private static String id(ResultActions result) throws Exception {
+		return JSON.readTree(result.andReturn().getResponse().getContentAsString()).get("id").asString();
+	}
+
+	private JobView await(String id, Predicate<JobView> condition, Duration timeout) throws InterruptedException {
+		Instant deadline = Instant.now().plus(timeout);
+		JobView view = this.jobs.get(id);
+		while (!condition.test(view)) {
+			assertThat(Instant.now()).as("waiting for job %s, now %s %s", id, view.state(), view.errors())
+				.isBefore(deadline);
+			Thread.sleep(200);
+			view = this.jobs.get(id);
+		}
+		return view;
+	}
+
+	@TestConfiguration(proxyBeanMethods = false)
+	static class ExplodingTeacher {
+
+		@Bean
+		@Order(Ordered.HIGHEST_PRECEDENCE)
+		TeacherSource explodingTeacherSource() {
+			DemoTeacherSource demo = new DemoTeacherSource();
+			return new TeacherSource() {
+
+				@Override
+				public boolean accepts(String teacher) {
+					return EXPLODING.equals(teacher);
+				}
+
+				@Override
+				public TeacherDescription describe(String teacher) {
+					return demo.describe(DemoTeacherSource.NAME);
+				}
+
+				@Override
+				public LoadedModel load(String teacher, NDManager manager) {
+					throw new IllegalStateException("java.lang.IllegalStateException: weights of " + teacher);
+				}
+
+			};
+		}
+
+	}
+
+}
