@@ -162,12 +162,12 @@ class SubmissionChecksAndFailureMessagesTests {
 				}
 
 				@Override
-				public TeacherDescription describe(String teacher) {
-					return demo.describe(DemoTeacherSource.NAME);
+				public TeacherDescription describe(String teacher, Integer heads) {
+					return demo.describe(DemoTeacherSource.NAME, heads);
 				}
 
 				@Override
-				public LoadedModel load(String teacher, NDManager manager) {
+				public LoadedModel load(String teacher, Integer heads, NDManager manager) {
 					throw new IllegalStateException("java.lang.IllegalStateException: weights of " + teacher);
 				}
 
