@@ -203,7 +203,8 @@ class DistillJobService implements JobService {
 				this.resolved.find(record.id()).map(ResolvedJob::settings).orElse(null), progress,
 				(snapshot != null) ? snapshot.skipped() : 0, errors, executions.size(), record.createdAt(),
 				(last != null) ? instant(last.getStartTime()) : null,
-				(last != null && !last.isRunning()) ? instant(last.getEndTime()) : null);
+				(last != null && !last.isRunning()) ? instant(last.getEndTime()) : null,
+				(snapshot != null) ? snapshot.skippedImages() : List.of());
 	}
 
 	/**

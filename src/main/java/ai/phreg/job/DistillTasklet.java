@@ -2,6 +2,7 @@ package ai.phreg.job;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import ai.djl.ndarray.NDManager;
@@ -13,6 +14,7 @@ import ai.phreg.distill.Determinism;
 import ai.phreg.distill.Distiller;
 import ai.phreg.distill.ExecutionSettings;
 import ai.phreg.distill.StepReport;
+import ai.phreg.imagesource.SkippedImage;
 import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.listener.StepExecutionListener;
 import org.springframework.batch.core.step.StepExecution;
@@ -66,13 +68,15 @@ class DistillTasklet extends JobStepTasklet implements StepExecutionListener {
 			StepReport report = distiller.step();
 			if (report != null) {
 				boolean nonFinite = this.run.nonFinite.record(report);
-				this.progress.report(this.jobId, report, distiller.unreadableImages().size(), nonFinite);
+				this.progress.report(this.jobId, report, this.run.skippedImages(), nonFinite);
 			}
 		}
 		saveCheckpoint(step.getExecutionContext());
 		stopIfRequested();
 		if (distiller.isFinished()) {
-			CheckpointExporter.export(distiller.student(), this.run.teacher.format(),
+			// The student carries its teacher's unused tensors (the mask token) as
+			// stored.
+			CheckpointExporter.export(distiller.student(), this.run.teacher.carried(), this.run.teacher.format(),
 					this.folders.student(this.jobId, this.run.teacher.format()), DType.F32,
 					Map.of("phreg.job", this.jobId, "phreg.steps", Long.toString(distiller.globalStep())),
 					this.run.teacher.normalization());
@@ -129,8 +133,47 @@ class DistillTasklet extends JobStepTasklet implements StepExecutionListener {
 	}
 
 	/** What the step trains with, from its first call to its end. */
-	private record Run(NDManager manager, LoadedModel teacher, Distiller distiller, CheckpointFolder checkpoints,
-			int checkpointEvery, NonFiniteSteps nonFinite) {
+	private static final class Run {
+
+		private final NDManager manager;
+
+		private final LoadedModel teacher;
+
+		private final Distiller distiller;
+
+		private final CheckpointFolder checkpoints;
+
+		private final int checkpointEvery;
+
+		private final NonFiniteSteps nonFinite;
+
+		private List<SkippedImage> skipped;
+
+		private int unreadable = -1;
+
+		Run(NDManager manager, LoadedModel teacher, Distiller distiller, CheckpointFolder checkpoints,
+				int checkpointEvery, NonFiniteSteps nonFinite) {
+			this.manager = manager;
+			this.teacher = teacher;
+			this.distiller = distiller;
+			this.checkpoints = checkpoints;
+			this.checkpointEvery = checkpointEvery;
+			this.nonFinite = nonFinite;
+		}
+
+		/**
+		 * Every training image left out so far, with the reason: listed again only when
+		 * another image failed to decode (the scan's skips do not change).
+		 */
+		List<SkippedImage> skippedImages() {
+			int unreadableNow = this.distiller.unreadableImages().size();
+			if (unreadableNow != this.unreadable) {
+				this.skipped = this.distiller.skippedImages();
+				this.unreadable = unreadableNow;
+			}
+			return this.skipped;
+		}
+
 	}
 
 }

@@ -56,7 +56,7 @@ class EvaluateTasklet extends JobStepTasklet {
 			Evaluation figures = new Evaluation(evaluation.all().stream().map(evaluation::name).toList(), resolution,
 					result.teacher(), result.student(), result.skipped());
 			this.outputs.writeJson(folders.evaluation(this.jobId), figures);
-			this.outputs.progress().skippedInEvaluation(this.jobId, result.skipped().size());
+			this.outputs.progress().skippedInEvaluation(this.jobId, result.skipped());
 		}
 		return RepeatStatus.FINISHED;
 	}

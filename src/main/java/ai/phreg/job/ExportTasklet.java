@@ -44,7 +44,7 @@ class ExportTasklet extends JobStepTasklet {
 					manager);
 			for (CheckpointFormat format : job.resolved().exportFormats()) {
 				stopIfRequested();
-				ExportedCheckpoint exported = CheckpointExporter.export(student.model(), format,
+				ExportedCheckpoint exported = CheckpointExporter.export(student.model(), student.carried(), format,
 						this.folders.export(this.jobId, format), DType.F32, Map.of("phreg.job", this.jobId),
 						student.normalization());
 				exports.add(new Export(format, this.folders.artifactName(this.jobId, exported.location()),

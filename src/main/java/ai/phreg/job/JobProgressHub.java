@@ -6,12 +6,14 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import ai.phreg.distill.StepReport;
+import ai.phreg.imagesource.SkippedImage;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -22,6 +24,9 @@ import tools.jackson.databind.json.JsonMapper;
  */
 @Component
 class JobProgressHub {
+
+	/** How many skipped images a snapshot lists by name; the count covers them all. */
+	static final int SKIPPED_LISTED = 100;
 
 	private final JobFolders folders;
 
@@ -45,7 +50,8 @@ class JobProgressHub {
 	 */
 	void trainingStarted(String jobId, long startStep) {
 		Snapshot previous = latest(jobId);
-		Live state = new Live(Instant.now(), startStep, (previous != null) ? previous.skipped() : 0);
+		Live state = new Live(Instant.now(), startStep, (previous != null) ? previous.skipped() : 0,
+				(previous != null) ? previous.skippedImages() : List.of());
 		state.progress = (previous != null) ? previous.progress() : null;
 		this.live.put(jobId, state);
 		this.meters.trainingStarted(jobId, () -> {
@@ -55,10 +61,10 @@ class JobProgressHub {
 	}
 
 	/**
-	 * Records a training step of {@code jobId}; {@code skipped} counts unreadable images
-	 * so far.
+	 * Records a training step of {@code jobId}; {@code skipped} lists every training
+	 * image left out so far, with the reason.
 	 */
-	void report(String jobId, StepReport report, int skipped, boolean nonFinite) {
+	void report(String jobId, StepReport report, List<SkippedImage> skipped, boolean nonFinite) {
 		Live state = this.live.get(jobId);
 		if (state == null) {
 			throw new IllegalStateException("Job " + jobId + " reports a step outside a training step");
@@ -80,12 +86,17 @@ class JobProgressHub {
 		this.meters.trainingEnded(jobId);
 	}
 
-	/** Adds images the evaluation could not read to the job's count of skipped images. */
-	void skippedInEvaluation(String jobId, int count) throws IOException {
+	/**
+	 * Adds images the evaluation could not read, by name with the reason, to the job's
+	 * skipped images.
+	 */
+	void skippedInEvaluation(String jobId, Map<String, String> skipped) throws IOException {
 		Snapshot latest = latest(jobId);
-		if (latest != null && count > 0) {
-			write(jobId, new Snapshot(latest.progress(), latest.skipped() + count));
-			this.meters.skipped(count);
+		if (latest != null && !skipped.isEmpty()) {
+			List<SkippedImage> listed = new ArrayList<>(latest.skippedImages());
+			skipped.forEach((name, reason) -> listed.add(new SkippedImage(name, reason)));
+			write(jobId, new Snapshot(latest.progress(), latest.skipped() + skipped.size(), listed));
+			this.meters.skipped(skipped.size());
 			changed(jobId);
 		}
 	}
@@ -139,9 +150,19 @@ class JobProgressHub {
 
 	/**
 	 * @param progress the latest progress
-	 * @param skipped images skipped as unreadable
+	 * @param skipped how many images were skipped: left out when the source was scanned
+	 * or unreadable in training or evaluation
+	 * @param skippedImages the first {@value #SKIPPED_LISTED} of them by name, with the
+	 * reason
 	 */
-	record Snapshot(JobProgress progress, int skipped) {
+	record Snapshot(JobProgress progress, int skipped, List<SkippedImage> skippedImages) {
+
+		Snapshot {
+			// Progress written before skipped images were listed has none.
+			skippedImages = (skippedImages != null)
+					? List.copyOf(skippedImages.subList(0, Math.min(skippedImages.size(), SKIPPED_LISTED))) : List.of();
+		}
+
 	}
 
 	/** One training step execution's latest figures and clock. */
@@ -155,14 +176,21 @@ class JobProgressHub {
 
 		private volatile int skipped;
 
-		Live(Instant clockStart, long clockStartStep, int skipped) {
+		private volatile List<SkippedImage> skippedImages;
+
+		Live(Instant clockStart, long clockStartStep, int skipped, List<SkippedImage> skippedImages) {
 			this.clockStart = clockStart;
 			this.clockStartStep = clockStartStep;
 			this.skipped = skipped;
+			this.skippedImages = skippedImages;
 		}
 
-		/** Returns how many images were newly skipped. */
-		synchronized int record(StepReport report, int skippedImages) {
+		/**
+		 * Returns how many images were newly skipped. A run resumed after a restart has
+		 * found fewer unreadable images than its earlier executions until it meets them
+		 * again: until then the earlier list stands.
+		 */
+		synchronized int record(StepReport report, List<SkippedImage> skippedImages) {
 			Instant now = Instant.now();
 			// Timed from the start of this execution, which includes its first step: the
 			// ETA after one step is that step's time for each step left.
@@ -172,13 +200,16 @@ class JobProgressHub {
 			this.progress = new JobProgress(report.globalStep(), report.totalSteps(), report.epoch(),
 					100.0 * report.globalStep() / report.totalSteps(), eta, report.loss(), report.cosineLoss(),
 					report.mseLoss(), report.learningRate(), report.imagesPerSecond(), now);
-			int newlySkipped = Math.max(0, skippedImages - this.skipped);
-			this.skipped = Math.max(this.skipped, skippedImages);
+			int newlySkipped = Math.max(0, skippedImages.size() - this.skipped);
+			if (skippedImages.size() >= this.skipped) {
+				this.skipped = skippedImages.size();
+				this.skippedImages = skippedImages;
+			}
 			return newlySkipped;
 		}
 
 		Snapshot snapshot() {
-			return new Snapshot(this.progress, this.skipped);
+			return new Snapshot(this.progress, this.skipped, this.skippedImages);
 		}
 
 	}

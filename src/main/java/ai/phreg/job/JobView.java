@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.List;
 
 import ai.phreg.distill.DistillSettings;
+import ai.phreg.imagesource.SkippedImage;
 
 /**
  * A job as the API shows it.
@@ -15,14 +16,26 @@ import ai.phreg.distill.DistillSettings;
  * @param settings the settings in effect, defaults filled in, once the job is prepared
  * @param progress the latest progress, null before training started; without an ETA
  * unless the job is active
- * @param skippedImages images that could not be read and were skipped
+ * @param skippedImages how many images were skipped: left out when the source was scanned
+ * or unreadable in training or evaluation
  * @param errors error messages of failed executions, newest last
  * @param executions how many times the job was launched (1 + restarts)
  * @param createdAt when it was submitted
  * @param startedAt when its latest execution started, null while queued
  * @param endedAt when its latest execution ended, null while running or queued
+ * @param skipped the first skipped images (up to 100 of {@code skippedImages}) by name,
+ * with the reason
  */
 public record JobView(String id, JobState state, JobPhase phase, DistillSpec spec, DistillSettings settings,
 		JobProgress progress, int skippedImages, List<String> errors, int executions, Instant createdAt,
-		Instant startedAt, Instant endedAt) {
+		Instant startedAt, Instant endedAt, List<SkippedImage> skipped) {
+
+	/** A view that lists none of its skipped images by name. */
+	public JobView(String id, JobState state, JobPhase phase, DistillSpec spec, DistillSettings settings,
+			JobProgress progress, int skippedImages, List<String> errors, int executions, Instant createdAt,
+			Instant startedAt, Instant endedAt) {
+		this(id, state, phase, spec, settings, progress, skippedImages, errors, executions, createdAt, startedAt,
+				endedAt, List.of());
+	}
+
 }
