@@ -29,13 +29,4 @@ import ai.phreg.imagesource.SkippedImage;
 public record JobView(String id, JobState state, JobPhase phase, DistillSpec spec, DistillSettings settings,
 		JobProgress progress, int skippedImages, List<String> errors, int executions, Instant createdAt,
 		Instant startedAt, Instant endedAt, List<SkippedImage> skipped) {
-
-	/** A view that lists none of its skipped images by name. */
-	public JobView(String id, JobState state, JobPhase phase, DistillSpec spec, DistillSettings settings,
-			JobProgress progress, int skippedImages, List<String> errors, int executions, Instant createdAt,
-			Instant startedAt, Instant endedAt) {
-		this(id, state, phase, spec, settings, progress, skippedImages, errors, executions, createdAt, startedAt,
-				endedAt, List.of());
-	}
-
 }
