@@ -55,7 +55,7 @@ class DemoEfficacyTests {
 	void withCachedTargetsTheShortRunStillRemovesTheArtifacts(@TempDir Path cacheFolder) throws IOException {
 		// given the same run, its targets cached with 2 view sets for the 6 epochs
 		DistillSettings settings = new DistillSettings(16, UnlockPolicy.DEFAULT, 10, 0.15,
-				DemoTeacher.config().imageSize(), 8, 6, 1e-4, 5e-5, 1e-2, 1f, 1);
+				DemoTeacher.config().imageSize(), 8, DistillSettings.stepsOfEpochs(6, 28, 8), 1e-4, 5e-5, 1e-2, 1f, 1);
 		ExecutionSettings cached = ExecutionSettings.DEFAULT
 			.withTargetCache(TargetCacheSettings.on(cacheFolder).withViewSets(2));
 		try (NDManager manager = NDManager.newBaseManager()) {

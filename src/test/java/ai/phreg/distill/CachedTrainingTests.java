@@ -30,8 +30,8 @@ import static org.assertj.core.api.Assertions.within;
  */
 class CachedTrainingTests {
 
-	private static final DistillSettings SETTINGS = new DistillSettings(4, UnlockPolicy.DEFAULT, 4, 0.25, 112, 4, 2,
-			1e-3, 1e-4, 1e-2, 1f, 42);
+	private static final DistillSettings SETTINGS = new DistillSettings(4, UnlockPolicy.DEFAULT, 4, 0.25, 112, 4,
+			DistillSettings.stepsOfEpochs(2, 8, 4), 1e-3, 1e-4, 1e-2, 1f, 42);
 
 	@TempDir
 	Path temp;

@@ -20,7 +20,7 @@ import ai.phreg.demo.DemoTeacher;
 public final class CrashDrillRun {
 
 	/** 36 photos in batches of 4 for 2 epochs: 18 steps of a tiny crop. */
-	static final DistillSettings SETTINGS = new DistillSettings(2, UnlockPolicy.DEFAULT, 2, 0.25, 56, 4, 2, 1e-3, 1e-4,
+	static final DistillSettings SETTINGS = new DistillSettings(2, UnlockPolicy.DEFAULT, 2, 0.25, 56, 4, 18, 1e-3, 1e-4,
 			1e-2, 1f, 5);
 
 	static final int CHECKPOINT_EVERY = 3;

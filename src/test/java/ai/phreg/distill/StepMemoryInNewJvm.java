@@ -27,7 +27,7 @@ public final class StepMemoryInNewJvm {
 		int views = Integer.parseInt(args[3]);
 		int registers = Integer.parseInt(args[4]);
 		DistillSettings settings = new DistillSettings(registers, UnlockPolicy.DEFAULT, views, 0.15, resolution, batch,
-				1, 1e-4, 1e-4, 1e-2, 1f, 1);
+				2, 1e-4, 1e-4, 1e-2, 1f, 1);
 		try (NDManager manager = NDManager.newBaseManager()) {
 			LoadedModel teacher = DemoEfficacy.asTeacher(DemoTeacher.create(DemoTeacher.DEFAULT_SEED, manager));
 			try (Distiller distiller = new Distiller(settings, teacher, ImageFolder.scan(Path.of(args[0])), manager)) {
