@@ -35,16 +35,18 @@ import ai.phreg.checkpoint.CheckpointFormat;
  * (never guessed); null to take them from the config
  * @param deterministic whether the run must give bit-identical weights however often it
  * is interrupted and resumed, at the cost of libtorch's intra-op parallelism
- * ({@link ai.phreg.distill.Determinism#EXACT})
+ * ({@link ai.phreg.distill.Determinism#EXACT}); never null, absent means false
  */
 public record DistillSpec(String teacher, String images, int registers, Unlock unlock, List<String> unlockPatterns,
 		int views, double shiftFraction, Integer resolution, int batchSize, Integer epochs, Long steps,
 		Double learningRate, Double endLearningRate, double weightDecay, long seed, String device, int checkpointEvery,
-		List<CheckpointFormat> exportFormats, Integer evaluationImages, Integer heads, boolean deterministic) {
+		List<CheckpointFormat> exportFormats, Integer evaluationImages, Integer heads, Boolean deterministic) {
 
 	public DistillSpec {
 		unlockPatterns = (unlockPatterns != null) ? List.copyOf(unlockPatterns) : List.of();
 		exportFormats = (exportFormats != null) ? List.copyOf(exportFormats) : List.of();
+		// Specs stored before the option existed read as not deterministic.
+		deterministic = Boolean.TRUE.equals(deterministic);
 	}
 
 }
