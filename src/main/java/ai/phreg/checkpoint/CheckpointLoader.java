@@ -95,8 +95,8 @@ public final class CheckpointLoader {
 			for (Map.Entry<String, String> entry : adjusted.carried().entrySet()) {
 				carried.put(entry.getKey(), dict.copy(entry.getValue()));
 			}
-			return new LoadedModel(location, adjusted.format(), model, adjusted.normalization(), adjusted.ignored(),
-					new CarriedTensors(carried));
+			return new LoadedModel(location.toString(), adjusted.format(), model, adjusted.normalization(),
+					adjusted.ignored(), new CarriedTensors(carried));
 		}
 	}
 

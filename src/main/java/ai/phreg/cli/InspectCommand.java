@@ -80,7 +80,7 @@ public final class InspectCommand {
 
 	private static void describe(LoadedModel loaded, PrintStream out) {
 		ViTConfig config = loaded.model().config();
-		out.println("checkpoint: " + loaded.location());
+		out.println("checkpoint: " + loaded.origin());
 		out.println("family: " + loaded.format() + " (" + loaded.format().description() + ")");
 		out.println("config: " + config);
 		out.printf("parameters: %,d in %d tensors%n", loaded.parameterCount(), loaded.model().parameterShapes().size());

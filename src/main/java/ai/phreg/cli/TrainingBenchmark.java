@@ -23,6 +23,7 @@ import ai.phreg.imagesource.ImageFolder;
 import ai.phreg.distill.PhaseTimes;
 import ai.phreg.distill.StepPhase;
 import ai.phreg.distill.StepReport;
+import ai.phreg.distill.Training;
 import ai.phreg.distill.TtaPlan;
 import ai.phreg.distill.UnlockPolicy;
 import ai.phreg.distill.cache.TargetCacheSettings;
@@ -81,7 +82,8 @@ final class TrainingBenchmark {
 					DistillSettings.stepsOfEpochs(options.epochsForSchedule, images.size(), options.batch), options.lr,
 					options.endLr, options.weightDecay, options.mseWeight, options.seed);
 			ExecutionSettings execution = options.execution();
-			try (Distiller distiller = new Distiller(settings, execution, teacher, images, manager)) {
+			try (Training training = Training.of(teacher, images, settings).execution(execution).start(manager)) {
+				Distiller distiller = training.distiller();
 				double setupSeconds = (System.nanoTime() - setupStarted) / 1e9;
 				long total = Math.min(options.warmup + options.steps, distiller.totalSteps());
 				PhaseTimes phases = new PhaseTimes();

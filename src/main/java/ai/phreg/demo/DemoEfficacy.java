@@ -3,11 +3,8 @@ package ai.phreg.demo;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 
 import ai.djl.ndarray.NDManager;
-import ai.phreg.checkpoint.CheckpointFormat;
-import ai.phreg.checkpoint.LoadedModel;
 import ai.phreg.distill.ArtifactEvaluation;
 import ai.phreg.distill.DenseFeatures;
 import ai.phreg.distill.DistillSettings;
@@ -16,6 +13,7 @@ import ai.phreg.distill.ExecutionSettings;
 import ai.phreg.imagesource.ImageSource;
 import ai.phreg.imagesource.ImageSubset;
 import ai.phreg.distill.ProgressListener;
+import ai.phreg.distill.Training;
 import ai.phreg.image.Normalization;
 import ai.phreg.metrics.ArtifactMetrics;
 import ai.phreg.metrics.ArtifactSummary;
@@ -40,12 +38,6 @@ public final class DemoEfficacy {
 	private DemoEfficacy() {
 	}
 
-	/** The demo teacher as the distiller sees a loaded checkpoint. */
-	public static LoadedModel asTeacher(DemoModels models) {
-		return new LoadedModel(Path.of("demo"), CheckpointFormat.DINOV2_HUB, models.teacher(), Normalization.IMAGENET,
-				Map.of());
-	}
-
 	/**
 	 * Runs the whole experiment: trains on all but {@code heldOut} images, measures on
 	 * those; {@code pictureFolder} (nullable) receives before/after pictures.
@@ -62,12 +54,15 @@ public final class DemoEfficacy {
 	public static Result run(DistillSettings settings, ExecutionSettings execution, long demoSeed, ImageSource images,
 			int heldOut, ProgressListener listener, Path pictureFolder, NDManager manager) throws IOException {
 		DemoModels models = DemoTeacher.create(demoSeed, manager);
-		LoadedModel teacher = asTeacher(models);
 		ImageSubset.Split split = ImageSubset.split(images, heldOut, settings.seed());
 		ImageSubset evaluation = split.evaluation();
 		long started = System.nanoTime();
-		try (Distiller distiller = new Distiller(settings, execution, teacher, split.training(), manager)) {
-			distiller.run(distiller.totalSteps(), listener);
+		try (Training training = Training.of(models.asTeacher(), split.training(), settings)
+			.execution(execution)
+			.listener(listener)
+			.start(manager)) {
+			training.trainToEnd();
+			Distiller distiller = training.distiller();
 			double trainSeconds = (System.nanoTime() - started) / 1e9;
 			ArtifactEvaluation evaluator = new ArtifactEvaluation(settings.resolution(),
 					models.teacher().config().patchSize(), Normalization.IMAGENET, settings.views(),

@@ -64,7 +64,7 @@ public final class DemoTeacher {
 		DemoWeights.Generated weights = DemoWeights.generate(config, teacher.parameterShapes(), seed);
 		load(teacher, weights.teacher());
 		load(groundTruth, weights.groundTruth());
-		return new DemoModels(teacher, groundTruth, weights.planting());
+		return new DemoModels(seed, teacher, groundTruth, weights.planting());
 	}
 
 	private static void load(VisionTransformer model, Map<String, float[]> weights) {

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 
 import ai.phreg.imagesource.SkippedImage;
 import ai.djl.engine.Engine;
@@ -206,8 +207,18 @@ public final class Distiller implements AutoCloseable {
 	 * interrupted; returns the number of steps run.
 	 */
 	public long run(long maxSteps, ProgressListener listener) {
+		return run(maxSteps, listener, () -> false);
+	}
+
+	/**
+	 * Runs up to {@code maxSteps} steps, fewer when the run finishes, the thread is
+	 * interrupted or {@code stopRequested}, asked before every step, says so; returns the
+	 * number of steps run.
+	 */
+	public long run(long maxSteps, ProgressListener listener, BooleanSupplier stopRequested) {
 		long done = 0;
-		while (done < maxSteps && !isFinished() && !Thread.currentThread().isInterrupted()) {
+		while (done < maxSteps && !isFinished() && !Thread.currentThread().isInterrupted()
+				&& !stopRequested.getAsBoolean()) {
 			StepReport report = step();
 			done++;
 			if (report != null) {

@@ -3,7 +3,6 @@ package ai.phreg.job;
 import ai.djl.ndarray.NDManager;
 import ai.phreg.checkpoint.CheckpointFormat;
 import ai.phreg.checkpoint.LoadedModel;
-import ai.phreg.demo.DemoEfficacy;
 import ai.phreg.demo.DemoTeacher;
 import ai.phreg.image.Normalization;
 import org.springframework.core.Ordered;
@@ -32,7 +31,7 @@ class DemoTeacherSource implements TeacherSource {
 
 	@Override
 	public LoadedModel load(String teacher, Integer heads, NDManager manager) {
-		return DemoEfficacy.asTeacher(DemoTeacher.create(DemoTeacher.DEFAULT_SEED, manager));
+		return DemoTeacher.create(DemoTeacher.DEFAULT_SEED, manager).asTeacher();
 	}
 
 }

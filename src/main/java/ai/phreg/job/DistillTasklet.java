@@ -6,14 +6,11 @@ import java.util.List;
 import java.util.Map;
 
 import ai.djl.ndarray.NDManager;
-import ai.phreg.checkpoint.CheckpointExporter;
-import ai.phreg.checkpoint.LoadedModel;
-import ai.phreg.checkpoint.safetensors.DType;
 import ai.phreg.distill.CheckpointFolder;
 import ai.phreg.distill.Determinism;
 import ai.phreg.distill.Distiller;
 import ai.phreg.distill.ExecutionSettings;
-import ai.phreg.distill.StepReport;
+import ai.phreg.distill.Training;
 import ai.phreg.imagesource.SkippedImage;
 import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.listener.StepExecutionListener;
@@ -60,26 +57,14 @@ class DistillTasklet extends JobStepTasklet implements StepExecutionListener {
 	protected RepeatStatus execute(StepExecution step) throws Exception {
 		if (this.run == null) {
 			this.run = open();
-			this.progress.trainingStarted(this.jobId, this.run.distiller.globalStep());
+			this.progress.trainingStarted(this.jobId, this.run.distiller().globalStep());
 		}
-		Distiller distiller = this.run.distiller;
-		long target = Math.min(distiller.totalSteps(), distiller.globalStep() + this.run.checkpointEvery);
-		while (distiller.globalStep() < target && !isStopRequested()) {
-			StepReport report = distiller.step();
-			if (report != null) {
-				boolean nonFinite = this.run.nonFinite.record(report);
-				this.progress.report(this.jobId, report, this.run.skippedImages(), nonFinite);
-			}
-		}
+		this.run.training.trainUntilCheckpoint(this::isStopRequested);
 		saveCheckpoint(step.getExecutionContext());
 		stopIfRequested();
-		if (distiller.isFinished()) {
-			// The student carries its teacher's unused tensors (the mask token) as
-			// stored.
-			CheckpointExporter.export(distiller.student(), this.run.teacher.carried(), this.run.teacher.format(),
-					this.folders.student(this.jobId, this.run.teacher.format()), DType.F32,
-					Map.of("phreg.job", this.jobId, "phreg.steps", Long.toString(distiller.globalStep())),
-					this.run.teacher.normalization());
+		if (this.run.distiller().isFinished()) {
+			this.run.training.exportStudent(this.folders.student(this.jobId, this.run.training.teacher().format()),
+					Map.of("phreg.job", this.jobId, "phreg.steps", Long.toString(this.run.distiller().globalStep())));
 			return RepeatStatus.FINISHED;
 		}
 		return RepeatStatus.CONTINUABLE;
@@ -89,19 +74,18 @@ class DistillTasklet extends JobStepTasklet implements StepExecutionListener {
 		PreparedJob job = this.inputs.prepared(this.jobId);
 		NDManager manager = this.inputs.newManager(job);
 		try {
-			LoadedModel teacher = this.inputs.teacher(job, manager);
 			Determinism determinism = job.spec().deterministic() ? Determinism.EXACT : Determinism.DEFAULT;
-			Distiller distiller = new Distiller(job.resolved().settings(),
-					ExecutionSettings.DEFAULT.withDeterminism(determinism), teacher, this.inputs.split(job).training(),
-					manager);
-			CheckpointFolder checkpoints = CheckpointFolder.open(this.folders.checkpoints(this.jobId),
-					CHECKPOINTS_KEPT);
-			Path latest = checkpoints.newest();
-			if (latest != null) {
-				distiller.restore(latest);
-			}
-			return new Run(manager, teacher, distiller, checkpoints, job.spec().checkpointEvery(),
-					new NonFiniteSteps(this.nonFiniteStepLimit));
+			NonFiniteSteps nonFinite = new NonFiniteSteps(this.nonFiniteStepLimit);
+			Run run = new Run(manager);
+			run.training = Training
+				.of(this.inputs.teacher(job, manager), this.inputs.split(job).training(), job.resolved().settings())
+				.execution(ExecutionSettings.DEFAULT.withDeterminism(determinism))
+				.listener((report) -> this.progress.report(this.jobId, report, run.skippedImages(),
+						nonFinite.record(report)))
+				.checkpoints(CheckpointFolder.open(this.folders.checkpoints(this.jobId), CHECKPOINTS_KEPT),
+						job.spec().checkpointEvery())
+				.start(manager);
+			return run;
 		}
 		catch (IOException | RuntimeException ex) {
 			manager.close();
@@ -115,17 +99,16 @@ class DistillTasklet extends JobStepTasklet implements StepExecutionListener {
 	 * and a restart continues from the folder's newest.
 	 */
 	private void saveCheckpoint(ExecutionContext context) throws IOException {
-		Path file = this.run.checkpoints.save(this.run.distiller);
+		Path file = this.run.training.saveCheckpoint();
 		context.putString(CHECKPOINT, file.toString());
-		context.putLong(GLOBAL_STEP, this.run.distiller.globalStep());
+		context.putLong(GLOBAL_STEP, this.run.distiller().globalStep());
 		this.progress.persist(this.jobId);
 	}
 
 	@Override
 	public ExitStatus afterStep(StepExecution stepExecution) {
 		if (this.run != null) {
-			this.run.distiller.close();
-			this.run.manager.close();
+			this.run.close();
 			this.run = null;
 		}
 		this.progress.trainingEnded(this.jobId);
@@ -137,28 +120,18 @@ class DistillTasklet extends JobStepTasklet implements StepExecutionListener {
 
 		private final NDManager manager;
 
-		private final LoadedModel teacher;
-
-		private final Distiller distiller;
-
-		private final CheckpointFolder checkpoints;
-
-		private final int checkpointEvery;
-
-		private final NonFiniteSteps nonFinite;
+		private Training training;
 
 		private List<SkippedImage> skipped;
 
 		private int unreadable = -1;
 
-		Run(NDManager manager, LoadedModel teacher, Distiller distiller, CheckpointFolder checkpoints,
-				int checkpointEvery, NonFiniteSteps nonFinite) {
+		Run(NDManager manager) {
 			this.manager = manager;
-			this.teacher = teacher;
-			this.distiller = distiller;
-			this.checkpoints = checkpoints;
-			this.checkpointEvery = checkpointEvery;
-			this.nonFinite = nonFinite;
+		}
+
+		Distiller distiller() {
+			return this.training.distiller();
 		}
 
 		/**
@@ -166,12 +139,19 @@ class DistillTasklet extends JobStepTasklet implements StepExecutionListener {
 		 * another image failed to decode (the scan's skips do not change).
 		 */
 		List<SkippedImage> skippedImages() {
-			int unreadableNow = this.distiller.unreadableImages().size();
+			int unreadableNow = distiller().unreadableImages().size();
 			if (unreadableNow != this.unreadable) {
-				this.skipped = this.distiller.skippedImages();
+				this.skipped = distiller().skippedImages();
 				this.unreadable = unreadableNow;
 			}
 			return this.skipped;
+		}
+
+		void close() {
+			if (this.training != null) {
+				this.training.close();
+			}
+			this.manager.close();
 		}
 
 	}

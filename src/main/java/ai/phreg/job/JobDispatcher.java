@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
+import ai.phreg.system.FailureMessages;
 import ai.phreg.system.PhregProperties;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -136,13 +137,23 @@ class JobDispatcher implements SmartInitializingSingleton {
 			return true;
 		}
 		catch (Exception ex) {
-			logger.warn("Could not launch job " + record.id(), ex);
-			this.records.launchFailed(record.id(), ex.getMessage());
+			String message = launchFailure(ex);
+			logger.warn("Could not launch job " + record.id() + ": " + message);
+			this.records.launchFailed(record.id(), message);
 			return false;
 		}
 		finally {
 			this.progress.changed(record.id());
 		}
+	}
+
+	/**
+	 * What the job's view says of a launch Spring Batch refused: that the job did not
+	 * start, and why in the user's terms ({@link FailureMessages} logs anything else
+	 * under a reference), never the exception's own text.
+	 */
+	static String launchFailure(Exception failure) {
+		return "The service could not start the job: " + FailureMessages.describe(failure);
 	}
 
 	private void recoverCrashedExecutions() {

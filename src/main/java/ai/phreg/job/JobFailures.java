@@ -31,8 +31,8 @@ class JobFailures implements JobExecutionListener {
 	}
 
 	/**
-	 * The sentence for a failure: the job's own exceptions already speak to the user,
-	 * everything else goes through {@link FailureMessages}.
+	 * The sentence for a failure: an invalid spec lists its fields, everything else goes
+	 * through {@link FailureMessages}.
 	 */
 	static String describe(Throwable failure) {
 		if (failure instanceof InvalidSpecException invalid) {
@@ -41,9 +41,6 @@ class JobFailures implements JobExecutionListener {
 				.forEach((field,
 						problem) -> sentence.append(' ').append(field).append(": ").append(problem).append(';'));
 			return sentence.substring(0, sentence.length() - 1);
-		}
-		if (failure instanceof NonFiniteTrainingException) {
-			return failure.getMessage();
 		}
 		return FailureMessages.describe(failure);
 	}

@@ -16,6 +16,7 @@ import ai.phreg.image.ImageLimits;
 import ai.phreg.storage.PathPolicy;
 import ai.phreg.system.ImageProperties;
 import ai.phreg.system.PhregProperties;
+import ai.phreg.system.UserFacingException;
 import org.springframework.core.io.ClassPathResource;
 import org.springframework.stereotype.Component;
 
@@ -70,13 +71,13 @@ class JobImages {
 
 	/**
 	 * The training and held-out images of a prepared job, split as when it was prepared.
-	 * @throws IllegalStateException when the source no longer holds as many images
+	 * @throws UserFacingException when the source no longer holds as many images
 	 */
 	ImageSubset.Split split(String images, ResolvedJob job) throws IOException {
 		ImageSource source = scan(images);
 		int prepared = job.trainingImages() + job.evaluationImages();
 		if (source.size() != prepared) {
-			throw new IllegalStateException("The images changed since the job was prepared: " + prepared + " then, "
+			throw new UserFacingException("The images changed since the job was prepared: " + prepared + " then, "
 					+ source.size() + " now; submit the job again to train on the images as they are");
 		}
 		return ImageSubset.split(source, job.evaluationImages(), job.settings().seed());

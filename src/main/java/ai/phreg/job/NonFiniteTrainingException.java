@@ -1,7 +1,9 @@
 package ai.phreg.job;
 
+import ai.phreg.system.UserFacingException;
+
 /** A run whose loss stayed non-finite: it fails, and its student is not published. */
-public class NonFiniteTrainingException extends RuntimeException {
+public class NonFiniteTrainingException extends UserFacingException {
 
 	NonFiniteTrainingException(int steps, long lastStep) {
 		super("The loss was not finite for " + steps + " steps in a row (up to step " + lastStep

@@ -46,8 +46,9 @@ public final class FailureMessages {
 	}
 
 	private static String known(Throwable failure) {
-		if (failure instanceof InvalidCheckpointException || failure instanceof SafetensorsFormatException
-				|| failure instanceof UnreadableImageException || failure instanceof MemoryLimitException) {
+		if (failure instanceof UserFacingException || failure instanceof InvalidCheckpointException
+				|| failure instanceof SafetensorsFormatException || failure instanceof UnreadableImageException
+				|| failure instanceof MemoryLimitException) {
 			return failure.getMessage();
 		}
 		if (failure instanceof OutOfMemoryError) {

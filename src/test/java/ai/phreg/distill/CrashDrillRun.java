@@ -6,7 +6,6 @@ import java.util.function.Consumer;
 
 import ai.phreg.imagesource.ImageFolder;
 import ai.djl.ndarray.NDManager;
-import ai.phreg.demo.DemoEfficacy;
 import ai.phreg.demo.DemoTeacher;
 
 /**
@@ -38,25 +37,20 @@ public final class CrashDrillRun {
 	/** Trains to the end from the newest checkpoint in {@code checkpoints}. */
 	static void train(Path checkpoints, Path images, Consumer<String> announce) throws IOException {
 		try (NDManager manager = NDManager.newBaseManager();
-				Distiller distiller = new Distiller(SETTINGS,
-						ExecutionSettings.DEFAULT.withDeterminism(Determinism.EXACT),
-						DemoEfficacy.asTeacher(DemoTeacher.create(DemoTeacher.DEFAULT_SEED, manager)),
-						ImageFolder.scan(images), manager)) {
-			CheckpointFolder folder = CheckpointFolder.open(checkpoints, 2);
-			Path newest = folder.newest();
-			if (newest != null) {
-				distiller.restore(newest);
-			}
-			announce.accept("resumed " + distiller.globalStep());
-			while (!distiller.isFinished()) {
-				distiller.step();
-				long step = distiller.globalStep();
-				announce.accept("step " + step);
-				if (step % CHECKPOINT_EVERY == 0 || distiller.isFinished()) {
-					announce.accept("saving " + step);
-					folder.save(distiller);
-					announce.accept("saved " + step);
-				}
+				Training training = Training
+					.of(DemoTeacher.create(DemoTeacher.DEFAULT_SEED, manager).asTeacher(), ImageFolder.scan(images),
+							SETTINGS)
+					.execution(ExecutionSettings.DEFAULT.withDeterminism(Determinism.EXACT))
+					.listener((report) -> announce.accept("step " + report.globalStep()))
+					.checkpoints(CheckpointFolder.open(checkpoints, 2), CHECKPOINT_EVERY)
+					.start(manager)) {
+			announce.accept("resumed " + training.distiller().globalStep());
+			while (!training.distiller().isFinished()) {
+				training.trainUntilCheckpoint(() -> false);
+				long step = training.distiller().globalStep();
+				announce.accept("saving " + step);
+				training.saveCheckpoint();
+				announce.accept("saved " + step);
 			}
 			announce.accept("done");
 		}

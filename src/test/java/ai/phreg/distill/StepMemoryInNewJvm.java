@@ -6,8 +6,6 @@ import java.nio.file.Path;
 
 import ai.phreg.imagesource.ImageFolder;
 import ai.djl.ndarray.NDManager;
-import ai.phreg.checkpoint.LoadedModel;
-import ai.phreg.demo.DemoEfficacy;
 import ai.phreg.demo.DemoTeacher;
 
 /**
@@ -28,14 +26,14 @@ public final class StepMemoryInNewJvm {
 		int registers = Integer.parseInt(args[4]);
 		DistillSettings settings = new DistillSettings(registers, UnlockPolicy.DEFAULT, views, 0.15, resolution, batch,
 				2, 1e-4, 1e-4, 1e-2, 1f, 1);
-		try (NDManager manager = NDManager.newBaseManager()) {
-			LoadedModel teacher = DemoEfficacy.asTeacher(DemoTeacher.create(DemoTeacher.DEFAULT_SEED, manager));
-			try (Distiller distiller = new Distiller(settings, teacher, ImageFolder.scan(Path.of(args[0])), manager)) {
-				long before = status("VmRSS:");
-				distiller.run(Long.parseLong(args[5]), (report) -> {
-				});
-				System.out.println("rss-before=" + before + " peak=" + status("VmHWM:"));
-			}
+		try (NDManager manager = NDManager.newBaseManager();
+				Training training = Training
+					.of(DemoTeacher.create(DemoTeacher.DEFAULT_SEED, manager).asTeacher(),
+							ImageFolder.scan(Path.of(args[0])), settings)
+					.start(manager)) {
+			long before = status("VmRSS:");
+			training.train(Long.parseLong(args[5]), () -> false);
+			System.out.println("rss-before=" + before + " peak=" + status("VmHWM:"));
 		}
 	}
 
