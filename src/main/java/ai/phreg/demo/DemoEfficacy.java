@@ -69,9 +69,10 @@ public final class DemoEfficacy {
 					settings.shiftFraction(), settings.seed());
 			ArtifactEvaluation.Result result = evaluator.evaluate(DenseFeatures.patchTokens(models.teacher()),
 					DenseFeatures.patchTokens(distiller.student()), evaluation, evaluation.all(), manager,
-					pictureFolder, 4);
+					pictureFolder, 4, () -> false);
 			ArtifactEvaluation.Result truth = evaluator.evaluate(DenseFeatures.patchTokens(models.teacher()),
-					DenseFeatures.patchTokens(models.groundTruth()), evaluation, evaluation.all(), manager, null, 0);
+					DenseFeatures.patchTokens(models.groundTruth()), evaluation, evaluation.all(), manager, null, 0,
+					() -> false);
 			return new Result(result.teacher(), result.student(),
 					meanCosine(result.teacherFeatures(), truth.studentFeatures()),
 					meanCosine(result.studentFeatures(), truth.studentFeatures()), distiller.globalStep(), trainSeconds,

@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.function.BooleanSupplier;
 
 import ai.phreg.imagesource.SkippedImage;
 import ai.djl.ndarray.NDArray;
@@ -63,9 +65,12 @@ public final class ArtifactEvaluation {
 	/**
 	 * Evaluates the images {@code indices} of {@code images}; pictures of the first
 	 * {@code pictureCount} go to {@code pictureFolder} as {@code <n>-<name>.png}.
+	 * {@code stopRequested} is asked before every image: an evaluation of many images
+	 * takes minutes, and a stop must not wait for its end.
+	 * @throws CancellationException when {@code stopRequested} said so
 	 */
 	public Result evaluate(DenseFeatures teacher, DenseFeatures student, ImageSource images, List<Integer> indices,
-			NDManager manager, Path pictureFolder, int pictureCount) throws IOException {
+			NDManager manager, Path pictureFolder, int pictureCount, BooleanSupplier stopRequested) throws IOException {
 		List<PatchFeatures> teacherFeatures = new ArrayList<>();
 		List<PatchFeatures> studentFeatures = new ArrayList<>();
 		List<PatchFeatures> targets = new ArrayList<>();
@@ -73,6 +78,9 @@ public final class ArtifactEvaluation {
 		List<String> names = new ArrayList<>();
 		Map<String, String> skipped = new LinkedHashMap<>();
 		for (int index : indices) {
+			if (stopRequested.getAsBoolean()) {
+				throw new CancellationException("Evaluation stopped by request before image " + images.name(index));
+			}
 			RgbImage image;
 			try {
 				image = this.preprocessing.resizeAndCrop(images.read(index));

@@ -2,6 +2,7 @@ package ai.phreg.job;
 
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 
 import ai.djl.ndarray.NDManager;
 import ai.phreg.checkpoint.CheckpointLoader;
@@ -49,10 +50,18 @@ class EvaluateTasklet extends JobStepTasklet {
 			stopIfRequested();
 			DistillSettings settings = resolved.settings();
 			int resolution = settings.resolution();
-			ArtifactEvaluation.Result result = new ArtifactEvaluation(resolution, resolved.config().patchSize(),
-					resolved.normalization(), settings.views(), settings.shiftFraction(), settings.seed())
-				.evaluate(DenseFeatures.patchTokens(teacher.model()), DenseFeatures.patchTokens(student.model()),
-						evaluation, evaluation.all(), manager, folders.pictures(this.jobId), PICTURES);
+			ArtifactEvaluation.Result result;
+			try {
+				result = new ArtifactEvaluation(resolution, resolved.config().patchSize(), resolved.normalization(),
+						settings.views(), settings.shiftFraction(), settings.seed())
+					.evaluate(DenseFeatures.patchTokens(teacher.model()), DenseFeatures.patchTokens(student.model()),
+							evaluation, evaluation.all(), manager, folders.pictures(this.jobId), PICTURES,
+							this::isStopRequested);
+			}
+			catch (CancellationException stopped) {
+				stopIfRequested();
+				throw stopped;
+			}
 			Evaluation figures = new Evaluation(evaluation.all().stream().map(evaluation::name).toList(), resolution,
 					result.teacher(), result.student(), result.skipped());
 			this.outputs.writeJson(folders.evaluation(this.jobId), figures);

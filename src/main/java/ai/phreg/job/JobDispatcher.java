@@ -119,7 +119,7 @@ class JobDispatcher implements SmartInitializingSingleton {
 		this.queueLength.set(waiting);
 	}
 
-	private boolean launch(JobRecord record) {
+	boolean launch(JobRecord record) {
 		if (!this.records.launch(record.id(), record.queueState())) {
 			return false;
 		}

@@ -5,10 +5,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 
+import ai.phreg.TemporaryStorage;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import tools.jackson.databind.JsonNode;
@@ -16,8 +15,6 @@ import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -28,21 +25,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
 		properties = { "phreg.api-key=" + HttpEdgeTests.KEY, "phreg.max-request-body=64KB" })
-class HttpEdgeTests {
+class HttpEdgeTests extends TemporaryStorage {
 
 	static final String KEY = "http-edge-tests-key";
 
 	private static final int LIMIT = 64 * 1024;
 
 	private static final JsonMapper JSON = JsonMapper.builder().build();
-
-	@TempDir
-	static Path storage;
-
-	@DynamicPropertySource
-	static void properties(DynamicPropertyRegistry registry) {
-		registry.add("phreg.storage-root", () -> storage.toString());
-	}
 
 	@LocalServerPort
 	int port;

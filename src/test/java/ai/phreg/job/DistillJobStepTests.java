@@ -31,28 +31,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Each step of {@code distillJob} on its own, as Spring Batch's test utilities launch it:
  * what it reads, what it leaves for the next step, how it fails or stops.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.NONE, properties = "phreg.dispatch-interval=1h")
-@SpringBatchTest
-class DistillJobStepTests {
-
-	@TempDir
-	static Path storage;
-
-	@DynamicPropertySource
-	static void properties(DynamicPropertyRegistry registry) {
-		registry.add("phreg.storage-root", () -> storage.toString());
-		registry.add("phreg.allowed-roots", () -> storage.toString());
-	}
-
-	/** Steps run on the test's thread: each result is final when startStep returns. */
-	@TestBean(name = "batchTaskExecutor")
-	TaskExecutor batchTaskExecutor;
-
-	@Autowired
-	JobOperatorTestUtils batch;
-
-	@Autowired
-	JobRecords records;
+class DistillJobStepTests extends SynchronousJobTests {
 
 	@Autowired
 	ResolvedJobs resolved;
@@ -68,7 +47,7 @@ class DistillJobStepTests {
 
 	@Test
 	void validateFailsWithTheFieldsToChange() {
-		String jobId = submit(spec(storage.resolve("no-such-folder").toString()));
+		String jobId = submit(spec(STORAGE.resolve("no-such-folder").toString()));
 
 		StepRun validate = step(JobPhase.VALIDATE, jobId);
 
@@ -123,33 +102,8 @@ class DistillJobStepTests {
 		assertThat(this.folders.resolved(jobId)).doesNotExist();
 	}
 
-	static TaskExecutor batchTaskExecutor() {
-		return new SyncTaskExecutor();
-	}
-
 	private double teacherLoads() {
 		return this.meters.get("phreg.teacher.loads").counter().count();
-	}
-
-	/**
-	 * Runs one step for the job. (Returns no {@code StepExecution}: the step-scope test
-	 * listener would take such a method for a factory of its own.)
-	 */
-	private StepRun step(JobPhase phase, String jobId) {
-		JobExecution execution = this.batch.startStep(phase.stepName(),
-				this.batch.getUniqueJobParametersBuilder().addString(JobIds.PARAMETER, jobId).toJobParameters(),
-				new ExecutionContext());
-		StepExecution step = execution.getStepExecutions().iterator().next();
-		return new StepRun(step.getStatus(), step.getExitStatus().getExitDescription());
-	}
-
-	private record StepRun(BatchStatus status, String exitDescription) {
-	}
-
-	private String submit(DistillSpec spec) {
-		String jobId = UUID.randomUUID().toString();
-		this.records.insert(JobRecord.submitted(jobId, null, spec, "cpu", Instant.now()));
-		return jobId;
 	}
 
 	private static DistillSpec spec(String images) {

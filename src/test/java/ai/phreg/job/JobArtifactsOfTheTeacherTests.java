@@ -40,37 +40,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  * byte, in every export, and each training image it went without, by name with the
  * reason, in the job view and the report.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.NONE, properties = "phreg.dispatch-interval=1h")
-@SpringBatchTest
-class JobArtifactsOfTheTeacherTests {
+class JobArtifactsOfTheTeacherTests extends SynchronousJobTests {
 
 	private static final List<String> PHOTOS = List.of("skimage-chelsea.jpg", "skimage-coffee.jpg",
 			"skimage-rocket.jpg", "skimage-astronaut.jpg");
 
-	@TempDir
-	static Path storage;
-
-	@DynamicPropertySource
-	static void properties(DynamicPropertyRegistry registry) {
-		registry.add("phreg.storage-root", () -> storage.toString());
-		registry.add("phreg.allowed-roots", () -> storage.toString());
-	}
-
-	/** Steps run on the test's thread: each result is final when startStep returns. */
-	@TestBean(name = "batchTaskExecutor")
-	TaskExecutor batchTaskExecutor;
-
-	@Autowired
-	JobOperatorTestUtils batch;
-
-	@Autowired
-	JobRecords records;
-
 	@Autowired
 	JobFolders folders;
-
-	@Autowired
-	JobService jobs;
 
 	@Autowired
 	JsonMapper json;
@@ -125,17 +101,9 @@ class JobArtifactsOfTheTeacherTests {
 			.containsExactlyElementsOf(expected);
 	}
 
-	static TaskExecutor batchTaskExecutor() {
-		return new SyncTaskExecutor();
-	}
-
 	private void runThroughExport(String jobId) {
 		for (JobPhase phase : List.of(JobPhase.PREPARE, JobPhase.DISTILL, JobPhase.EXPORT)) {
-			JobExecution execution = this.batch.startStep(phase.stepName(),
-					this.batch.getUniqueJobParametersBuilder().addString(JobIds.PARAMETER, jobId).toJobParameters(),
-					new ExecutionContext());
-			assertThat(execution.getStepExecutions().iterator().next().getStatus()).as(phase.name())
-				.isEqualTo(BatchStatus.COMPLETED);
+			assertThat(step(phase, jobId).status()).as(phase.name()).isEqualTo(BatchStatus.COMPLETED);
 		}
 	}
 
@@ -153,7 +121,7 @@ class JobArtifactsOfTheTeacherTests {
 	}
 
 	private static Path teacher(String name) throws IOException {
-		Path teacher = storage.resolve("models").resolve(name);
+		Path teacher = STORAGE.resolve("models").resolve(name);
 		Files.createDirectories(teacher.getParent());
 		Files.copy(Fixtures.resolve("dinov2/dinov2_reg0.torch.safetensors"), teacher);
 		Files.copy(Fixtures.resolve("dinov2/dinov2_reg0.config.json"),
@@ -162,7 +130,7 @@ class JobArtifactsOfTheTeacherTests {
 	}
 
 	private static Path photos(String name) throws IOException {
-		Path folder = Files.createDirectories(storage.resolve(name));
+		Path folder = Files.createDirectories(STORAGE.resolve(name));
 		for (String photo : PHOTOS) {
 			Files.copy(Fixtures.photos().resolve(photo), folder.resolve(photo));
 		}
@@ -182,12 +150,6 @@ class JobArtifactsOfTheTeacherTests {
 				""".formatted(teacher.toAbsolutePath(), images.toAbsolutePath(),
 				this.json.convertValue(Unlock.DEFAULT, String.class), steps, exportFormats);
 		return this.json.readValue(request, DistillSpec.class);
-	}
-
-	private String submit(DistillSpec spec) {
-		String jobId = UUID.randomUUID().toString();
-		this.records.insert(JobRecord.submitted(jobId, null, spec, "cpu", Instant.now()));
-		return jobId;
 	}
 
 }

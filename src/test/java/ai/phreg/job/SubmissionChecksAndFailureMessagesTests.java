@@ -9,8 +9,8 @@ import java.util.function.Predicate;
 import ai.djl.ndarray.NDManager;
 import ai.phreg.checkpoint.LoadedModel;
 import ai.phreg.system.FailureMessages;
+import ai.phreg.TemporaryStorage;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.beans.factory.annotation.Autowired;
@@ -21,8 +21,6 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.MediaType;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.servlet.MockMvc;
 import org.springframework.test.web.servlet.ResultActions;
 import org.springframework.test.web.servlet.request.MockHttpServletRequestBuilder;
@@ -44,7 +42,7 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 @SpringBootTest(
 		properties = { "phreg.api-key=" + SubmissionChecksAndFailureMessagesTests.KEY, "phreg.memory-limit=8GB" })
 @AutoConfigureMockMvc
-class SubmissionChecksAndFailureMessagesTests {
+class SubmissionChecksAndFailureMessagesTests extends TemporaryStorage {
 
 	static final String KEY = "submission-checks-test-key";
 
@@ -52,14 +50,6 @@ class SubmissionChecksAndFailureMessagesTests {
 	static final String EXPLODING = "exploding-teacher";
 
 	private static final JsonMapper JSON = JsonMapper.builder().build();
-
-	@TempDir
-	static Path storage;
-
-	@DynamicPropertySource
-	static void properties(DynamicPropertyRegistry registry) {
-		registry.add("phreg.storage-root", () -> storage.toString());
-	}
 
 	@Autowired
 	MockMvc mvc;
