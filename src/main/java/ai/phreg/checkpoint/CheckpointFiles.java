@@ -11,13 +11,4 @@ import java.nio.file.Path;
  * @param config the configuration file
  */
 record CheckpointFiles(Path location, Path weights, Path config) {
-
-	/**
-	 * A checkpoint folder, as Hugging Face hubs lay them out: the file names are fixed,
-	 * so the folder is the checkpoint.
-	 */
-	static CheckpointFiles inFolder(Path folder, String weights, String config) {
-		return new CheckpointFiles(folder, folder.resolve(weights), folder.resolve(config));
-	}
-
 }

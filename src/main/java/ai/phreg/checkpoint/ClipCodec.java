@@ -1,6 +1,5 @@
 package ai.phreg.checkpoint;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -53,6 +52,10 @@ final class ClipCodec extends FamilyCodec {
 		.rename("blocks\\.(\\d+)\\.mlp\\.fc2\\.(\\w+)", "transformer.resblocks.$1.mlp.c_proj.$2")
 		.rename("norm\\.(\\w+)", "ln_post.$1")
 		.rename("proj", "proj");
+
+	ClipCodec() {
+		super(CheckpointLayout.folder("open_clip_model.safetensors", "open_clip_config.json"));
+	}
 
 	@Override
 	CheckpointFormat format() {
@@ -187,11 +190,6 @@ final class ClipCodec extends FamilyCodec {
 					"CLIP uses LayerNorm eps 1e-5, this model " + config.layerNormEps())
 			.requireMlpRatio(config)
 			.list();
-	}
-
-	@Override
-	CheckpointFiles files(Path target) {
-		return CheckpointFiles.inFolder(target, "open_clip_model.safetensors", "open_clip_config.json");
 	}
 
 	@Override

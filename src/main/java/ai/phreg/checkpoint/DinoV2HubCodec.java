@@ -29,6 +29,10 @@ final class DinoV2HubCodec extends FamilyCodec {
 	private static final KeyRenames RENAMES = new KeyRenames().rename("reg_token", "register_tokens")
 		.rename("(.+)", "$1");
 
+	DinoV2HubCodec() {
+		super(DinoV2HubCodec::singleFile);
+	}
+
 	@Override
 	CheckpointFormat format() {
 		return CheckpointFormat.DINOV2_HUB;
@@ -115,8 +119,11 @@ final class DinoV2HubCodec extends FamilyCodec {
 			.list();
 	}
 
-	@Override
-	CheckpointFiles files(Path target) {
+	/**
+	 * One {@code <name>.safetensors} file, its config beside it as
+	 * {@code <name>.config.json}.
+	 */
+	private static CheckpointFiles singleFile(Path target) {
 		String name = target.getFileName().toString();
 		if (!name.endsWith(EXTENSION) || name.length() == EXTENSION.length()) {
 			throw new IllegalArgumentException("A DINOv2 hub checkpoint is one <name>.safetensors file, not " + target);

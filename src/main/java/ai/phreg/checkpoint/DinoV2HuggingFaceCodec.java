@@ -1,6 +1,5 @@
 package ai.phreg.checkpoint;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -48,6 +47,10 @@ final class DinoV2HuggingFaceCodec extends FamilyCodec {
 	private static final String HEADS = "num_attention_heads";
 
 	private static final Pattern QKV = Pattern.compile("blocks\\.(\\d+)\\.attn\\.qkv\\.(weight|bias)");
+
+	DinoV2HuggingFaceCodec() {
+		super(CheckpointLayout.HUGGING_FACE);
+	}
 
 	@Override
 	CheckpointFormat format() {
@@ -148,11 +151,6 @@ final class DinoV2HuggingFaceCodec extends FamilyCodec {
 		return DinoV2Family.rules(config)
 			.require(config.layerScale(), "transformers' DINOv2 always has LayerScale, this model has none")
 			.list();
-	}
-
-	@Override
-	CheckpointFiles files(Path target) {
-		return CheckpointFiles.inFolder(target, "model.safetensors", "config.json");
 	}
 
 	@Override

@@ -25,6 +25,15 @@ import tools.jackson.databind.node.ObjectNode;
  */
 abstract class FamilyCodec {
 
+	private final CheckpointLayout layout;
+
+	/**
+	 * @param layout where the family's checkpoints keep their weights and config
+	 */
+	FamilyCodec(CheckpointLayout layout) {
+		this.layout = layout;
+	}
+
 	// Reading
 
 	abstract CheckpointFormat format();
@@ -118,7 +127,9 @@ abstract class FamilyCodec {
 	abstract List<String> unsupported(ViTConfig config);
 
 	/** Where the checkpoint's weights and config go for a {@code target} path. */
-	abstract CheckpointFiles files(Path target);
+	final CheckpointFiles files(Path target) {
+		return this.layout.files(target);
+	}
 
 	/**
 	 * Emits the family's tensor(s) holding phreg parameter {@code parameter}, whose

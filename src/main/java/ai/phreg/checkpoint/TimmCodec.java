@@ -1,7 +1,6 @@
 package ai.phreg.checkpoint;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 
@@ -37,6 +36,10 @@ import tools.jackson.databind.node.ObjectNode;
  * which is exactly phreg's "no position embedding for registers".
  */
 final class TimmCodec extends FamilyCodec {
+
+	TimmCodec() {
+		super(CheckpointLayout.HUGGING_FACE);
+	}
 
 	@Override
 	CheckpointFormat format() {
@@ -174,11 +177,6 @@ final class TimmCodec extends FamilyCodec {
 					"timm's VisionTransformer has no output projection, this model has one (CLIP's proj)")
 			.requireMlpRatio(config)
 			.list();
-	}
-
-	@Override
-	CheckpointFiles files(Path target) {
-		return CheckpointFiles.inFolder(target, "model.safetensors", "config.json");
 	}
 
 	@Override

@@ -31,6 +31,8 @@ class FailureMessagesTests {
 		assertThat(FailureMessages
 			.describe(new RuntimeException(new UnreadableImageException("a.png", "the file is not a PNG"))))
 			.isEqualTo("Cannot read image a.png: the file is not a PNG");
+		assertThat(FailureMessages.describe(new IllegalStateException(new UserFacingException("Submit it again."))))
+			.isEqualTo("Submit it again.");
 	}
 
 	@Test
