@@ -1,6 +1,5 @@
 package ai.phreg.job;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
