@@ -60,7 +60,8 @@ async function request(method, url, body) {
   const json = text ? JSON.parse(text) : null;
   if (!response.ok) {
     const details = (json && json.errors) ? json.errors.map((e) => e.field + ': ' + e.message).join('; ') : '';
-    throw new Error((json && (json.detail || json.title)) || response.statusText + (details ? ' (' + details + ')' : ''));
+    const summary = (json && (json.detail || json.title)) || response.statusText || String(response.status);
+    throw new Error(summary + (details ? ' (' + details + ')' : ''));
   }
   return { json, response };
 }
@@ -152,7 +153,7 @@ function showList() {
     const query = new URLSearchParams();
     if (state) query.set('state', state);
     if (page) query.set('page', page);
-    history.replaceState(null, '', '/' + (query.size ? '?' + query : ''));
+    history.replaceState(null, '', '/' + (query.toString() ? '?' + query : ''));
     load();
   }
   filter.addEventListener('change', () => { state = filter.value; page = 0; reload(); });

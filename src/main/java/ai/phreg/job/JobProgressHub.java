@@ -20,7 +20,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The latest progress of every job: kept in memory while a job trains, written to the job
  * folder at checkpoints and when training ends so it survives the service, published
- * through {@link TrainingMeters} and pushed to subscribers (Server-Sent Events).
+ * through {@link TrainingMeters} and pushed to subscribers (Server-Sent Events). Every
+ * step also goes to the job's {@link JobHistory}.
  */
 @Component
 class JobProgressHub {
