@@ -9,8 +9,10 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
+import java.util.stream.LongStream;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -82,7 +84,13 @@ class ServiceCrashRecoveryTests {
 		JsonNode recovered = await(port, path, (job) -> job.path("state").asString().equals("FAILED"),
 				Duration.ofMinutes(2));
 
-		// then the queued job survived and runs in the freed slot
+		// then the steps it recorded up to a checkpoint survived in the database
+		List<Long> survived = steps(port, path);
+		assertThat(survived).isNotEmpty().hasSizeGreaterThanOrEqualTo((int) ((stepAtKill / 5) * 5));
+		assertThat(survived).as("written at checkpoints, every 5 steps")
+			.isEqualTo(LongStream.rangeClosed(1, survived.size() / 5 * 5).boxed().toList());
+
+		// and the queued job survived and runs in the freed slot
 		await(port, queuedPath, (job) -> job.path("state").asString().equals("COMPLETED"), Duration.ofMinutes(2));
 
 		// then the job is FAILED with the reason, and its restart resumes and completes
@@ -106,6 +114,19 @@ class ServiceCrashRecoveryTests {
 		assertThat(completed.path("executions").asInt()).isEqualTo(2);
 		assertThat(firstStepAfterRestart[0]).as("first step seen after the restart (checkpoint at %d)", checkpoint)
 			.isGreaterThan(checkpoint);
+
+		// and the history holds each of the 40 steps once, those trained again after the
+		// checkpoint replacing the ones the killed run recorded
+		assertThat(steps(port, path)).isEqualTo(LongStream.rangeClosed(1, 40).boxed().toList());
+	}
+
+	private List<Long> steps(int port, String path) throws IOException, InterruptedException {
+		JsonNode history = JSON.readTree(this.http
+			.send(HttpRequest.newBuilder(uri(port, path + "/history")).build(), HttpResponse.BodyHandlers.ofString())
+			.body());
+		List<Long> steps = new ArrayList<>();
+		history.forEach((record) -> steps.add(record.path("step").asLong()));
+		return steps;
 	}
 
 	private Process start(int port) throws IOException {

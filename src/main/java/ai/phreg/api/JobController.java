@@ -1,11 +1,14 @@
 package ai.phreg.api;
 
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Objects;
 
 import ai.phreg.job.JobService;
 import ai.phreg.job.JobState;
 import ai.phreg.job.JobView;
+import ai.phreg.job.StepRecord;
 import ai.phreg.system.PhregConfiguration;
 import ai.phreg.system.PhregProperties;
 import io.swagger.v3.oas.annotations.Operation;
@@ -15,8 +18,12 @@ import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.security.SecurityRequirement;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.Pattern;
 
+import org.springframework.http.ContentDisposition;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -26,6 +33,7 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
@@ -38,6 +46,12 @@ import org.springframework.web.util.UriComponentsBuilder;
 class JobController {
 
 	static final String JOBS = "/api/v1/jobs";
+
+	static final String TOTAL_COUNT = "X-Total-Count";
+
+	static final int MAX_PAGE_SIZE = 500;
+
+	static final String TEXT_CSV = "text/csv";
 
 	private final JobService jobs;
 
@@ -62,9 +76,21 @@ class JobController {
 	}
 
 	@GetMapping
-	@Operation(summary = "List every job, newest first")
-	List<JobView> list() {
-		return this.jobs.list();
+	@Operation(summary = "List jobs, newest first, optionally in one state and by page",
+			description = "Without page and size every matching job; X-Total-Count counts them all.")
+	ResponseEntity<List<JobView>> list(@RequestParam(required = false) JobState state,
+			@RequestParam(required = false) @Min(0) Integer page,
+			@RequestParam(required = false) @Min(1) @Max(MAX_PAGE_SIZE) Integer size) {
+		List<JobView> matching = this.jobs.list()
+			.stream()
+			.filter((job) -> state == null || job.state() == state)
+			.toList();
+		List<JobView> shown = matching;
+		if (size != null) {
+			int from = (int) Math.min(matching.size(), (long) Objects.requireNonNullElse(page, 0) * size);
+			shown = matching.subList(from, Math.min(matching.size(), from + size));
+		}
+		return ResponseEntity.ok().header(TOTAL_COUNT, Integer.toString(matching.size())).body(shown);
 	}
 
 	@GetMapping("/{id}")
@@ -87,6 +113,26 @@ class JobController {
 			security = @SecurityRequirement(name = PhregConfiguration.API_KEY_SCHEME))
 	JobView restart(@PathVariable String id) {
 		return this.jobs.restart(id);
+	}
+
+	@GetMapping(path = "/{id}/history", produces = MediaType.APPLICATION_JSON_VALUE)
+	@Operation(summary = "Every optimizer step of a job: losses, learning rate, images/s, timings",
+			description = "As CSV with Accept: text/csv. Kept with the job; steps a resumed run trained again"
+					+ " appear once, from the run the student came from.")
+	List<StepRecord> history(@PathVariable String id) {
+		return this.jobs.history(id);
+	}
+
+	@GetMapping(path = "/{id}/history", produces = TEXT_CSV)
+	@Operation(summary = "Every optimizer step of a job as CSV, one line per step after a header")
+	ResponseEntity<String> historyCsv(@PathVariable String id) {
+		StringBuilder csv = new StringBuilder(StepRecord.CSV_HEADER).append('\n');
+		this.jobs.history(id).forEach((record) -> csv.append(record.csvLine()).append('\n'));
+		return ResponseEntity.ok()
+			.contentType(new MediaType("text", "csv", StandardCharsets.UTF_8))
+			.header(HttpHeaders.CONTENT_DISPOSITION,
+					ContentDisposition.inline().filename(id + "-history.csv").build().toString())
+			.body(csv.toString());
 	}
 
 	@GetMapping(path = "/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)

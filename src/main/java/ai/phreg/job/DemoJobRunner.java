@@ -77,10 +77,14 @@ class DemoJobRunner implements ApplicationRunner {
 		}
 		logger.info(String.join("\n", "Demo job " + job.id() + " completed. Look at:",
 				"  report:     " + this.folders.report(job.id()), "  pictures:   " + this.folders.pictures(job.id()),
-				"  checkpoint: " + this.folders.exports(job.id()), "  web page:   " + base + "/",
+				"  checkpoint: " + this.folders.exports(job.id()), "  web page:   " + base + "/jobs/" + job.id(),
 				"  job:        " + base + "/api/v1/jobs/" + job.id(),
 				"  artifacts:  " + base + "/api/v1/jobs/" + job.id() + "/artifacts",
 				"  metrics:    " + base + "/actuator/prometheus"));
+		if (job.results() != null) {
+			logger.info("Demo job results on " + job.results().images() + " held-out images, teacher -> student:\n"
+					+ job.results().describe());
+		}
 	}
 
 }

@@ -2,6 +2,7 @@ package ai.phreg.job;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDateTime;
@@ -12,6 +13,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.function.Consumer;
 
+import ai.phreg.checkpoint.CheckpointFormat;
 import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.dao.DuplicateKeyException;
@@ -43,11 +45,13 @@ class DistillJobService implements JobService {
 
 	private final JobProgressHub progress;
 
+	private final JobOutputs outputs;
+
 	private final TaskScheduler scheduler;
 
 	DistillJobService(JobRecords records, JobStates states, SpecChecks checks, Devices devices, ResolvedJobs resolved,
 			RunningJobs running, JobDispatcher dispatcher, JobFolders folders, JobProgressHub progress,
-			TaskScheduler scheduler) {
+			JobOutputs outputs, TaskScheduler scheduler) {
 		this.records = records;
 		this.states = states;
 		this.checks = checks;
@@ -57,6 +61,7 @@ class DistillJobService implements JobService {
 		this.dispatcher = dispatcher;
 		this.folders = folders;
 		this.progress = progress;
+		this.outputs = outputs;
 		this.scheduler = scheduler;
 	}
 
@@ -158,6 +163,22 @@ class DistillJobService implements JobService {
 	}
 
 	@Override
+	public List<StepRecord> history(String id) {
+		record(id);
+		return this.progress.history(id);
+	}
+
+	@Override
+	public Path exportFolder(String id, CheckpointFormat format) {
+		record(id);
+		Path folder = this.folders.exports(id).resolve(format.name());
+		if (!Files.isDirectory(folder)) {
+			throw new UnknownArtifactException(id, this.folders.artifactName(id, folder));
+		}
+		return folder;
+	}
+
+	@Override
 	public AutoCloseable subscribe(String id, Consumer<JobView> listener) {
 		record(id);
 		return this.progress.subscribe(id, () -> listener.accept(get(id)));
@@ -204,7 +225,12 @@ class DistillJobService implements JobService {
 				(snapshot != null) ? snapshot.skipped() : 0, errors, executions.size(), record.createdAt(),
 				(last != null) ? instant(last.getStartTime()) : null,
 				(last != null && !last.isRunning()) ? instant(last.getEndTime()) : null,
-				(snapshot != null) ? snapshot.skippedImages() : List.of());
+				(snapshot != null) ? snapshot.skippedImages() : List.of(), results(record.id()));
+	}
+
+	private JobResults results(String id) {
+		EvaluateTasklet.Evaluation evaluation = this.outputs.evaluation(id);
+		return (evaluation != null) ? JobResults.of(evaluation) : null;
 	}
 
 	/**

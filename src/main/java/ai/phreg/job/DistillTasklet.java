@@ -99,10 +99,12 @@ class DistillTasklet extends JobStepTasklet implements StepExecutionListener {
 	 * and a restart continues from the folder's newest.
 	 */
 	private void saveCheckpoint(ExecutionContext context) throws IOException {
+		// Progress and history first: steps recorded beyond the newest checkpoint are
+		// replaced when the run resumes, while steps missing before it would stay lost.
+		this.progress.persist(this.jobId);
 		Path file = this.run.training.saveCheckpoint();
 		context.putString(CHECKPOINT, file.toString());
 		context.putLong(GLOBAL_STEP, this.run.distiller().globalStep());
-		this.progress.persist(this.jobId);
 	}
 
 	@Override

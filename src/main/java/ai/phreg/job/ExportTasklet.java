@@ -61,8 +61,10 @@ class ExportTasklet extends JobStepTasklet {
 			.stream()
 			.filter((artifact) -> !artifact.name().startsWith("checkpoints/"))
 			.toList();
+		EvaluateTasklet.Evaluation figures = this.outputs.evaluation(this.jobId);
 		Report report = new Report(this.jobId, Instant.now(), job.spec(), job.resolved(),
-				this.outputs.progress().latest(this.jobId), evaluation, exports, artifacts);
+				this.outputs.progress().latest(this.jobId), (figures != null) ? JobResults.of(figures) : null,
+				evaluation, exports, artifacts, this.outputs.progress().history(this.jobId));
 		this.outputs.writeJson(this.folders.report(this.jobId), report);
 	}
 
@@ -84,12 +86,15 @@ class ExportTasklet extends JobStepTasklet {
 	 * @param spec what was asked for
 	 * @param resolved what the job resolved it to
 	 * @param training the final progress
+	 * @param results teacher against student, null without held-out images
 	 * @param evaluation the evaluation file, null without held-out images
 	 * @param exports the exported formats
 	 * @param artifacts every artifact but the training checkpoints
+	 * @param history every optimizer step, in order
 	 */
 	record Report(String job, Instant finishedAt, DistillSpec spec, ResolvedJob resolved,
-			JobProgressHub.Snapshot training, JsonNode evaluation, List<Export> exports, List<ArtifactView> artifacts) {
+			JobProgressHub.Snapshot training, JobResults results, JsonNode evaluation, List<Export> exports,
+			List<ArtifactView> artifacts, List<StepRecord> history) {
 	}
 
 }

@@ -25,6 +25,23 @@ record JobOutputs(JobFolders folders, JobProgressHub progress, JsonMapper json) 
 		Files.writeString(file, this.json.writerWithDefaultPrettyPrinter().writeValueAsString(value));
 	}
 
+	/**
+	 * The evaluation of a job, or null before it was evaluated (or when its file cannot
+	 * be read).
+	 */
+	EvaluateTasklet.Evaluation evaluation(String jobId) {
+		Path file = this.folders.evaluation(jobId);
+		if (!Files.isRegularFile(file)) {
+			return null;
+		}
+		try {
+			return this.json.readValue(Files.readString(file), EvaluateTasklet.Evaluation.class);
+		}
+		catch (IOException | RuntimeException ex) {
+			return null;
+		}
+	}
+
 	/** The JSON document in {@code file}, or null when there is none. */
 	JsonNode readJson(Path file) throws IOException {
 		return Files.isRegularFile(file) ? this.json.readTree(Files.readString(file)) : null;

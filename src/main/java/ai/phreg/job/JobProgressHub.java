@@ -20,7 +20,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The latest progress of every job: kept in memory while a job trains, written to the job
  * folder at checkpoints and when training ends so it survives the service, published
- * through {@link TrainingMeters} and pushed to subscribers (Server-Sent Events).
+ * through {@link TrainingMeters} and pushed to subscribers (Server-Sent Events). Every
+ * step also goes to the job's {@link JobHistory}.
  */
 @Component
 class JobProgressHub {
@@ -34,14 +35,17 @@ class JobProgressHub {
 
 	private final TrainingMeters meters;
 
+	private final JobHistory history;
+
 	private final Map<String, Live> live = new ConcurrentHashMap<>();
 
 	private final Map<String, List<Runnable>> subscribers = new ConcurrentHashMap<>();
 
-	JobProgressHub(JobFolders folders, JsonMapper json, TrainingMeters meters) {
+	JobProgressHub(JobFolders folders, JsonMapper json, TrainingMeters meters, JobHistory history) {
 		this.folders = folders;
 		this.json = json;
 		this.meters = meters;
+		this.history = history;
 	}
 
 	/**
@@ -53,6 +57,7 @@ class JobProgressHub {
 		Live state = new Live(Instant.now(), startStep, (previous != null) ? previous.skipped() : 0,
 				(previous != null) ? previous.skippedImages() : List.of());
 		state.progress = (previous != null) ? previous.progress() : null;
+		this.history.resumedAt(jobId, startStep);
 		this.live.put(jobId, state);
 		this.meters.trainingStarted(jobId, () -> {
 			Live current = this.live.get(jobId);
@@ -70,6 +75,7 @@ class JobProgressHub {
 			throw new IllegalStateException("Job " + jobId + " reports a step outside a training step");
 		}
 		int newlySkipped = state.record(report, skipped);
+		this.history.add(jobId, StepRecord.of(report, state.skipped, state.progress.updatedAt()));
 		this.meters.step(report, newlySkipped, nonFinite);
 		changed(jobId);
 	}
@@ -81,6 +87,9 @@ class JobProgressHub {
 		}
 		catch (IOException ex) {
 			// The latest checkpoint's progress.json remains; nothing else is lost.
+		}
+		finally {
+			this.history.ended(jobId);
 		}
 		this.live.remove(jobId);
 		this.meters.trainingEnded(jobId);
@@ -101,8 +110,12 @@ class JobProgressHub {
 		}
 	}
 
-	/** Writes the latest progress of a training job to the job folder. */
+	/**
+	 * Writes the latest progress of a training job to the job folder and its new step
+	 * records to the history.
+	 */
 	void persist(String jobId) throws IOException {
+		this.history.write(jobId);
 		Live state = this.live.get(jobId);
 		if (state != null && state.progress != null) {
 			write(jobId, state.snapshot());
@@ -133,6 +146,11 @@ class JobProgressHub {
 			}
 		}
 		return null;
+	}
+
+	/** Every step of {@code jobId} so far, in order. */
+	List<StepRecord> history(String jobId) {
+		return this.history.steps(jobId);
 	}
 
 	/** Tells subscribers of {@code jobId} that something changed. */

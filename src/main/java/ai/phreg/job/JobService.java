@@ -4,6 +4,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Consumer;
 
+import ai.phreg.checkpoint.CheckpointFormat;
+
 /** What the API can do with distillation jobs. */
 public interface JobService {
 
@@ -43,6 +45,18 @@ public interface JobService {
 	 * leave the job's folder
 	 */
 	Path artifact(String id, String name);
+
+	/**
+	 * Every optimizer step of the job so far, in order.
+	 * @throws UnknownJobException for an unknown id
+	 */
+	List<StepRecord> history(String id);
+
+	/**
+	 * The folder the job exported its student to as {@code format}.
+	 * @throws UnknownArtifactException when the job has not exported that format
+	 */
+	Path exportFolder(String id, CheckpointFormat format);
 
 	/**
 	 * Calls {@code listener} with the job's view on every progress report and state

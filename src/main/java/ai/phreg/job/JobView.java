@@ -25,8 +25,10 @@ import ai.phreg.imagesource.SkippedImage;
  * @param endedAt when its latest execution ended, null while running or queued
  * @param skipped the first skipped images (up to 100 of {@code skippedImages}) by name,
  * with the reason
+ * @param results teacher against student on the held-out images, null until the job was
+ * evaluated
  */
 public record JobView(String id, JobState state, JobPhase phase, DistillSpec spec, DistillSettings settings,
 		JobProgress progress, int skippedImages, List<String> errors, int executions, Instant createdAt,
-		Instant startedAt, Instant endedAt, List<SkippedImage> skipped) {
+		Instant startedAt, Instant endedAt, List<SkippedImage> skipped, JobResults results) {
 }

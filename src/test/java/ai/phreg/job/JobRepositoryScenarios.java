@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
+import java.util.stream.LongStream;
 
 import ai.djl.ndarray.NDManager;
 import ai.phreg.Fixtures;
@@ -24,6 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.context.DynamicPropertyRegistry;
 
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.within;
@@ -34,6 +38,8 @@ import static org.assertj.core.api.Assertions.within;
  * restarts from its checkpoint.
  */
 abstract class JobRepositoryScenarios {
+
+	private static final JsonMapper JSON = JsonMapper.builder().build();
 
 	@TempDir
 	static Path storage;
@@ -70,6 +76,35 @@ abstract class JobRepositoryScenarios {
 				.load(this.jobs.artifact(submitted.id(), "export/DINOV2_HUB/model.safetensors"), manager);
 			assertThat(student.model().config().numRegisters()).isEqualTo(4);
 		}
+
+		// and its history holds every step, the last one the step its progress shows
+		List<StepRecord> history = this.jobs.history(submitted.id());
+		assertThat(history).extracting(StepRecord::step).containsExactly(1L, 2L, 3L);
+		StepRecord last = history.get(history.size() - 1);
+		assertThat(last.loss()).isEqualTo(done.progress().loss());
+		assertThat(last.learningRate()).isEqualTo(done.progress().learningRate());
+		assertThat(history).allSatisfy((step) -> assertThat(step.teacherMillis()).isPositive());
+
+		// and the report carries the history and the results the job view shows, which
+		// are the evaluation's figures
+		JsonNode report = JSON.readTree(Files.readString(this.jobs.artifact(submitted.id(), "report.json")));
+		assertThat(report.path("history")).hasSize(3);
+		assertThat(report.path("history").path(2).path("loss").floatValue()).isEqualTo(last.loss());
+		JobResults results = done.results();
+		assertThat(results).isNotNull();
+		assertThat(results.images()).isEqualTo(1);
+		JsonNode evaluation = report.path("evaluation");
+		assertThat(results.teacher().maxToMedianRatio())
+			.isEqualTo(evaluation.path("teacher").path("maxToMedianRatio").asDouble());
+		assertThat(results.student().neighbourCosine())
+			.isEqualTo(evaluation.path("student").path("neighbourCosine").asDouble());
+		assertThat(report.path("results").path("student").path("normVariance").asDouble())
+			.isEqualTo(results.student().normVariance());
+		assertThat(evaluation.path("pictures")).isNotEmpty();
+		JsonNode picture = evaluation.path("pictures").path(0);
+		assertThat(names).contains(picture.path("artifact").asString());
+		assertThat(picture.path("normMax").asDouble()).isGreaterThanOrEqualTo(picture.path("teacherMaxNorm").asDouble())
+			.isGreaterThanOrEqualTo(picture.path("studentMaxNorm").asDouble());
 	}
 
 	@Test
@@ -246,6 +281,11 @@ abstract class JobRepositoryScenarios {
 			assertThat(steps).isNotEmpty();
 			assertThat(steps.stream().mapToLong(Long::longValue).min().orElseThrow()).isEqualTo(stoppedAt + 1);
 			assertThat(this.jobs.get(submitted.id()).executions()).isEqualTo(2);
+
+			// and its history holds each step of both executions once, in order
+			long finalStep = this.jobs.get(submitted.id()).progress().step();
+			assertThat(this.jobs.history(submitted.id())).extracting(StepRecord::step)
+				.containsExactlyElementsOf(LongStream.rangeClosed(1, finalStep).boxed().toList());
 
 			// and after the restart its state only moved forward (the stop's own
 			// notification may still arrive first)

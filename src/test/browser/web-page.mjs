@@ -1,0 +1,128 @@
+// Drives the phreg web page in a real Chromium: enter the API key, submit a demo job from
+// the form, watch its loss chart grow over server-sent events, stop it, restart it, read
+// its results and pictures, download an export archive, and find it in the filtered list.
+// Every wait is on a state of the page, bounded. Screenshots go to PHREG_SCREENSHOTS.
+//
+// PHREG_URL (the service), PHREG_API_KEY, PHREG_SCREENSHOTS and PHREG_STEPS come from
+// ai.phreg.api.WebPageBrowserTests; CHROMIUM defaults to Debian's /usr/bin/chromium.
+// Exits 0 after "ALL CHECKS PASSED", 1 with the failed check otherwise.
+import { chromium } from 'playwright-core';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const base = process.env.PHREG_URL;
+const apiKey = process.env.PHREG_API_KEY;
+const screenshots = process.env.PHREG_SCREENSHOTS;
+const steps = Number(process.env.PHREG_STEPS);
+const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
+const TRAINING_MILLIS = 5 * 60_000;
+const UI_MILLIS = 30_000;
+
+function check(condition, message) {
+  if (!condition) throw new Error('check failed: ' + message);
+  console.log('ok - ' + message);
+}
+
+mkdirSync(screenshots, { recursive: true });
+const browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox'] });
+const failures = [];
+const page = await (await browser.newContext({ acceptDownloads: true, viewport: { width: 1400, height: 1000 } })).newPage();
+page.setDefaultTimeout(UI_MILLIS);
+page.on('pageerror', (error) => failures.push('page error: ' + error.message));
+page.on('console', (message) => { if (message.type() === 'error') failures.push('console: ' + message.text()); });
+page.on('response', (response) => { if (response.status() >= 400) failures.push(response.status() + ' ' + response.url()); });
+const shot = (name) => page.screenshot({ path: join(screenshots, name + '.png'), fullPage: true });
+
+try {
+  // The API key, entered once, is kept in the session.
+  await page.goto(base + '/');
+  await page.fill('#api-key', apiKey);
+  await page.click('#api-key-form button');
+  await page.waitForSelector('#api-key-state:text("kept for this session")');
+  check(await page.evaluate(() => sessionStorage.getItem('phreg.apiKey')) === apiKey, 'the API key is kept in sessionStorage');
+
+  // The form comes with the family's defaults filled in.
+  await page.waitForSelector('#submit-form[data-ready="true"]');
+  check(await page.inputValue('#field-family') === 'DINOV2_HUB', 'the demo teacher\'s family is chosen');
+  check(Number(await page.inputValue('#field-learningRate')) > 0, 'the family\'s learning rate is filled in');
+  check(Number(await page.inputValue('#field-registers')) > 0, 'the paper\'s register count is filled in');
+  await page.selectOption('#field-family', 'CLIP_OPENAI');
+  const clipRate = Number(await page.inputValue('#field-learningRate'));
+  await page.selectOption('#field-family', 'DINOV2_HUB');
+  check(clipRate > Number(await page.inputValue('#field-learningRate')), 'another family fills in its own learning rate');
+  await shot('01-list-and-form');
+
+  // A small demo job, submitted from the form, opens its own page.
+  for (const [field, value] of Object.entries({ steps, registers: 4, views: 2, batchSize: 1, checkpointEvery: 2,
+    evaluationImages: 1 })) {
+    await page.fill('#field-' + field, String(value));
+  }
+  await page.click('#submit-job');
+  await page.waitForURL(/\/jobs\/[A-Za-z0-9-]+$/);
+  const id = page.url().split('/').pop();
+  check(id.length > 8, 'the submitted job has its page at /jobs/' + id);
+
+  // Its charts grow with the steps the events report.
+  await page.waitForFunction(() => Number(document.getElementById('charts').dataset.points) >= 2, null,
+    { timeout: TRAINING_MILLIS });
+  await shot('02-training');
+  await page.click('#stop-job');
+  await page.waitForSelector('#job-state:text-is("STOPPED")', { timeout: TRAINING_MILLIS });
+  const pointsWhenStopped = Number(await page.getAttribute('#charts', 'data-points'));
+  check(pointsWhenStopped >= 2 && pointsWhenStopped < steps, 'the job stopped after ' + pointsWhenStopped + ' of ' + steps + ' steps');
+  check(await page.isEnabled('#restart-job') && !(await page.isEnabled('#stop-job')), 'a stopped job can restart, not stop');
+  await shot('03-stopped');
+
+  // Restarted, it trains to the end; the chart holds each step once.
+  await page.click('#restart-job');
+  await page.waitForSelector('#job-state:text-is("COMPLETED")', { timeout: TRAINING_MILLIS });
+  await page.waitForSelector('#charts[data-last-step="' + steps + '"]');
+  check(Number(await page.getAttribute('#charts', 'data-points')) === steps, 'the chart shows each of the ' + steps + ' steps once');
+  const history = await page.evaluate(async (url) => (await fetch(url)).json(), base + '/api/v1/jobs/' + id + '/history');
+  check(history.length === steps && history.every((record, i) => record.step === i + 1), 'the history holds steps 1 to ' + steps);
+
+  // Results, before/after panels with their colour scale, and the outlier maps.
+  await page.waitForSelector('#results-table tr[data-figure="outlierFraction"]');
+  const ratio = await page.textContent('#results-table tr[data-figure="maxToMedianRatio"] td:nth-child(2)');
+  check(Number(ratio) > 1, 'the teacher\'s max/median norm ratio is shown: ' + ratio);
+  await page.waitForSelector('#pictures .panel img');
+  await page.waitForFunction(() => [...document.querySelectorAll('#pictures .panel img')]
+    .every((img) => img.complete && img.naturalWidth > 0));
+  const scaleMax = Number(await page.textContent('#pictures .panel .scale-max'));
+  check(scaleMax > Number(await page.textContent('#pictures .panel .scale-min')), 'each picture has its colour scale');
+  check(await page.locator('#pictures .maps canvas').count() >= 1, 'the outlier maps are drawn');
+  await shot('04-completed');
+
+  // The export archive downloads as <job>-<format>.zip; each file is listed with its digest.
+  const archiveLink = page.locator('#downloads .export[data-format="DINOV2_HUB"] a.archive');
+  const [download] = await Promise.all([page.waitForEvent('download'), archiveLink.click()]);
+  check(download.suggestedFilename() === id + '-DINOV2_HUB.zip', 'the archive is named ' + download.suggestedFilename());
+  const saved = join(screenshots, download.suggestedFilename());
+  await download.saveAs(saved);
+  const zip = readFileSync(saved);
+  check(zip.length > 1000 && zip.subarray(0, 2).toString() === 'PK', 'the archive is a zip of ' + zip.length + ' bytes');
+  check(zip.includes(Buffer.from(id + '-DINOV2_HUB/model.safetensors')), 'the archive holds the weights in its folder');
+  const digests = await page.locator('#downloads .export[data-format="DINOV2_HUB"] td.digest').allTextContents();
+  check(digests.length >= 2 && digests.every((digest) => /^[0-9a-f]{64}$/.test(digest)), 'each exported file is listed with its SHA-256');
+
+  // The list, filtered by state, links to the job.
+  await page.click('a.home');
+  await page.waitForSelector('#jobs tr');
+  await page.selectOption('#state-filter', 'COMPLETED');
+  await page.waitForSelector('#jobs tr[data-job="' + id + '"]');
+  await page.selectOption('#state-filter', 'FAILED');
+  await page.waitForSelector('#jobs tr[data-job="' + id + '"]', { state: 'detached' });
+  check(true, 'the state filter shows the job among the completed ones only');
+  await shot('05-list-filtered');
+
+  check(failures.length === 0, 'no script errors on the page' + (failures.length ? ': ' + failures.join('; ') : ''));
+  console.log('ALL CHECKS PASSED');
+}
+catch (error) {
+  console.log('FAILED: ' + error.message);
+  await shot('failure').catch(() => {});
+  process.exitCode = 1;
+}
+finally {
+  await browser.close();
+}

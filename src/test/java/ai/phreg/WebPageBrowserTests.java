@@ -1,0 +1,83 @@
+package ai.phreg;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The web page in a real browser: {@code src/test/browser/web-page.mjs} drives Debian's
+ * Chromium through Playwright against this service (with an API key) and checks the page,
+ * step by step: key kept for the session, form defaults, a demo job submitted from the
+ * form, its chart growing over server-sent events, stop, restart, results and pictures,
+ * the export archive's download, the filtered list. Screenshots and the downloaded
+ * archive are kept in {@code target/browser-screenshots}. Needs {@code node},
+ * {@code npm ci} in {@code src/test/browser} and {@code /usr/bin/chromium}
+ * ({@code .ci/run} installs them).
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+class WebPageBrowserTests {
+
+	private static final String KEY = "browser-test-api-key";
+
+	private static final Path BROWSER_TESTS = Path.of("src/test/browser");
+
+	/** Few steps keep the run short, enough to stop after two and restart. */
+	private static final int STEPS = 6;
+
+	private static final long TIMEOUT_MINUTES = 12;
+
+	@TempDir
+	static Path storage;
+
+	@DynamicPropertySource
+	static void properties(DynamicPropertyRegistry registry) {
+		registry.add("phreg.storage-root", () -> storage.toString());
+		registry.add("phreg.api-key", () -> KEY);
+	}
+
+	@LocalServerPort
+	int port;
+
+	@Test
+	void aDemoJobIsSubmittedFollowedStoppedRestartedAndDownloadedFromThePage() throws Exception {
+		assertThat(BROWSER_TESTS.resolve("node_modules/playwright-core"))
+			.as("playwright-core: run npm ci in %s", BROWSER_TESTS)
+			.isDirectory();
+		Path screenshots = Files.createDirectories(Path.of("target/browser-screenshots"));
+		Path log = screenshots.resolve("web-page.log");
+		ProcessBuilder builder = new ProcessBuilder("node", "web-page.mjs").directory(BROWSER_TESTS.toFile())
+			.redirectErrorStream(true)
+			.redirectOutput(log.toFile());
+		builder.environment().put("PHREG_URL", "http://127.0.0.1:" + this.port);
+		builder.environment().put("PHREG_API_KEY", KEY);
+		builder.environment().put("PHREG_SCREENSHOTS", screenshots.toAbsolutePath().toString());
+		builder.environment().put("PHREG_STEPS", Integer.toString(STEPS));
+		Process node = builder.start();
+		boolean ended = node.waitFor(TIMEOUT_MINUTES, TimeUnit.MINUTES);
+		if (!ended) {
+			node.destroyForcibly();
+		}
+		String output = read(log);
+		assertThat(ended).as("the browser run ended within %d minutes:%n%s", TIMEOUT_MINUTES, output).isTrue();
+		assertThat(node.exitValue()).as(output).isZero();
+		assertThat(output).contains("ok - the chart shows each of the " + STEPS + " steps once",
+				"ok - each exported file is listed with its SHA-256", "ALL CHECKS PASSED");
+		assertThat(screenshots.resolve("04-completed.png")).isNotEmptyFile();
+	}
+
+	private static String read(Path log) throws IOException {
+		return Files.isRegularFile(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
+	}
+
+}
