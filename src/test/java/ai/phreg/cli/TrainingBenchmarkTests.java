@@ -41,6 +41,8 @@ class TrainingBenchmarkTests {
 		assertThat(result.path("teacher").path("format").asString()).isEqualTo("DINOV2_HF");
 		assertThat(result.path("grid").asInt()).isEqualTo(8);
 		assertThat(result.path("max_rss_mb").asLong()).isPositive();
+		// images are decoded before the timed steps, as the reference decodes them
+		assertThat(result.path("decode_s").asDouble()).isPositive();
 	}
 
 	@Test
