@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.phreg.checkpoint.CheckpointLoader;
@@ -44,7 +45,7 @@ final class TrainingBenchmark {
 			+ " [--batch N] [--views N] [--shift F] [--registers N] [--resolution PX] [--lr RATE] [--end-lr RATE]"
 			+ " [--epochs-for-schedule N] [--weight-decay F] [--mse-weight F] [--unlock POLICY] [--teacher-chunk N]"
 			+ " [--prefetch on|off] [--teacher-ahead on|off] [--target-cache on|off] [--view-sets N] [--cache-dir DIR] [--cache-cap-gb N]"
-			+ " [--threads N] [--seed N] [--log-every N]";
+			+ " [--threads N] [--seed N] [--log-every N] [--device cpu|cuda:N]";
 
 	private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -70,7 +71,7 @@ final class TrainingBenchmark {
 			System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
 		}
 		double[] loadStart = loadAverage();
-		try (NDManager manager = NDManager.newBaseManager()) {
+		try (NDManager manager = NDManager.newBaseManager(device(options.device))) {
 			long setupStarted = System.nanoTime();
 			LoadedModel teacher = CheckpointLoader.load(options.teacher, manager);
 			ViTConfig config = teacher.model().config();
@@ -175,6 +176,7 @@ final class TrainingBenchmark {
 		result.put("loss_first", timed.get(0).loss());
 		result.put("loss_last", timed.get(timed.size() - 1).loss());
 		result.put("lr_last", timed.get(timed.size() - 1).learningRate());
+		result.put("device", options.device);
 		result.put("threads", (options.threads > 0) ? options.threads : Runtime.getRuntime().availableProcessors());
 		result.put("interop_threads", 1);
 		result.put("torch", Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
@@ -214,6 +216,26 @@ final class TrainingBenchmark {
 		result.put("steps_for_schedule", settings.steps());
 		result.put("seed", settings.seed());
 		return result;
+	}
+
+	/**
+	 * The device teacher, student, batches and cached targets live on: {@code cpu} or
+	 * {@code cuda:N}.
+	 */
+	static Device device(String name) {
+		if (name.equals("cpu")) {
+			return Device.cpu();
+		}
+		if (name.matches("cuda:\\d+")) {
+			int index = Integer.parseInt(name.substring("cuda:".length()));
+			int gpus = Engine.getInstance().getGpuCount();
+			if (index >= gpus) {
+				throw new IllegalArgumentException(
+						"--device " + name + " is not available: this machine has " + gpus + " GPU(s)");
+			}
+			return Device.gpu(index);
+		}
+		throw new IllegalArgumentException("--device takes cpu or cuda:N, not " + name);
 	}
 
 	/** Parses an {@code on|off} option value. */
@@ -324,6 +346,8 @@ final class TrainingBenchmark {
 
 		int threads;
 
+		String device = "cpu";
+
 		long seed;
 
 		int logEvery = 1;
@@ -356,6 +380,7 @@ final class TrainingBenchmark {
 					case "--cache-dir" -> options.cacheDir = Path.of(value);
 					case "--cache-cap-gb" -> options.cacheCapGb = Double.parseDouble(value);
 					case "--threads" -> options.threads = Integer.parseInt(value);
+					case "--device" -> options.device = value;
 					case "--seed" -> options.seed = Long.parseLong(value);
 					case "--log-every" -> options.logEvery = Integer.parseInt(value);
 					default -> throw new IllegalArgumentException("unknown option " + args[i]);
