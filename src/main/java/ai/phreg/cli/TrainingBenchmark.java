@@ -37,7 +37,8 @@ import tools.jackson.databind.node.ObjectNode;
  * {@code phreg benchmark --teacher DIR --images DIR}: the real training path on any
  * teacher checkpoint, timed per phase and printed as one JSON line with the field names
  * of the PyTorch reference ({@code phreg_reference.py}), so the two compare like with
- * like. Warm-up steps run first and are not timed, as there.
+ * like. Images are decoded before timing and warm-up steps run first; neither is timed,
+ * as there.
  */
 final class TrainingBenchmark {
 
