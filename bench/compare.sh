@@ -10,12 +10,14 @@
 #   RESOLUTION=224 THREADS=1 CHUNK=8 (view-images per teacher pass; 0 = all B*V) SEED=0
 # PHREG_ARGS: extra options for phreg only, such as "--target-cache on --view-sets 4"
 # REF_ARGS: extra options for the reference only
+# PHREG_PRELOAD: a library to preload into phreg only, such as the one
+#   scripts/mkl-intel-path.sh builds (on AMD CPUs, MKL's AVX2/AVX-512 kernels)
 # Needs python3-torch, python3-pil and OpenBLAS as ../shared/bench/README.md explains
 # (OPENBLAS points at the unpacked libopenblas0-openmp), and a built target/phreg.jar.
 set -euo pipefail
 
 if [ $# -ne 2 ]; then
-	sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 fi
 teacher=$1
@@ -44,11 +46,11 @@ run_reference() {
 
 run_phreg() {
 	# shellcheck disable=SC2086
-	java -Dai.djl.offline=true -jar "$jar" benchmark --teacher "$teacher" --images "$images" \
+	LD_PRELOAD=${PHREG_PRELOAD:-} java -Dai.djl.offline=true -jar "$jar" benchmark --teacher "$teacher" --images "$images" \
 		$settings ${PHREG_ARGS:-} 2>"$out/$1.log" | tail -1 >"$out/$1.json"
 }
 
-echo "load before: $(cut -d' ' -f1-3 /proc/loadavg); results in $out" >&2
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg); results in $out; phreg preloads: ${PHREG_PRELOAD:-nothing}" >&2
 run_reference reference-a
 run_phreg phreg
 run_reference reference-b

@@ -1,5 +1,8 @@
 package ai.phreg.distill;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -7,7 +10,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import ai.phreg.image.Normalization;
@@ -24,6 +27,12 @@ public final class DenoisedTargets {
 	private final int patchSize;
 
 	private final float[] whitePixel;
+
+	/**
+	 * Where each thread writes the views of its teacher passes (the prefetch thread may
+	 * compute targets too).
+	 */
+	private final ThreadLocal<ViewBuffer> buffers = ThreadLocal.withInitial(ViewBuffer::new);
 
 	/**
 	 * @param patchSize the teacher's patch side in pixels
@@ -67,38 +76,40 @@ public final class DenoisedTargets {
 		}
 		int gridHeight = (int) (images.getShape().get(2) / this.patchSize);
 		int gridWidth = (int) (images.getShape().get(3) / this.patchSize);
-		// (ΣV, 3, H, W), image-major
-		NDArray allViews = augment(images, plans);
+		List<ImageView> views = imageMajor(plans);
+		int perPass = (chunk == 0) ? views.size() : Math.min(chunk, views.size());
+		float[] pixels = images.toFloatArray();
+		NDManager owner = images.getManager();
+		ViewBuffer buffer = this.buffers.get();
+		NDList parts = new NDList();
 		mark = times.record(StepPhase.TEACHER_AUGMENT, mark);
-		NDArray features = forward(teacher, store, allViews, chunk);
-		mark = times.record(StepPhase.TEACHER_FORWARD, mark);
-		NDArray result = recover(features, plans, gridHeight, gridWidth);
+		for (int from = 0; from < views.size(); from += perPass) {
+			List<ImageView> pass = views.subList(from, Math.min(views.size(), from + perPass));
+			try (NDManager passManager = owner.newSubManager()) {
+				NDArray slice = buffer.fill(pass, pixels, images.getShape(), passManager);
+				mark = times.record(StepPhase.TEACHER_AUGMENT, mark);
+				NDArray features = teacher.of(store, slice, false);
+				// (V, N, D) -> (V·N, D): rows of the gather in recover
+				NDArray rows = features.reshape(-1, features.getShape().get(2));
+				rows.attach(owner);
+				parts.add(rows);
+				mark = times.record(StepPhase.TEACHER_FORWARD, mark);
+			}
+		}
+		NDArray result = recoverRows(parts, plans, gridHeight, gridWidth);
 		times.record(StepPhase.TEACHER_RECOVER, mark);
 		return result;
 	}
 
-	/**
-	 * The teacher's features of {@code views}, {@code chunk} at a time. Each chunk's
-	 * intermediates live in their own manager and are freed before the next chunk, so the
-	 * next one reuses the same memory.
-	 */
-	private static NDArray forward(DenseFeatures teacher, ParameterStore store, NDArray views, int chunk) {
-		long count = views.getShape().get(0);
-		if (chunk == 0 || chunk >= count) {
-			return teacher.of(store, views, false);
-		}
-		NDManager owner = views.getManager();
-		NDList parts = new NDList();
-		for (long from = 0; from < count; from += chunk) {
-			try (NDManager pass = owner.newSubManager()) {
-				NDArray slice = views.get(new NDIndex("{}:{}", from, Math.min(count, from + chunk)));
-				slice.attach(pass);
-				NDArray features = teacher.of(store, slice, false);
-				features.attach(owner);
-				parts.add(features);
+	/** Every image's views in order, image-major: the order of the teacher passes. */
+	private static List<ImageView> imageMajor(List<TtaPlan> plans) {
+		List<ImageView> views = new ArrayList<>();
+		for (int b = 0; b < plans.size(); b++) {
+			for (TtaView view : plans.get(b).views()) {
+				views.add(new ImageView(b, view));
 			}
 		}
-		return NDArrays.concat(parts);
+		return views;
 	}
 
 	/** The views {@code (V, 3, H, W)} of one image {@code (3, H, W)}. */
@@ -107,28 +118,39 @@ public final class DenoisedTargets {
 	}
 
 	/**
-	 * The views {@code (ΣV, 3, H, W)} of images {@code (B, 3, H, W)}, image-major. Built
-	 * in one pass over plain arrays and handed to the engine once: per-view tensor
-	 * slicing, filling and flipping cost more in native calls and fresh buffers than the
-	 * copying itself.
+	 * The views {@code (ΣV, 3, H, W)} of images {@code (B, 3, H, W)}, image-major, as
+	 * {@link #compute} builds them for its teacher passes.
 	 */
 	NDArray augment(NDArray images, List<TtaPlan> plans) {
-		int height = (int) images.getShape().get(2);
-		int width = (int) images.getShape().get(3);
+		List<ImageView> views = imageMajor(plans);
+		float[] target = new float[views.size() * 3 * planeOf(images.getShape())];
+		writeViews(views, images.toFloatArray(), images.getShape(), target);
+		Shape shape = images.getShape();
+		return images.getManager().create(target, new Shape(views.size(), 3, shape.get(2), shape.get(3)));
+	}
+
+	/**
+	 * Writes {@code views} of the images whose pixels are {@code source} ({@code shape}
+	 * {@code (B, 3, H, W)}) one after the other into {@code target}. Built in one pass
+	 * over plain arrays and handed to the engine once: per-view tensor slicing, filling
+	 * and flipping cost more in native calls and fresh buffers than the copying itself.
+	 */
+	private void writeViews(List<ImageView> views, float[] source, Shape shape, float[] target) {
+		int height = (int) shape.get(2);
+		int width = (int) shape.get(3);
 		int plane = height * width;
-		float[] pixels = images.toFloatArray();
-		int total = plans.stream().mapToInt(TtaPlan::size).sum();
-		float[] views = new float[total * 3 * plane];
 		int out = 0;
-		for (int b = 0; b < plans.size(); b++) {
-			for (TtaView view : plans.get(b).views()) {
-				for (int c = 0; c < 3; c++) {
-					shiftPlane(pixels, (b * 3 + c) * plane, views, out, height, width, view, this.whitePixel[c]);
-					out += plane;
-				}
+		for (ImageView view : views) {
+			for (int c = 0; c < 3; c++) {
+				shiftPlane(source, (view.image() * 3 + c) * plane, target, out, height, width, view.view(),
+						this.whitePixel[c]);
+				out += plane;
 			}
 		}
-		return images.getManager().create(views, new Shape(total, 3, height, width));
+	}
+
+	private static int planeOf(Shape images) {
+		return (int) (images.get(2) * images.get(3));
 	}
 
 	/**
@@ -173,11 +195,21 @@ public final class DenoisedTargets {
 	 * and one division by the coverage count averages them.
 	 */
 	NDArray recover(NDArray viewFeatures, List<TtaPlan> plans, int gridHeight, int gridWidth) {
-		NDManager manager = viewFeatures.getManager();
+		return recoverRows(new NDList(viewFeatures.reshape(-1, viewFeatures.getShape().get(2))), plans, gridHeight,
+				gridWidth);
+	}
+
+	/**
+	 * {@link #recover} for the view features given as consecutive blocks of rows
+	 * {@code (V·N, D)}, image-major, as the teacher passes produce them: joined once,
+	 * together with the zero row the gather needs.
+	 */
+	private static NDArray recoverRows(NDList viewRows, List<TtaPlan> plans, int gridHeight, int gridWidth) {
+		NDManager manager = viewRows.head().getManager();
 		int patches = gridHeight * gridWidth;
-		long dim = viewFeatures.getShape().get(2);
+		long dim = viewRows.head().getShape().get(1);
 		int mostViews = plans.stream().mapToInt(TtaPlan::size).max().orElse(0);
-		long rows = viewFeatures.getShape().get(0) * patches;
+		long rows = viewRows.stream().mapToLong((block) -> block.getShape().get(0)).sum();
 		long[] gather = new long[plans.size() * mostViews * patches];
 		// the appended zero row
 		Arrays.fill(gather, rows);
@@ -200,7 +232,9 @@ public final class DenoisedTargets {
 			}
 			firstView += views.size();
 		}
-		NDArray flat = viewFeatures.reshape(rows, dim).concat(manager.zeros(new Shape(1, dim)), 0);
+		NDList blocks = new NDList(viewRows);
+		blocks.add(manager.zeros(new Shape(1, dim)));
+		NDArray flat = NDArrays.concat(blocks);
 		// (B·V·N, D) -> (B, V, N, D), summed over the views
 		NDArray summed = flat.get(manager.create(gather))
 			.reshape(plans.size(), mostViews, patches, dim)
@@ -260,6 +294,38 @@ public final class DenoisedTargets {
 			}
 		}
 		return shown;
+	}
+
+	/** View {@code view} of image {@code image} of the batch. */
+	private record ImageView(int image, TtaView view) {
+	}
+
+	/**
+	 * The pixels of one teacher pass's views, in memory reused from pass to pass and step
+	 * to step: on these VMs the first write to freshly allocated memory costs more than
+	 * building the views (120-230 ms for 24 MB), and a chunk-sized buffer also stays in
+	 * cache. The engine reads the direct buffer in place; the array made from it lives
+	 * only for its pass, so the next pass may overwrite it.
+	 */
+	private final class ViewBuffer {
+
+		private float[] pixels = new float[0];
+
+		private ByteBuffer direct = ByteBuffer.allocateDirect(0);
+
+		NDArray fill(List<ImageView> views, float[] source, Shape images, NDManager manager) {
+			int length = views.size() * 3 * planeOf(images);
+			if (this.pixels.length < length) {
+				this.pixels = new float[length];
+				this.direct = ByteBuffer.allocateDirect(length * Float.BYTES).order(ByteOrder.nativeOrder());
+			}
+			writeViews(views, source, images, this.pixels);
+			this.direct.clear().limit(length * Float.BYTES);
+			this.direct.asFloatBuffer().put(this.pixels, 0, length);
+			return manager.create(this.direct, new Shape(views.size(), 3, images.get(2), images.get(3)),
+					DataType.FLOAT32);
+		}
+
 	}
 
 	/**

@@ -182,6 +182,15 @@ public final class Distiller implements AutoCloseable {
 	}
 
 	/**
+	 * Decodes and resizes the training images before the first step rather than as
+	 * batches first draw them (as far as the image cache holds them): for benchmarks,
+	 * which time steps without decoding, as the reference does.
+	 */
+	public void decodeImages() {
+		this.batches.decodeAll();
+	}
+
+	/**
 	 * Images skipped because they could not be read, by source index, with the reason.
 	 */
 	public Map<Integer, String> unreadableImages() {

@@ -134,6 +134,22 @@ public final class TrainingBatches {
 		return new PreparedBatch(read, this.resolution, samples);
 	}
 
+	/**
+	 * Decodes and resizes every image now, as far as the cache's budget holds them, so
+	 * that the first epoch does not wait for them; unreadable ones are remembered as in
+	 * {@link #prepare}.
+	 */
+	public synchronized void decodeAll() {
+		for (int index = 0; index < this.images.size() && this.cachedBytes < this.cacheBudgetBytes; index++) {
+			try {
+				resized(index);
+			}
+			catch (IOException ex) {
+				this.unreadable.put(index, SkippedImage.reasonOf(ex));
+			}
+		}
+	}
+
 	private Resized resized(int index) throws IOException {
 		Resized image = this.resized.get(index);
 		if (image == null) {

@@ -40,7 +40,10 @@ class TrainingBenchmarkTests {
 		assertThat(result.path("phase_s").path("teacher_forward").asDouble()).isPositive();
 		assertThat(result.path("teacher").path("format").asString()).isEqualTo("DINOV2_HF");
 		assertThat(result.path("grid").asInt()).isEqualTo(8);
+		assertThat(result.path("device").asString()).isEqualTo("cpu");
 		assertThat(result.path("max_rss_mb").asLong()).isPositive();
+		// images are decoded before the timed steps, as the reference decodes them
+		assertThat(result.path("decode_s").asDouble()).isPositive();
 	}
 
 	@Test
@@ -52,6 +55,20 @@ class TrainingBenchmarkTests {
 		assertThat(again.path("mode").asString()).isEqualTo("target-cache");
 		assertThat(again.path("cache_hits").asLong()).isEqualTo(2 * 2);
 		assertThat(again.path("teacher_view_images").asLong()).isZero();
+	}
+
+	@Test
+	void aGpuTheMachineDoesNotHaveIsRefusedByName() {
+		ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+		int exit = CommandLine.run(
+				new String[] { "benchmark", "--teacher", Fixtures.resolve("dinov2/dinov2_reg0.hf").toString(),
+						"--images", Fixtures.photos().toString(), "--device", "cuda:64" },
+				new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+				new PrintStream(err, true, StandardCharsets.UTF_8));
+
+		assertThat(exit).isEqualTo(1);
+		assertThat(err.toString(StandardCharsets.UTF_8)).contains("--device cuda:64 is not available");
 	}
 
 	private static JsonNode benchmark(String... extra) {

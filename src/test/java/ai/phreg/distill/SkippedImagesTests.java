@@ -28,17 +28,7 @@ class SkippedImagesTests {
 	@Test
 	void aRunReportsEveryImageItWentWithoutAndWhy() throws Exception {
 		// given four good photos beside every kind of bad one
-		Path images = Files.createDirectories(this.temp.resolve("images"));
-		for (String photo : List.of("skimage-chelsea.jpg", "skimage-coffee.jpg", "skimage-rocket.jpg",
-				"skimage-astronaut.jpg")) {
-			Files.copy(Fixtures.photos().resolve(photo), images.resolve(photo));
-		}
-		byte[] jpeg = Files.readAllBytes(images.resolve("skimage-chelsea.jpg"));
-		Files.write(images.resolve("half.jpg"), Arrays.copyOf(jpeg, jpeg.length / 2));
-		Files.write(images.resolve("strip.png"), HandBuiltPng.black(3, 50_000));
-		Files.write(images.resolve("huge.png"), HandBuiltPng.black(8000, 8000));
-		Files.writeString(images.resolve("animation.gif"), "GIF89a");
-		Files.createSymbolicLink(images.resolve("linked.jpg"), SpecialFiles.secret(this.temp.resolve("etc")));
+		Path images = goodAndBadImages();
 
 		// when a run trains over one epoch
 		try (NDManager manager = NDManager.newBaseManager();
@@ -60,6 +50,35 @@ class SkippedImagesTests {
 							"the image is 3x50000 pixels, more than 50 times longer than wide; crop it"));
 			assertThat(distiller.unreadableImages()).hasSize(3);
 		}
+	}
+
+	@Test
+	void decodingBeforeTheFirstStepFindsTheUnreadableImages() throws Exception {
+		ImageFolder folder = ImageFolder.scan(goodAndBadImages());
+		try (NDManager manager = NDManager.newBaseManager();
+				Distiller distiller = new Distiller(DistillerTests.SETTINGS, DistillerTests.teacher(manager), folder,
+						manager)) {
+			distiller.decodeImages();
+
+			assertThat(distiller.globalStep()).isZero();
+			assertThat(distiller.unreadableImages().keySet().stream().map(folder::name)).containsExactly("half.jpg",
+					"huge.png", "strip.png");
+		}
+	}
+
+	private Path goodAndBadImages() throws Exception {
+		Path images = Files.createDirectories(this.temp.resolve("images"));
+		for (String photo : List.of("skimage-chelsea.jpg", "skimage-coffee.jpg", "skimage-rocket.jpg",
+				"skimage-astronaut.jpg")) {
+			Files.copy(Fixtures.photos().resolve(photo), images.resolve(photo));
+		}
+		byte[] jpeg = Files.readAllBytes(images.resolve("skimage-chelsea.jpg"));
+		Files.write(images.resolve("half.jpg"), Arrays.copyOf(jpeg, jpeg.length / 2));
+		Files.write(images.resolve("strip.png"), HandBuiltPng.black(3, 50_000));
+		Files.write(images.resolve("huge.png"), HandBuiltPng.black(8000, 8000));
+		Files.writeString(images.resolve("animation.gif"), "GIF89a");
+		Files.createSymbolicLink(images.resolve("linked.jpg"), SpecialFiles.secret(this.temp.resolve("etc")));
+		return images;
 	}
 
 }
