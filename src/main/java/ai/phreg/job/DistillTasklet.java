@@ -10,9 +10,7 @@ import ai.phreg.checkpoint.CheckpointExporter;
 import ai.phreg.checkpoint.LoadedModel;
 import ai.phreg.checkpoint.safetensors.DType;
 import ai.phreg.distill.CheckpointFolder;
-import ai.phreg.distill.Determinism;
 import ai.phreg.distill.Distiller;
-import ai.phreg.distill.ExecutionSettings;
 import ai.phreg.distill.StepReport;
 import ai.phreg.imagesource.SkippedImage;
 import org.springframework.batch.core.ExitStatus;
@@ -90,10 +88,8 @@ class DistillTasklet extends JobStepTasklet implements StepExecutionListener {
 		NDManager manager = this.inputs.newManager(job);
 		try {
 			LoadedModel teacher = this.inputs.teacher(job, manager);
-			Determinism determinism = job.spec().deterministic() ? Determinism.EXACT : Determinism.DEFAULT;
-			Distiller distiller = new Distiller(job.resolved().settings(),
-					ExecutionSettings.DEFAULT.withDeterminism(determinism), teacher, this.inputs.split(job).training(),
-					manager);
+			Distiller distiller = new Distiller(job.resolved().settings(), this.inputs.execution(job), teacher,
+					this.inputs.split(job).training(), manager);
 			CheckpointFolder checkpoints = CheckpointFolder.open(this.folders.checkpoints(this.jobId),
 					CHECKPOINTS_KEPT);
 			Path latest = checkpoints.newest();

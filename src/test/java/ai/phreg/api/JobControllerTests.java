@@ -69,7 +69,7 @@ class JobControllerTests {
 		ArgumentCaptor<DistillSpec> spec = ArgumentCaptor.forClass(DistillSpec.class);
 		then(this.jobs).should().submit(spec.capture(), isNull());
 		assertThat(spec.getValue()).isEqualTo(new DistillSpec("demo", "demo", 16, Unlock.DEFAULT, List.of(), 10, 0.15,
-				null, 8, 2, null, null, null, 0.01, 0, "auto", 50, List.of(), null, null, false));
+				null, 8, 2, null, null, null, 0.01, 0, "auto", 50, List.of(), null, null, false, null, null));
 	}
 
 	@Test
@@ -87,7 +87,8 @@ class JobControllerTests {
 		then(this.jobs).should()
 			.submit(eq(new DistillSpec("file:///data/dinov2", "/data/images.tar", 4, Unlock.CUSTOM,
 					List.of("blocks.11.*"), 3, 0.0, 224, 2, null, 500L, 1e-3, 1e-3, 0.0, 42, "cuda:1", 100,
-					List.of(CheckpointFormat.DINOV2_HF, CheckpointFormat.TIMM), 0, null, false)), eq("retry-1"));
+					List.of(CheckpointFormat.DINOV2_HF, CheckpointFormat.TIMM), 0, null, false, null, null)),
+					eq("retry-1"));
 	}
 
 	@Test
