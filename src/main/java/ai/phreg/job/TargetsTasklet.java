@@ -1,5 +1,9 @@
 package ai.phreg.job;
 
+import java.util.Locale;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 
@@ -11,6 +15,8 @@ import org.springframework.batch.infrastructure.repeat.RepeatStatus;
  * comes from {@link TargetPrefills}, loaded once per process.
  */
 class TargetsTasklet extends JobStepTasklet {
+
+	private static final Log logger = LogFactory.getLog(TargetsTasklet.class);
 
 	static final String DONE = "targets.done";
 
@@ -57,7 +63,11 @@ class TargetsTasklet extends JobStepTasklet {
 			return RepeatStatus.FINISHED;
 		}
 		finally {
-			this.prefills.record(success, done, System.nanoTime() - started);
+			long nanos = System.nanoTime() - started;
+			this.prefills.record(success, done, nanos);
+			logger.info(String.format(Locale.ROOT, "Targets shard %s of job %s %s: %d images in %.1f s (%.2f images/s)",
+					step.getStepName(), this.jobId, success ? "done" : "ended early", done, nanos / 1e9,
+					done / (nanos / 1e9)));
 		}
 	}
 

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
@@ -154,6 +155,7 @@ class RemoteTargetsTests {
 			.as("shards ran in the worker processes, not here")
 			.doesNotContain(TargetsStepConfiguration.WORKER_NAME);
 		assertThat(TargetShards.of(this.folders.targetCache())).containsAllEntriesOf(singleProcess(jobId));
+		printTargetsTime(jobId, 2);
 	}
 
 	@Test
@@ -171,6 +173,33 @@ class RemoteTargetsTests {
 		assertThat(shards(jobId)).hasSize(4).allMatch((shard) -> shard.getStatus() == BatchStatus.COMPLETED);
 		Map<String, String> expected = singleProcess(jobId);
 		assertThat(TargetShards.of(this.folders.targetCache())).containsAllEntriesOf(expected);
+	}
+
+	@Test
+	@Order(4)
+	void theWorkerLeftAloneRunsAnotherJobsShards() throws Exception {
+		startWorkers(1);
+		String jobId = this.jobs.submit(spec(3), null).id();
+
+		JobView done = awaitJob(jobId);
+
+		assertThat(done.state()).as("job %s: %s", jobId, done.errors()).isEqualTo(JobState.COMPLETED);
+		assertThat(TargetShards.of(this.folders.targetCache())).containsAllEntriesOf(singleProcess(jobId));
+		printTargetsTime(jobId, 1);
+	}
+
+	/** The targets step's wall time, for the scaling note (a figure, not an assertion). */
+	private void printTargetsTime(String jobId, int workerCount) throws IOException {
+		JobExecution execution = this.repository.getLastJobExecution(DistillJobConfiguration.JOB_NAME,
+				new JobParametersBuilder().addString(JobIds.PARAMETER, jobId).toJobParameters());
+		StepExecution targets = execution.getStepExecutions()
+			.stream()
+			.filter((step) -> step.getStepName().equals(JobPhase.TARGETS.stepName()))
+			.findFirst()
+			.orElseThrow();
+		System.out.printf(Locale.ROOT, "targets step with %d worker process(es): %.1f s for %d images%n", workerCount,
+				Duration.between(targets.getStartTime(), targets.getEndTime()).toMillis() / 1e3,
+				this.inputs.prepared(jobId).resolved().trainingImages());
 	}
 
 	/** Starts worker JVMs until {@code count} run and consume. */
