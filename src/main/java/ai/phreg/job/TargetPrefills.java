@@ -85,6 +85,18 @@ class TargetPrefills implements DisposableBean {
 		this.partitionTime.record(nanos, TimeUnit.NANOSECONDS);
 	}
 
+	/**
+	 * Releases a job's teacher once its shards in this process have ended: the service
+	 * frees it before training loads its own.
+	 */
+	synchronized void close(String jobId) {
+		Session session = this.sessions.get(jobId);
+		if (session != null && session.users == 0) {
+			session.manager.close();
+			this.sessions.remove(jobId);
+		}
+	}
+
 	private void closeIdle() {
 		for (Iterator<Session> open = this.sessions.values().iterator(); open.hasNext();) {
 			Session session = open.next();

@@ -2,9 +2,12 @@ package ai.phreg.job;
 
 import java.lang.management.ManagementFactory;
 
+import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.configuration.annotation.StepScope;
+import org.springframework.batch.core.listener.StepExecutionListener;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.Step;
+import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.core.step.builder.StepBuilder;
 import org.springframework.batch.infrastructure.support.transaction.ResourcelessTransactionManager;
 import org.springframework.beans.factory.annotation.Value;
@@ -62,13 +65,21 @@ class TargetsStepConfiguration {
 	@Bean
 	@ConditionalOnProperty(name = "phreg.targets.mode", havingValue = "local", matchIfMissing = true)
 	Step targets(JobRepository jobRepository, Step targetsWorker, TargetsPartitioner targetsPartitioner,
-			@Value("${phreg.targets.grid-size:8}") int gridSize, @Value("${phreg.targets.threads:1}") int threads) {
+			TargetPrefills prefills, @Value("${phreg.targets.grid-size:8}") int gridSize,
+			@Value("${phreg.targets.threads:1}") int threads) {
 		SimpleAsyncTaskExecutor executor = new SimpleAsyncTaskExecutor("phreg-targets-");
 		executor.setConcurrencyLimit(threads);
 		return new StepBuilder(JobPhase.TARGETS.stepName(), jobRepository).partitioner(WORKER_STEP, targetsPartitioner)
 			.step(targetsWorker)
 			.gridSize(gridSize)
 			.taskExecutor(executor)
+			.listener(new StepExecutionListener() {
+				@Override
+				public ExitStatus afterStep(StepExecution stepExecution) {
+					prefills.close(stepExecution.getJobExecution().getJobParameters().getString(JobIds.PARAMETER));
+					return null;
+				}
+			})
 			.build();
 	}
 

@@ -40,7 +40,6 @@ import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.StepExecution;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -110,12 +109,10 @@ class RemoteTargetsTests {
 	}
 
 	@AfterAll
-	static void stopWorkersAndDropDatabase(@Autowired ConfigurableApplicationContext context) throws Exception {
+	static void stopWorkersAndDropDatabase() throws Exception {
 		for (Process worker : workers) {
 			worker.destroyForcibly().waitFor();
 		}
-		// The manager's dispatcher polls the database: it stops before the database goes.
-		context.close();
 		if (database != null) {
 			try (Connection server = DriverManager.getConnection(postgres() + "postgres", "postgres", "");
 					Statement statement = server.createStatement()) {
@@ -188,7 +185,9 @@ class RemoteTargetsTests {
 		printTargetsTime(jobId, 1);
 	}
 
-	/** The targets step's wall time, for the scaling note (a figure, not an assertion). */
+	/**
+	 * The targets step's wall time, for the scaling note (a figure, not an assertion).
+	 */
 	private void printTargetsTime(String jobId, int workerCount) throws IOException {
 		JobExecution execution = this.repository.getLastJobExecution(DistillJobConfiguration.JOB_NAME,
 				new JobParametersBuilder().addString(JobIds.PARAMETER, jobId).toJobParameters());
