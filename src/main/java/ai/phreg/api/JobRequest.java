@@ -34,7 +34,9 @@ record JobRequest(@NotBlank @Size(max = MAX_PATH) String teacher, @NotBlank @Siz
 		@Pattern(regexp = "auto|cpu|cuda:\\d{1,3}", message = "must be auto, cpu or cuda:N") String device,
 		@Min(1) @Max(PhregProperties.MAX_CHECKPOINT_EVERY) Integer checkpointEvery,
 		List<@EnumSpelling(CheckpointFormat.class) String> exportFormats, @Min(0) @Max(1000) Integer evaluationImages,
-		@Min(1) @Max(256) Integer heads, Boolean deterministic) {
+		@Min(1) @Max(256) Integer heads, Boolean deterministic,
+		@Pattern(regexp = "off|on", message = "must be off or on") String targetCache,
+		@Min(1) @Max(64) Integer viewSets) {
 
 	// Generous for any real path, small enough to keep absurd bodies out of messages.
 	private static final int MAX_PATH = 4096;
@@ -46,14 +48,15 @@ record JobRequest(@NotBlank @Size(max = MAX_PATH) String teacher, @NotBlank @Siz
 	 */
 	DistillSpec toSpec(int defaultCheckpointEvery) {
 		return new DistillSpec(this.teacher, this.images, or(this.registers, PaperDefaults.REGISTERS),
-				(this.unlock != null) ? Unlock.of(this.unlock) : Unlock.DEFAULT, this.unlockPatterns, or(this.views,
-						PaperDefaults.VIEWS),
-				or(this.shiftFraction, PaperDefaults.SHIFT_FRACTION), this.resolution,
-				or(this.batchSize, PaperDefaults.BATCH_SIZE), this.epochs, this.steps, this.learningRate,
-				this.endLearningRate, or(this.weightDecay, PaperDefaults.WEIGHT_DECAY), or(this.seed, 0L),
-				or(this.device, "auto"), or(this.checkpointEvery, defaultCheckpointEvery), (this.exportFormats != null)
-						? this.exportFormats.stream().map(CheckpointFormat::valueOf).toList() : List.of(),
-				this.evaluationImages, this.heads, or(this.deterministic, false));
+				(this.unlock != null) ? Unlock.of(this.unlock) : Unlock.DEFAULT, this.unlockPatterns,
+				or(this.views, PaperDefaults.VIEWS), or(this.shiftFraction, PaperDefaults.SHIFT_FRACTION),
+				this.resolution, or(this.batchSize, PaperDefaults.BATCH_SIZE), this.epochs, this.steps,
+				this.learningRate, this.endLearningRate, or(this.weightDecay, PaperDefaults.WEIGHT_DECAY),
+				or(this.seed, 0L), or(this.device, "auto"), or(this.checkpointEvery, defaultCheckpointEvery),
+				(this.exportFormats != null) ? this.exportFormats.stream().map(CheckpointFormat::valueOf).toList()
+						: List.of(),
+				this.evaluationImages, this.heads, or(this.deterministic, false), "on".equals(this.targetCache),
+				this.viewSets);
 	}
 
 	private static <T> T or(T value, T fallback) {

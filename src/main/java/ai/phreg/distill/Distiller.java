@@ -342,14 +342,19 @@ public final class Distiller implements AutoCloseable {
 		long round = round(epoch);
 		List<TtaPlan> plans = new ArrayList<>();
 		for (int index : batch.imageIndices()) {
-			plans.add(TtaPlan.sample(grid, this.settings.shiftFraction(), this.settings.views(),
-					Seeds.derive(this.settings.seed(), VIEWS, round, index)));
+			plans.add(plan(this.settings, grid, round, index));
 		}
 		DenseFeatures teacherFeatures = DenseHeads.teacher(this.teacher);
 		return (this.cachedTargets != null)
 				? this.cachedTargets.compute(teacherFeatures, store, batch, plans, this.execution.teacherChunk(), times)
 				: this.denoiser.compute(teacherFeatures, store, batch.pixels(), plans, this.execution.teacherChunk(),
 						times);
+	}
+
+	/** The test-time views of image {@code index} in crop round {@code round}. */
+	static TtaPlan plan(DistillSettings settings, int grid, long round, int index) {
+		return TtaPlan.sample(grid, settings.shiftFraction(), settings.views(),
+				Seeds.derive(settings.seed(), VIEWS, round, index));
 	}
 
 	/**

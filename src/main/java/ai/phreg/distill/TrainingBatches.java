@@ -106,16 +106,24 @@ public final class TrainingBatches {
 	 * thread while the current step trains. Crops are drawn for {@code cropRound}: the
 	 * epoch itself, or the view set a target cache cycles through.
 	 */
-	public synchronized PreparedBatch prepare(long epoch, long stepInEpoch, long cropRound) {
+	public PreparedBatch prepare(long epoch, long stepInEpoch, long cropRound) {
 		int[] order = order(epoch);
 		int from = (int) (stepInEpoch * this.batchSize);
 		int to = Math.min(order.length, from + this.batchSize);
+		return prepareImages(Arrays.copyOfRange(order, from, to), cropRound);
+	}
+
+	/**
+	 * The images {@code indices}, cropped as in {@code cropRound}: exactly the crops
+	 * training draws for them in that round, whichever batch they fall into, so targets
+	 * can be computed ahead of training.
+	 */
+	public synchronized PreparedBatch prepareImages(int[] indices, long cropRound) {
 		List<Sample> samples = new ArrayList<>();
 		int plane = 3 * this.resolution * this.resolution;
-		float[] pixels = new float[(to - from) * plane];
+		float[] pixels = new float[indices.length * plane];
 		Normalization normalization = this.normalization;
-		for (int position = from; position < to; position++) {
-			int index = order[position];
+		for (int index : indices) {
 			try {
 				Resized image = resized(index);
 				SplittableRandom random = new SplittableRandom(Seeds.derive(this.seed, CROP, cropRound, index));
@@ -130,7 +138,7 @@ public final class TrainingBatches {
 			}
 		}
 		// Unreadable images leave no crop: the tensor takes only the crops there are.
-		float[] read = (samples.size() < to - from) ? Arrays.copyOf(pixels, samples.size() * plane) : pixels;
+		float[] read = (samples.size() < indices.length) ? Arrays.copyOf(pixels, samples.size() * plane) : pixels;
 		return new PreparedBatch(read, this.resolution, samples);
 	}
 

@@ -24,7 +24,7 @@ class DemoJobRunner implements ApplicationRunner {
 
 	static final DistillSpec DEMO = new DistillSpec(DemoTeacherSource.NAME, JobImages.DEMO, PaperDefaults.REGISTERS,
 			Unlock.DEFAULT, List.of(), PaperDefaults.VIEWS, PaperDefaults.SHIFT_FRACTION, null, 4, null, 40L, 1e-3,
-			1e-4, PaperDefaults.WEIGHT_DECAY, 1, "auto", 10, List.of(), 1, null, false);
+			1e-4, PaperDefaults.WEIGHT_DECAY, 1, "auto", 10, List.of(), 1, null, false, null, null);
 
 	private static final long FOLLOW_INTERVAL_MILLIS = 1000;
 

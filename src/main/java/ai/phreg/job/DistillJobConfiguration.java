@@ -14,7 +14,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * {@code distillJob}: validate → prepare → distill → evaluate → export
+ * {@code distillJob}: validate → prepare → targets → distill → evaluate → export
  * ({@link JobPhase}). Each step's tasklet is a step-scoped bean bound to its job through
  * the {@code jobId} job parameter; the distill step repeats until training is done,
  * checkpointing as it goes, so a restart resumes it. The tasklets keep no database
@@ -25,15 +25,16 @@ class DistillJobConfiguration {
 
 	static final String JOB_NAME = "distillJob";
 
-	private static final String JOB_ID = "#{jobParameters['" + JobIds.PARAMETER + "']}";
+	static final String JOB_ID = "#{jobParameters['" + JobIds.PARAMETER + "']}";
 
 	@Bean
 	Job distillJob(JobRepository jobRepository, RunningJobs runningJobs, JobFailures failures, Step validate,
-			Step prepare, Step distill, Step evaluate, Step export) {
+			Step prepare, Step targets, Step distill, Step evaluate, Step export) {
 		return new JobBuilder(JOB_NAME, jobRepository).listener(runningJobs)
 			.listener(failures)
 			.start(validate)
 			.next(prepare)
+			.next(targets)
 			.next(distill)
 			.next(evaluate)
 			.next(export)
@@ -103,7 +104,7 @@ class DistillJobConfiguration {
 	}
 
 	/** A step without database transactions around its tasklet. */
-	private static TaskletStepBuilder step(JobPhase phase, JobRepository jobRepository, Tasklet tasklet) {
+	static TaskletStepBuilder step(JobPhase phase, JobRepository jobRepository, Tasklet tasklet) {
 		return new StepBuilder(phase.stepName(), jobRepository).tasklet(tasklet, new ResourcelessTransactionManager());
 	}
 

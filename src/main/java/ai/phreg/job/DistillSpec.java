@@ -3,6 +3,7 @@ package ai.phreg.job;
 import java.util.List;
 
 import ai.phreg.checkpoint.CheckpointFormat;
+import ai.phreg.distill.cache.TargetCacheSettings;
 
 /**
  * What a user asks for: a distillation of one teacher over one image source. Absent
@@ -36,17 +37,25 @@ import ai.phreg.checkpoint.CheckpointFormat;
  * @param deterministic whether the run must give bit-identical weights however often it
  * is interrupted and resumed, at the cost of libtorch's intra-op parallelism
  * ({@link ai.phreg.distill.Determinism#EXACT}); never null, absent means false
+ * @param targetCache whether denoised teacher targets are computed up front by the
+ * partitioned {@code targets} step into the shared target cache and read back by
+ * training; never null, absent means false (targets computed every step)
+ * @param viewSets distinct (crop, views) draws per image the cache holds, cycled through
+ * the epochs; never null, absent means {@link TargetCacheSettings#DEFAULT_VIEW_SETS}
  */
 public record DistillSpec(String teacher, String images, int registers, Unlock unlock, List<String> unlockPatterns,
 		int views, double shiftFraction, Integer resolution, int batchSize, Integer epochs, Long steps,
 		Double learningRate, Double endLearningRate, double weightDecay, long seed, String device, int checkpointEvery,
-		List<CheckpointFormat> exportFormats, Integer evaluationImages, Integer heads, Boolean deterministic) {
+		List<CheckpointFormat> exportFormats, Integer evaluationImages, Integer heads, Boolean deterministic,
+		Boolean targetCache, Integer viewSets) {
 
 	public DistillSpec {
 		unlockPatterns = (unlockPatterns != null) ? List.copyOf(unlockPatterns) : List.of();
 		exportFormats = (exportFormats != null) ? List.copyOf(exportFormats) : List.of();
 		// Specs stored before the option existed read as not deterministic.
 		deterministic = Boolean.TRUE.equals(deterministic);
+		targetCache = Boolean.TRUE.equals(targetCache);
+		viewSets = (viewSets != null) ? viewSets : TargetCacheSettings.DEFAULT_VIEW_SETS;
 	}
 
 }

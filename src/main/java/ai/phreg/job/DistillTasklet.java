@@ -7,9 +7,7 @@ import java.util.Map;
 
 import ai.djl.ndarray.NDManager;
 import ai.phreg.distill.CheckpointFolder;
-import ai.phreg.distill.Determinism;
 import ai.phreg.distill.Distiller;
-import ai.phreg.distill.ExecutionSettings;
 import ai.phreg.distill.Training;
 import ai.phreg.imagesource.SkippedImage;
 import org.springframework.batch.core.ExitStatus;
@@ -74,12 +72,11 @@ class DistillTasklet extends JobStepTasklet implements StepExecutionListener {
 		PreparedJob job = this.inputs.prepared(this.jobId);
 		NDManager manager = this.inputs.newManager(job);
 		try {
-			Determinism determinism = job.spec().deterministic() ? Determinism.EXACT : Determinism.DEFAULT;
 			NonFiniteSteps nonFinite = new NonFiniteSteps(this.nonFiniteStepLimit);
 			Run run = new Run(manager);
 			run.training = Training
 				.of(this.inputs.teacher(job, manager), this.inputs.split(job).training(), job.resolved().settings())
-				.execution(ExecutionSettings.DEFAULT.withDeterminism(determinism))
+				.execution(this.inputs.execution(job))
 				.listener((report) -> this.progress.report(this.jobId, report, run.skippedImages(),
 						nonFinite.record(report)))
 				.checkpoints(CheckpointFolder.open(this.folders.checkpoints(this.jobId), CHECKPOINTS_KEPT),

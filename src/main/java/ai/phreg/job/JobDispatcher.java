@@ -19,6 +19,7 @@ import org.springframework.batch.core.job.parameters.JobParametersBuilder;
 import org.springframework.batch.core.launch.JobOperator;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.beans.factory.SmartInitializingSingleton;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
@@ -46,6 +47,9 @@ class JobDispatcher implements SmartInitializingSingleton {
 
 	private final int slots;
 
+	/** False in a worker process, which runs partitions of other processes' jobs only. */
+	private final boolean enabled;
+
 	private final JobProgressHub progress;
 
 	private final JobStates states;
@@ -55,7 +59,9 @@ class JobDispatcher implements SmartInitializingSingleton {
 	private final Map<JobState, AtomicLong> byState = new EnumMap<>(JobState.class);
 
 	JobDispatcher(JobRecords records, JobOperator operator, JobRepository repository, Job distillJob,
-			PhregProperties properties, JobProgressHub progress, JobStates states, MeterRegistry meters) {
+			PhregProperties properties, JobProgressHub progress, JobStates states, MeterRegistry meters,
+			@Value("${phreg.dispatch-enabled:true}") boolean enabled) {
+		this.enabled = enabled;
 		this.records = records;
 		this.operator = operator;
 		this.repository = repository;
@@ -82,7 +88,9 @@ class JobDispatcher implements SmartInitializingSingleton {
 	 */
 	@Override
 	public void afterSingletonsInstantiated() {
-		recoverCrashedExecutions();
+		if (this.enabled) {
+			recoverCrashedExecutions();
+		}
 	}
 
 	/**
@@ -91,6 +99,9 @@ class JobDispatcher implements SmartInitializingSingleton {
 	 */
 	@Scheduled(fixedDelayString = "${phreg.dispatch-interval:1s}")
 	synchronized void dispatch() {
+		if (!this.enabled) {
+			return;
+		}
 		Map<String, Integer> running = new HashMap<>();
 		for (JobRecord record : this.records.watched()) {
 			JobState state = this.states.of(record);

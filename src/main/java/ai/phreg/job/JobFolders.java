@@ -38,6 +38,15 @@ public final class JobFolders {
 		this.jobsRoot = storageRoot.toAbsolutePath().normalize().resolve("jobs");
 	}
 
+	/**
+	 * The denoised teacher targets of every job, keyed by content (teacher, image, crop,
+	 * views), so jobs over the same teacher and images share them; workers of a
+	 * scaled-out {@code targets} step write here too.
+	 */
+	public Path targetCache() {
+		return this.jobsRoot.resolveSibling("target-cache");
+	}
+
 	public Path folder(String jobId) {
 		if (!jobId.matches("[A-Za-z0-9-]+")) {
 			throw new IllegalArgumentException("Not a job id: " + jobId);

@@ -4,8 +4,13 @@ import java.io.IOException;
 
 import ai.djl.ndarray.NDManager;
 import ai.phreg.checkpoint.LoadedModel;
+import ai.phreg.distill.Determinism;
+import ai.phreg.distill.ExecutionSettings;
+import ai.phreg.distill.cache.TargetCacheSettings;
 import ai.phreg.imagesource.ImageSubset;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
+import org.springframework.util.unit.DataSize;
 
 /**
  * What the steps of a job work with: the job as {@code prepare} resolved it, a memory
@@ -25,12 +30,22 @@ class JobInputs {
 
 	private final Devices devices;
 
-	JobInputs(JobRecords records, ResolvedJobs resolved, Teachers teachers, JobImages images, Devices devices) {
+	private final JobFolders folders;
+
+	private final DataSize targetCacheCap;
+
+	/**
+	 * @param targetCacheCap the largest target cache one job may need
+	 */
+	JobInputs(JobRecords records, ResolvedJobs resolved, Teachers teachers, JobImages images, Devices devices,
+			JobFolders folders, @Value("${phreg.target-cache-cap:20GB}") DataSize targetCacheCap) {
 		this.records = records;
 		this.resolved = resolved;
 		this.teachers = teachers;
 		this.images = images;
 		this.devices = devices;
+		this.folders = folders;
+		this.targetCacheCap = targetCacheCap;
 	}
 
 	/**
@@ -56,6 +71,21 @@ class JobInputs {
 
 	LoadedModel teacher(PreparedJob job, NDManager manager) throws IOException {
 		return this.teachers.load(job.spec().teacher(), job.spec().heads(), manager);
+	}
+
+	/**
+	 * How the job computes: its determinism, and its target cache in the storage root's
+	 * shared cache folder, refusing a job whose cache would exceed the cap.
+	 */
+	ExecutionSettings execution(PreparedJob job) {
+		DistillSpec spec = job.spec();
+		TargetCacheSettings cache = spec.targetCache()
+				? TargetCacheSettings.on(this.folders.targetCache())
+					.withViewSets(spec.viewSets())
+					.withCap(this.targetCacheCap.toBytes(), TargetCacheSettings.OverCap.REFUSE)
+				: TargetCacheSettings.OFF;
+		return ExecutionSettings.DEFAULT.withDeterminism(spec.deterministic() ? Determinism.EXACT : Determinism.DEFAULT)
+			.withTargetCache(cache);
 	}
 
 	ImageSubset.Split split(PreparedJob job) throws IOException {

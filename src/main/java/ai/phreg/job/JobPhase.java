@@ -14,6 +14,12 @@ public enum JobPhase {
 	/** Resolves the job once: family, settings, split, step count. */
 	PREPARE,
 
+	/**
+	 * Fills the target cache with the teacher's denoised targets, partitioned by image
+	 * shards over local threads or remote workers; nothing to do without a target cache.
+	 */
+	TARGETS,
+
 	/** Trains the student, checkpointing as it goes. */
 	DISTILL,
 

@@ -69,7 +69,7 @@ class JobControllerTests {
 		ArgumentCaptor<DistillSpec> spec = ArgumentCaptor.forClass(DistillSpec.class);
 		then(this.jobs).should().submit(spec.capture(), isNull());
 		assertThat(spec.getValue()).isEqualTo(new DistillSpec("demo", "demo", 16, Unlock.DEFAULT, List.of(), 10, 0.15,
-				null, 8, 2, null, null, null, 0.01, 0, "auto", 50, List.of(), null, null, false));
+				null, 8, 2, null, null, null, 0.01, 0, "auto", 50, List.of(), null, null, false, null, null));
 	}
 
 	@Test
@@ -80,14 +80,15 @@ class JobControllerTests {
 				 "unlock": "custom", "unlockPatterns": ["blocks.11.*"], "views": 3, "shiftFraction": 0,
 				 "resolution": 224, "batchSize": 2, "steps": 500, "learningRate": 1e-3, "endLearningRate": 1e-3,
 				 "weightDecay": 0, "seed": 42, "device": "cuda:1", "checkpointEvery": 100,
-				 "exportFormats": ["DINOV2_HF", "TIMM"], "evaluationImages": 0}""";
+				 "exportFormats": ["DINOV2_HF", "TIMM"], "evaluationImages": 0, "targetCache": "on", "viewSets": 2}""";
 
 		this.mvc.perform(submit(body).header("Idempotency-Key", "retry-1")).andExpect(status().isAccepted());
 
 		then(this.jobs).should()
 			.submit(eq(new DistillSpec("file:///data/dinov2", "/data/images.tar", 4, Unlock.CUSTOM,
 					List.of("blocks.11.*"), 3, 0.0, 224, 2, null, 500L, 1e-3, 1e-3, 0.0, 42, "cuda:1", 100,
-					List.of(CheckpointFormat.DINOV2_HF, CheckpointFormat.TIMM), 0, null, false)), eq("retry-1"));
+					List.of(CheckpointFormat.DINOV2_HF, CheckpointFormat.TIMM), 0, null, false, true, 2)),
+					eq("retry-1"));
 	}
 
 	@Test

@@ -121,6 +121,16 @@ class JobRequestValidationTests {
 	}
 
 	@Test
+	void targetCacheIsOffOrOnWithAtLeastOneViewSet() throws Exception {
+		this.mvc.perform(JobControllerTests.submit(minimalWith("{\"targetCache\": \"yes\", \"viewSets\": 0}")))
+			.andExpect(status().isBadRequest())
+			.andExpect(jsonPath("$.errors[*].field", contains("targetCache", "viewSets")))
+			.andExpect(jsonPath("$.errors[?(@.field == 'targetCache')].message").value("must be off or on"));
+
+		then(this.jobs).shouldHaveNoInteractions();
+	}
+
+	@Test
 	void badIdempotencyKeyIsListedWithTheBodysErrors() throws Exception {
 		this.mvc
 			.perform(JobControllerTests.submit(minimalWith("{\"registers\": 0}"))

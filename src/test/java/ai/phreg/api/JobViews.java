@@ -20,7 +20,7 @@ final class JobViews {
 
 	static DistillSpec spec() {
 		return new DistillSpec("demo", "demo", 16, Unlock.DEFAULT, List.of(), 10, 0.15, null, 8, 1, null, null, null,
-				0.01, 0, "auto", 50, List.of(), 8, null, false);
+				0.01, 0, "auto", 50, List.of(), 8, null, false, null, null);
 	}
 
 	static JobView view(String id, JobState state) {

@@ -93,7 +93,7 @@ class DistillJobStepTests extends SynchronousJobTests {
 
 	private static DistillSpec spec(String images) {
 		return new DistillSpec("demo", images, 4, Unlock.DEFAULT, List.of(), 2, 0.15, null, 4, null, 3L, null, null,
-				0.01, 1, "cpu", 2, List.of(), null, null, false);
+				0.01, 1, "cpu", 2, List.of(), null, null, false, null, null);
 	}
 
 }

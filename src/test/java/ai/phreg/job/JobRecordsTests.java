@@ -69,7 +69,7 @@ class JobRecordsTests {
 
 	private JobRecord submit(String id) {
 		DistillSpec spec = new DistillSpec("demo", "demo", 4, Unlock.REGISTERS_ONLY, List.of(), 2, 0.15, null, 4, null,
-				5L, null, null, 0.01, 1, "cpu", 10, List.of(), null, null, false);
+				5L, null, null, 0.01, 1, "cpu", 10, List.of(), null, null, false, null, null);
 		JobRecord record = JobRecord.submitted(id, null, spec, "cpu", Instant.now());
 		this.records.insert(record);
 		return record;

@@ -57,7 +57,7 @@ abstract class JobRepositoryScenarios {
 	void demoJobRunsToCompletionAndExportsAStudentWithRegisters() throws Exception {
 		// given a small job on the demo teacher and the bundled photos
 		DistillSpec spec = new DistillSpec("demo", "demo", 4, Unlock.DEFAULT, List.of(), 2, 0.15, null, 2, null, 3L,
-				1e-3, 1e-4, 0.01, 1, "cpu", 2, List.of(), 1, null, false);
+				1e-3, 1e-4, 0.01, 1, "cpu", 2, List.of(), 1, null, false, null, null);
 
 		// when it is submitted
 		JobView submitted = this.jobs.submit(spec, null);
@@ -136,7 +136,7 @@ abstract class JobRepositoryScenarios {
 		// or
 		// learning rate
 		DistillSpec spec = new DistillSpec("demo", "demo", 4, Unlock.DEFAULT, List.of(), 2, 0.15, null, 8, null, 5L,
-				null, null, 0.01, 1, "cpu", 2, List.of(), null, null, false);
+				null, null, 0.01, 1, "cpu", 2, List.of(), null, null, false, null, null);
 
 		// when it runs
 		JobView done = awaitState(this.jobs.submit(spec, null).id(), JobState.COMPLETED, Duration.ofMinutes(5));
@@ -157,7 +157,7 @@ abstract class JobRepositoryScenarios {
 	void anExportFormatTheFamilyCannotBeWrittenToIsRefusedAtSubmission() throws Exception {
 		DistillSpec spec = new DistillSpec(absolute(Fixtures.resolve("dinov2/dinov2_reg0.torch.safetensors")),
 				absolute(Fixtures.photos()), 4, Unlock.DEFAULT, List.of(), 2, 0.25, 112, 2, null, 2L, 1e-3, 1e-4, 0.01,
-				5, "cpu", 50, List.of(CheckpointFormat.TIMM, CheckpointFormat.CLIP_OPENAI), 0, null, false);
+				5, "cpu", 50, List.of(CheckpointFormat.TIMM, CheckpointFormat.CLIP_OPENAI), 0, null, false, null, null);
 
 		assertThatExceptionOfType(InvalidSpecException.class).isThrownBy(() -> this.jobs.submit(spec, null))
 			.satisfies((ex) -> assertThat(ex.fieldErrors()).containsOnlyKeys("exportFormats[1]"));
@@ -185,7 +185,7 @@ abstract class JobRepositoryScenarios {
 
 	private static DistillSpec headlessJob(String teacher, Integer heads) {
 		return new DistillSpec(teacher, absolute(Fixtures.photos()), 4, Unlock.DEFAULT, List.of(), 2, 0.25, 112, 2,
-				null, 2L, 1e-3, 1e-4, 0.01, 5, "cpu", 50, List.of(), 0, heads, false);
+				null, 2L, 1e-3, 1e-4, 0.01, 5, "cpu", 50, List.of(), 0, heads, false, null, null);
 	}
 
 	@Test
@@ -214,7 +214,7 @@ abstract class JobRepositoryScenarios {
 
 	private static DistillSpec deterministicJob(String teacher) {
 		return new DistillSpec(teacher, absolute(Fixtures.photos()), 4, Unlock.DEFAULT, List.of(), 2, 0.25, 112, 2,
-				null, 4L, 1e-3, 1e-4, 0.01, 11, "cpu", 2, List.of(), 0, null, true);
+				null, 4L, 1e-3, 1e-4, 0.01, 11, "cpu", 2, List.of(), 0, null, true, null, null);
 	}
 
 	@Test
@@ -244,7 +244,7 @@ abstract class JobRepositoryScenarios {
 
 	private static DistillSpec tinyJob(String teacher, long steps) {
 		return new DistillSpec(teacher, absolute(Fixtures.photos()), 4, Unlock.DEFAULT, List.of(), 2, 0.25, 112, 2,
-				null, steps, 1e-3, 1e-4, 0.01, 5, "cpu", 50, List.of(), 0, null, false);
+				null, steps, 1e-3, 1e-4, 0.01, 5, "cpu", 50, List.of(), 0, null, false, null, null);
 	}
 
 	@Test
@@ -252,7 +252,7 @@ abstract class JobRepositoryScenarios {
 		// given a job on a tiny fixture teacher that checkpoints every 3 steps
 		DistillSpec spec = new DistillSpec(absolute(Fixtures.resolve("dinov2/dinov2_reg0.torch.safetensors")),
 				absolute(Fixtures.photos()), 4, Unlock.DEFAULT, List.of(), 2, 0.25, 112, 2, null, 400L, 1e-3, 1e-4,
-				0.01, 7, "cpu", 3, List.of(), 0, null, false);
+				0.01, 7, "cpu", 3, List.of(), 0, null, false, null, null);
 		JobView submitted = this.jobs.submit(spec, "restart-test");
 		List<Long> steps = new CopyOnWriteArrayList<>();
 		List<JobState> statesAfterRestart = new CopyOnWriteArrayList<>();

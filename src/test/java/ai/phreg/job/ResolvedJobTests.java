@@ -53,7 +53,7 @@ class ResolvedJobTests {
 
 	private static DistillSpec spec(Integer evaluationImages, Long steps, Integer epochs) {
 		return new DistillSpec("demo", "demo", 4, Unlock.DEFAULT, List.of(), 2, 0.15, null, 4, epochs, steps, null,
-				null, 0.01, 1, "cpu", 10, List.of(), evaluationImages, null, false);
+				null, 0.01, 1, "cpu", 10, List.of(), evaluationImages, null, false, null, null);
 	}
 
 }

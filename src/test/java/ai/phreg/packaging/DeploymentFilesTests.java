@@ -269,6 +269,37 @@ class DeploymentFilesTests {
 	}
 
 	@Test
+	void scaleOutAddsRabbitMqAndWorkersOfTheSameImageInTheWorkerProfile() throws IOException {
+		Map<String, Object> services = map(single(ROOT.resolve("docker-compose.yml")), "services");
+		Map<String, Object> worker = map(services, "phreg-worker");
+		assertThat(strings(worker.get("profiles"))).containsExactly("scale-out");
+		assertThat(strings(map(services, "rabbitmq").get("profiles"))).containsExactly("scale-out");
+		assertThat(text(worker, "image")).isEqualTo(text(map(services, "phreg"), "image"));
+		assertThat(text(map(worker, "environment"), "SPRING_PROFILES_ACTIVE")).isEqualTo("worker");
+		assertThat(worker).as("scaled with --scale: no fixed ports").doesNotContainKey("ports");
+		assertThat(strings(worker.get("volumes")))
+			.anySatisfy((volume) -> assertThat(volume).isEqualTo("phreg-data:/data"));
+
+		Path scaleOut = ROOT.resolve("k8s/scale-out");
+		Map<String, Object> component = single(scaleOut.resolve("kustomization.yaml"));
+		assertThat(text(component, "kind")).isEqualTo("Component");
+		for (String resource : strings(component.get("resources"))) {
+			assertThat(scaleOut.resolve(resource)).isRegularFile();
+		}
+		for (Object patch : list(component, "patches")) {
+			assertThat(scaleOut.resolve(text(asMap(patch), "path"))).isRegularFile();
+		}
+		Map<String, Object> deployment = single(scaleOut.resolve("worker-deployment.yaml"));
+		Map<String, Object> container = asMap(
+				list(map(map(map(deployment, "spec"), "template"), "spec"), "containers").get(0));
+		assertThat(list(container, "env")).map(DeploymentFilesTests::asMap)
+			.anySatisfy((variable) -> assertThat(variable).containsEntry("name", "SPRING_PROFILES_ACTIVE")
+				.containsEntry("value", "worker"));
+		Map<String, Object> volume = single(scaleOut.resolve("pvc-rwx-patch.yaml"));
+		assertThat(strings(map(volume, "spec").get("accessModes"))).containsExactly("ReadWriteMany");
+	}
+
+	@Test
 	void prometheusScrapesTheActuatorOfPhregAndKeepsTheJobLabel() throws IOException {
 		Map<String, Object> config = single(ROOT.resolve("deploy/prometheus/prometheus.yml"));
 		Map<String, Object> scrape = list(config, "scrape_configs").stream()

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.zip.CRC32C;
 
 import ai.djl.ndarray.NDArray;
@@ -99,8 +100,11 @@ public final class TargetCache {
 		ByteBuffer bytes = ByteBuffer.wrap(halves).order(ByteOrder.LITTLE_ENDIAN);
 		Path file = fileOf(key);
 		Files.createDirectories(file.getParent());
-		SafetensorsWriter.write(file,
-				Map.of(KEY, key.text(), CHECKSUM, Long.toHexString(checksum(bytes.duplicate())), "format", "pt"),
+		// Sorted metadata: a shard written twice, in any process, has the same bytes (the
+		// order of Map.of differs between JVMs).
+		SafetensorsWriter.write(
+				file, new TreeMap<>(Map.of(KEY, key.text(), CHECKSUM, Long.toHexString(checksum(bytes.duplicate())),
+						"format", "pt")),
 				List.of(new TensorData(TENSOR, DType.F16, target.getShape().getShape(), bytes)));
 	}
 

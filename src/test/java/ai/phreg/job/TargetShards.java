@@ -1,0 +1,49 @@
+package ai.phreg.job;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * The shards of a target cache folder: each shard's path relative to the folder, with the
+ * SHA-256 of its bytes. Two snapshots are equal when the caches hold the same shards bit
+ * for bit.
+ */
+final class TargetShards {
+
+	private TargetShards() {
+	}
+
+	static Map<String, String> of(Path folder) {
+		Map<String, String> shards = new TreeMap<>();
+		if (!Files.isDirectory(folder)) {
+			return shards;
+		}
+		try (Stream<Path> files = Files.walk(folder)) {
+			for (Path file : files.filter(Files::isRegularFile).toList()) {
+				shards.put(folder.relativize(file).toString(), sha256(file));
+			}
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		return shards;
+	}
+
+	private static String sha256(Path file) throws IOException {
+		try {
+			return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+		}
+		catch (NoSuchAlgorithmException ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+}
