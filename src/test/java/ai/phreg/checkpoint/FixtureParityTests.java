@@ -57,12 +57,24 @@ class FixtureParityTests {
 
 	@TestFactory
 	Stream<DynamicTest> everyCheckpointFormReproducesEveryReferenceRun() throws IOException {
-		Path root = Fixtures.root();
+		List<DynamicTest> tests = new ArrayList<>();
+		for (Path root : Fixtures.roots()) {
+			tests.addAll(testsOf(root));
+		}
+		return tests.stream();
+	}
+
+	/**
+	 * One test per checkpoint form and reference run of one fixture set. A checkpoint
+	 * phreg cannot load becomes one failing test, so an unsupported family shows up as a
+	 * failure rather than disappearing from the list.
+	 */
+	private static List<DynamicTest> testsOf(Path root) throws IOException {
 		JsonNode manifest = JsonMapper.builder().build().readTree(root.resolve("manifest.json").toFile());
 		List<DynamicTest> tests = new ArrayList<>();
 		for (Map.Entry<String, JsonNode> model : manifest.path("runs").properties()) {
 			Path outputs = root.resolve(model.getValue().path("outputs").asString());
-			List<Path> checkpoints = checkpointsOf(model.getKey(), outputs);
+			List<Path> checkpoints = checkpointsOf(root, model.getKey(), model.getValue(), outputs);
 			assertThat(checkpoints).as("checkpoints of fixture model %s beside %s", model.getKey(), outputs)
 				.isNotEmpty();
 			List<Run> runs = new ArrayList<>();
@@ -70,20 +82,29 @@ class FixtureParityTests {
 				runs.add(new Run(run.path("prefix").asString(), run.path("input").asString(),
 						run.path("variant").asString("")));
 			}
-			for (Run run : runs) {
+			for (Path checkpoint : checkpoints) {
+				String name = root.getFileName() + "/" + checkpoint.getFileName();
+				CheckpointFormat format;
+				try {
+					format = formatOf(checkpoint);
+				}
+				catch (IOException ex) {
+					tests.add(DynamicTest.dynamicTest(name + " loads",
+							() -> fail("%s cannot be loaded: %s", checkpoint, ex.getMessage())));
+					continue;
+				}
 				int before = tests.size();
-				for (Path checkpoint : checkpoints) {
-					if (run.appliesTo(formatOf(checkpoint), runs)) {
-						tests.add(DynamicTest.dynamicTest(checkpoint.getFileName() + " " + run,
+				for (Run run : runs) {
+					if (run.appliesTo(format, runs)) {
+						tests.add(DynamicTest.dynamicTest(name + " " + run,
 								() -> assertRunMatches(root, checkpoint, outputs, run, runs)));
 					}
 				}
-				assertThat(tests.size()).as("checkpoints of %s checked against %s", model.getKey(), run)
-					.isGreaterThan(before);
+				assertThat(tests.size()).as("reference runs checked for %s", checkpoint).isGreaterThan(before);
 			}
 		}
-		assertThat(tests).isNotEmpty();
-		return tests.stream();
+		assertThat(tests).as("parity tests of %s", root).isNotEmpty();
+		return tests;
 	}
 
 	private static CheckpointFormat formatOf(Path checkpoint) throws IOException {
@@ -93,10 +114,20 @@ class FixtureParityTests {
 	}
 
 	/**
-	 * Files and folders named {@code <model>.*} beside the outputs, other than outputs
-	 * and configs.
+	 * The manifest's weight files of a model ({@code weights}, one per key format, a
+	 * Hugging Face file standing for its folder); for sets whose manifest does not list
+	 * them, the files and folders named {@code <model>.*} beside the outputs, other than
+	 * outputs and configs.
 	 */
-	private static List<Path> checkpointsOf(String model, Path outputs) throws IOException {
+	private static List<Path> checkpointsOf(Path root, String model, JsonNode entry, Path outputs) throws IOException {
+		if (entry.has("weights")) {
+			List<Path> listed = new ArrayList<>();
+			for (Map.Entry<String, JsonNode> weights : entry.path("weights").properties()) {
+				Path file = root.resolve(weights.getValue().asString());
+				listed.add(file.getFileName().toString().equals("model.safetensors") ? file.getParent() : file);
+			}
+			return listed;
+		}
 		try (Stream<Path> siblings = Files.list(outputs.getParent())) {
 			return siblings.filter((path) -> path.getFileName().toString().startsWith(model + "."))
 				.filter((path) -> !path.equals(outputs) && !path.getFileName().toString().endsWith(".config.json"))
@@ -177,7 +208,8 @@ class FixtureParityTests {
 		}
 
 		boolean appliesTo(CheckpointFormat format, List<Run> allRuns) {
-			boolean huggingFace = format == CheckpointFormat.DINOV2_HF;
+			// Hugging Face formats are the ones named *_HF.
+			boolean huggingFace = format.name().endsWith("_HF");
 			if (this.variant.startsWith(HF_INTERPOLATION)) {
 				return huggingFace;
 			}
