@@ -92,4 +92,27 @@ public interface TensorSource {
 		};
 	}
 
+	/**
+	 * Zeros standing in for a tensor a format leaves out because it is always zero, such
+	 * as the key bias of models without one.
+	 */
+	static TensorSource zeros(String name, long... shape) {
+		return new TensorSource() {
+			@Override
+			public long[] shape() {
+				return shape.clone();
+			}
+
+			@Override
+			public String name() {
+				return name;
+			}
+
+			@Override
+			public float[] read() {
+				return new float[Math.toIntExact(elementCount())];
+			}
+		};
+	}
+
 }

@@ -32,7 +32,16 @@ public enum FamilyProfile {
 	 * timm ViTs come in many variants (with or without LayerScale, class-token position
 	 * rows): only timm's own layout is sure to hold them.
 	 */
-	TIMM(CheckpointFormat.TIMM, 1e-4, 5e-6, false, CheckpointFormat.TIMM);
+	TIMM(CheckpointFormat.TIMM, 1e-4, 5e-6, false, CheckpointFormat.TIMM),
+
+	/**
+	 * DINOv3 in its original layout: DINOv2's rates. Storage tokens count as the
+	 * teacher's own registers; new registers follow them and get no RoPE.
+	 */
+	DINOV3(CheckpointFormat.DINOV3, 1e-4, 5e-6, true, CheckpointFormat.DINOV3),
+
+	/** DINOv3 through Hugging Face transformers ({@code DINOv3ViTModel}). */
+	DINOV3_HF(CheckpointFormat.DINOV3_HF, 1e-4, 5e-6, false, CheckpointFormat.DINOV3_HF);
 
 	private final CheckpointFormat format;
 

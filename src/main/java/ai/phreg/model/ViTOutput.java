@@ -12,7 +12,7 @@ import ai.djl.ndarray.NDArray;
  * @param patchEmbeddings the patch projections before any position embedding
  * {@code (B, N, D)}
  * @param positionEmbedding the position embedding actually added, resampled to this
- * input's grid {@code (1, N or 1+N, D)}
+ * input's grid {@code (1, N or 1+N, D)}, null for models without one (DINOv3)
  * @param embeddings the token sequence before the optional pre-norm {@code (B, T, D)}
  * @param hiddenStates the sequence entering block 0, then the output of each block
  * {@code L+1 × (B, T, D)}; empty unless requested

@@ -56,7 +56,8 @@ public final class VisionTransformer extends NamedBlock {
 		this.classToken = addWeight("cls_token", new Shape(1, 1, dim));
 		this.registerTokens = (config.numRegisters() > 0)
 				? addWeight("reg_token", new Shape(1, config.numRegisters(), dim)) : null;
-		this.positionEmbedding = addWeight("pos_embed", new Shape(1, config.positionEmbeddingLength(), dim));
+		this.positionEmbedding = config.positionEmbedding()
+				? addWeight("pos_embed", new Shape(1, config.positionEmbeddingLength(), dim)) : null;
 		this.projection = (config.projectionDim() > 0) ? addWeight("proj", new Shape(dim, config.projectionDim()))
 				: null;
 		this.patchEmbed = addNamedChild("patch_embed",
@@ -111,7 +112,7 @@ public final class VisionTransformer extends NamedBlock {
 	public ViTOutput forward(ParameterStore store, NDArray pixels, boolean training, boolean keepHiddenStates) {
 		Embedding embedding = embed(store, pixels, training);
 		List<NDArray> hiddenStates = new ArrayList<>();
-		NDArray hidden = runBlocks(store, embedding.tokens(), training, this.blocks.size(),
+		NDArray hidden = runBlocks(store, embedding, training, this.blocks.size(),
 				keepHiddenStates ? hiddenStates : null);
 		NDArray tokens = this.norm.forward(store, hidden, training);
 		return split(store, pixels, training, embedding, hiddenStates, hidden, tokens);
@@ -136,18 +137,22 @@ public final class VisionTransformer extends NamedBlock {
 		NDManager step = pixels.getManager();
 
 		NDArray patches = this.patchEmbed.forward(store, pixels, training);
-		NDArray fullPosition = value(store, this.positionEmbedding, pixels, training);
-		int prefix = this.config.classTokenPositioned() ? 1 : 0;
-		// Slices of a parameter belong to the parameter's manager: move them to the
-		// step's.
-		NDArray classPosition = (prefix == 1) ? owned(fullPosition.get(":, :1, :"), step) : null;
-		NDArray patchPosition = owned(fullPosition.get(":, " + prefix + ":, :"), step);
-		int grid = this.config.gridSize();
-		if (gridHeight != grid || gridWidth != grid) {
-			// (1, G*G, D) -> (G, G, D) -> (h, w, D) -> (1, h*w, D)
-			patchPosition = this.config.positionResampling()
-				.resample(patchPosition.reshape(grid, grid, dim), gridHeight, gridWidth)
-				.reshape(1, (long) gridHeight * gridWidth, dim);
+		NDArray classPosition = null;
+		NDArray patchPosition = null;
+		if (this.positionEmbedding != null) {
+			NDArray fullPosition = value(store, this.positionEmbedding, pixels, training);
+			int prefix = this.config.classTokenPositioned() ? 1 : 0;
+			// Slices of a parameter belong to the parameter's manager: move them to the
+			// step's.
+			classPosition = (prefix == 1) ? owned(fullPosition.get(":, :1, :"), step) : null;
+			patchPosition = owned(fullPosition.get(":, " + prefix + ":, :"), step);
+			int grid = this.config.gridSize();
+			if (gridHeight != grid || gridWidth != grid) {
+				// (1, G*G, D) -> (G, G, D) -> (h, w, D) -> (1, h*w, D)
+				patchPosition = this.config.positionResampling()
+					.resample(patchPosition.reshape(grid, grid, dim), gridHeight, gridWidth)
+					.reshape(1, (long) gridHeight * gridWidth, dim);
+			}
 		}
 		NDArray positionUsed = (classPosition != null) ? classPosition.concat(patchPosition, 1) : patchPosition;
 
@@ -164,7 +169,7 @@ public final class VisionTransformer extends NamedBlock {
 		if (registers != null && this.config.registerPlacement() == RegisterPlacement.AFTER_CLASS_TOKEN) {
 			sequence.add(registers);
 		}
-		sequence.add(patches.add(patchPosition));
+		sequence.add((patchPosition != null) ? patches.add(patchPosition) : patches);
 		if (registers != null && this.config.registerPlacement() == RegisterPlacement.AFTER_PATCHES) {
 			sequence.add(registers);
 		}
@@ -178,17 +183,30 @@ public final class VisionTransformer extends NamedBlock {
 	 * NACLIP and value heads).
 	 */
 	public NDArray encode(ParameterStore store, NDArray pixels, boolean training, int blockCount) {
-		return runBlocks(store, embed(store, pixels, training).tokens(), training, blockCount, null);
+		return runBlocks(store, embed(store, pixels, training), training, blockCount, null);
 	}
 
-	private NDArray runBlocks(ParameterStore store, NDArray embeddings, boolean training, int blockCount,
+	/**
+	 * The rotary sine and cosine tables {@code [h·w, head_dim]} of a patch grid, empty
+	 * for models without rotary embedding.
+	 */
+	public NDList rotaryTables(NDManager manager, int gridHeight, int gridWidth) {
+		RotaryEmbedding rope = this.config.rope();
+		return (rope != null) ? rope.tables(manager, gridHeight, gridWidth, this.config.headDim()) : new NDList();
+	}
+
+	private NDArray runBlocks(ParameterStore store, Embedding embedding, boolean training, int blockCount,
 			List<NDArray> hiddenStates) {
+		NDArray embeddings = embedding.tokens();
 		NDArray hidden = (this.preNorm != null) ? this.preNorm.forward(store, embeddings, training) : embeddings;
 		if (hiddenStates != null) {
 			hiddenStates.add(hidden);
 		}
+		NDList rotary = rotaryTables(embeddings.getManager(), embedding.gridHeight(), embedding.gridWidth());
 		for (TransformerBlock block : this.blocks.subList(0, blockCount)) {
-			hidden = block.forward(store, hidden, training);
+			NDList inputs = new NDList(hidden);
+			inputs.addAll(rotary);
+			hidden = block.forward(store, inputs, training).singletonOrThrow();
 			if (hiddenStates != null) {
 				hiddenStates.add(hidden);
 			}
@@ -237,7 +255,8 @@ public final class VisionTransformer extends NamedBlock {
 	 * The input side of a forward pass.
 	 *
 	 * @param patches patch projections {@code (B, N, D)}
-	 * @param positionUsed the resampled position embedding {@code (1, N or 1+N, D)}
+	 * @param positionUsed the resampled position embedding {@code (1, N or 1+N, D)}, null
+	 * without one
 	 * @param tokens the sequence entering the blocks, before the pre-norm
 	 * {@code (B, T, D)}
 	 */
