@@ -33,7 +33,13 @@ public enum CheckpointFormat {
 	DINOV3("DINOv3, original repository key names", RegisterPlacement.AFTER_CLASS_TOKEN),
 
 	/** Hugging Face {@code DINOv3ViTModel} with {@code config.json}. */
-	DINOV3_HF("DINOv3, Hugging Face transformers key names", RegisterPlacement.AFTER_CLASS_TOKEN);
+	DINOV3_HF("DINOv3, Hugging Face transformers key names", RegisterPlacement.AFTER_CLASS_TOKEN),
+
+	/**
+	 * timm {@code Eva} (EVA-02): RoPE, {@code q_bias}/{@code v_bias}, SwiGLU with an
+	 * inner LayerNorm.
+	 */
+	EVA02_TIMM("EVA-02, timm Eva key names", RegisterPlacement.AFTER_CLASS_TOKEN);
 
 	private final String description;
 

@@ -56,9 +56,10 @@ final class ConfigAgreement {
 
 	/**
 	 * PyTorch code builds the MLP {@code int(width * mlp_ratio)} wide; the declared ratio
-	 * must give the width of the weights. For SwiGLU two conventions exist and either
-	 * must give it: DINOv2's and DINOv3's two thirds of that width rounded up to a
-	 * multiple of 8, or timm's packed {@code fc1} of twice the gated width.
+	 * must give the width of the weights. For SwiGLU three conventions exist and one must
+	 * give it: DINOv2's and DINOv3's two thirds of that width rounded up to a multiple of
+	 * 8, timm's packed {@code fc1} of twice the gated width, or EVA-02's gated width
+	 * itself.
 	 */
 	ConfigAgreement mlpRatio(String key, ViTConfig config) throws InvalidCheckpointException {
 		Double ratio = this.sidecar.number(key).orElse(null);
@@ -66,8 +67,8 @@ final class ConfigAgreement {
 			return this;
 		}
 		int nominal = (int) (config.embedDim() * ratio);
-		boolean agrees = config.feedForward().gated()
-				? FeedForward.swigluHidden(nominal) == config.mlpHiddenDim() || nominal == 2 * config.mlpHiddenDim()
+		boolean agrees = config.feedForward().gated() ? FeedForward.swigluHidden(nominal) == config.mlpHiddenDim()
+				|| nominal == 2 * config.mlpHiddenDim() || nominal == config.mlpHiddenDim()
 				: nominal == config.mlpHiddenDim();
 		if (!agrees) {
 			this.problems.add("'" + key + "' is " + ratio + " but the weights have an MLP " + config.mlpHiddenDim()

@@ -47,7 +47,8 @@ final class TimmCodec extends FamilyCodec {
 	@Override
 	boolean recognizes(Set<String> keys) {
 		return keys.contains("cls_token") && keys.contains("pos_embed") && keys.contains("blocks.0.attn.qkv.weight")
-				&& !keys.contains("mask_token") && !keys.contains("register_tokens");
+				&& !keys.contains("mask_token") && !keys.contains("register_tokens")
+				&& !keys.contains("blocks.0.attn.q_bias");
 	}
 
 	@Override

@@ -41,7 +41,10 @@ public enum FamilyProfile {
 	DINOV3(CheckpointFormat.DINOV3, 1e-4, 5e-6, true, CheckpointFormat.DINOV3),
 
 	/** DINOv3 through Hugging Face transformers ({@code DINOv3ViTModel}). */
-	DINOV3_HF(CheckpointFormat.DINOV3_HF, 1e-4, 5e-6, false, CheckpointFormat.DINOV3_HF);
+	DINOV3_HF(CheckpointFormat.DINOV3_HF, 1e-4, 5e-6, false, CheckpointFormat.DINOV3_HF),
+
+	/** EVA-02 in timm's layout: one {@code .safetensors} file. */
+	EVA02_TIMM(CheckpointFormat.EVA02_TIMM, 1e-4, 5e-6, true, CheckpointFormat.EVA02_TIMM);
 
 	private final CheckpointFormat format;
 

@@ -35,16 +35,21 @@ import java.util.Objects;
  * @param maskedKeyBias whether the key third of the qkv bias is switched off (DINOv3,
  * EVA-02)
  * @param rope the rotary embedding of the patch tokens, null for none
+ * @param classToken whether the sequence starts with a class token (SigLIP has none)
+ * @param finalNorm whether a LayerNorm ends the trunk (EVA-02's is the identity, its
+ * pooled vector has {@code fc_norm} instead)
+ * @param pooling how the pooled vector is computed
  */
 public record ViTConfig(int imageSize, int patchSize, int embedDim, int depth, int numHeads, int mlpHiddenDim,
 		boolean qkvBias, boolean patchBias, boolean layerScale, boolean preNorm, float layerNormEps,
 		MlpActivation activation, int numRegisters, RegisterPlacement registerPlacement, boolean classTokenPositioned,
 		PositionResampling positionResampling, int projectionDim, FeedForward feedForward, boolean positionEmbedding,
-		boolean maskedKeyBias, RotaryEmbedding rope) {
+		boolean maskedKeyBias, RotaryEmbedding rope, boolean classToken, boolean finalNorm, Pooling pooling) {
 
 	public ViTConfig {
 		Objects.requireNonNull(activation, "activation");
 		Objects.requireNonNull(feedForward, "feedForward");
+		Objects.requireNonNull(pooling, "pooling");
 		Objects.requireNonNull(registerPlacement, "registerPlacement");
 		Objects.requireNonNull(positionResampling, "positionResampling");
 		require(patchSize > 0, "patchSize must be positive, got " + patchSize);
@@ -57,6 +62,8 @@ public record ViTConfig(int imageSize, int patchSize, int embedDim, int depth, i
 		require(numRegisters >= 0, "numRegisters must not be negative, got " + numRegisters);
 		require(projectionDim >= 0, "projectionDim must not be negative, got " + projectionDim);
 		require(layerNormEps > 0, "layerNormEps must be positive, got " + layerNormEps);
+		require(classToken || (pooling != Pooling.CLASS_TOKEN && projectionDim == 0 && !classTokenPositioned),
+				"a model without class token needs another pooling, no class-token position and no projection");
 		require(rope == null || (embedDim / numHeads) % 4 == 0,
 				"RoPE needs a head width divisible by 4, got " + embedDim / numHeads);
 	}
@@ -75,6 +82,11 @@ public record ViTConfig(int imageSize, int patchSize, int embedDim, int depth, i
 	/** The number of rows of the learned position embedding. */
 	public int positionEmbeddingLength() {
 		return this.gridSize() * this.gridSize() + (this.classTokenPositioned ? 1 : 0);
+	}
+
+	/** The tokens before the registers and patches: the class token, if any. */
+	public int classTokens() {
+		return this.classToken ? 1 : 0;
 	}
 
 	public int headDim() {
@@ -102,7 +114,10 @@ public record ViTConfig(int imageSize, int patchSize, int embedDim, int depth, i
 			.optFeedForward(this.feedForward)
 			.optPositionEmbedding(this.positionEmbedding)
 			.optMaskedKeyBias(this.maskedKeyBias)
-			.optRope(this.rope);
+			.optRope(this.rope)
+			.optClassToken(this.classToken)
+			.optFinalNorm(this.finalNorm)
+			.optPooling(this.pooling);
 	}
 
 	public static Builder builder() {
@@ -156,6 +171,12 @@ public record ViTConfig(int imageSize, int patchSize, int embedDim, int depth, i
 		private boolean maskedKeyBias;
 
 		private RotaryEmbedding rope;
+
+		private boolean classToken = true;
+
+		private boolean finalNorm = true;
+
+		private Pooling pooling = Pooling.CLASS_TOKEN;
 
 		private Builder() {
 		}
@@ -261,12 +282,27 @@ public record ViTConfig(int imageSize, int patchSize, int embedDim, int depth, i
 			return this;
 		}
 
+		public Builder optClassToken(boolean classToken) {
+			this.classToken = classToken;
+			return this;
+		}
+
+		public Builder optFinalNorm(boolean finalNorm) {
+			this.finalNorm = finalNorm;
+			return this;
+		}
+
+		public Builder optPooling(Pooling pooling) {
+			this.pooling = pooling;
+			return this;
+		}
+
 		public ViTConfig build() {
 			return new ViTConfig(this.imageSize, this.patchSize, this.embedDim, this.depth, this.numHeads,
 					this.mlpHiddenDim, this.qkvBias, this.patchBias, this.layerScale, this.preNorm, this.layerNormEps,
 					this.activation, this.numRegisters, this.registerPlacement, this.classTokenPositioned,
 					this.positionResampling, this.projectionDim, this.feedForward, this.positionEmbedding,
-					this.maskedKeyBias, this.rope);
+					this.maskedKeyBias, this.rope, this.classToken, this.finalNorm, this.pooling);
 		}
 
 	}

@@ -50,10 +50,14 @@ public final class VisionTransformer extends NamedBlock {
 
 	private final LayerNormalization norm;
 
+	private final LayerNormalization poolNorm;
+
+	private final MapHead mapHead;
+
 	public VisionTransformer(ViTConfig config) {
 		this.config = config;
 		int dim = config.embedDim();
-		this.classToken = addWeight("cls_token", new Shape(1, 1, dim));
+		this.classToken = config.classToken() ? addWeight("cls_token", new Shape(1, 1, dim)) : null;
 		this.registerTokens = (config.numRegisters() > 0)
 				? addWeight("reg_token", new Shape(1, config.numRegisters(), dim)) : null;
 		this.positionEmbedding = config.positionEmbedding()
@@ -67,7 +71,11 @@ public final class VisionTransformer extends NamedBlock {
 		for (int i = 0; i < config.depth(); i++) {
 			this.blocks.add(addNamedChild("blocks." + i, new TransformerBlock(config)));
 		}
-		this.norm = addNamedChild("norm", new LayerNormalization(dim, config.layerNormEps()));
+		this.norm = config.finalNorm() ? addNamedChild("norm", new LayerNormalization(dim, config.layerNormEps()))
+				: null;
+		this.poolNorm = (config.pooling() == Pooling.MEAN_PATCHES)
+				? addNamedChild("fc_norm", new LayerNormalization(dim, config.layerNormEps())) : null;
+		this.mapHead = (config.pooling() == Pooling.MAP) ? addNamedChild("attn_pool", new MapHead(config)) : null;
 	}
 
 	/**
@@ -114,7 +122,7 @@ public final class VisionTransformer extends NamedBlock {
 		List<NDArray> hiddenStates = new ArrayList<>();
 		NDArray hidden = runBlocks(store, embedding, training, this.blocks.size(),
 				keepHiddenStates ? hiddenStates : null);
-		NDArray tokens = this.norm.forward(store, hidden, training);
+		NDArray tokens = (this.norm != null) ? this.norm.forward(store, hidden, training) : hidden;
 		return split(store, pixels, training, embedding, hiddenStates, hidden, tokens);
 	}
 
@@ -158,11 +166,11 @@ public final class VisionTransformer extends NamedBlock {
 
 		// Starting from step-owned zeros keeps the broadcast tokens out of the
 		// parameters' manager.
-		NDArray cls = broadcastToken(store, this.classToken, pixels, training, batch, 1);
-		if (classPosition != null) {
-			cls = cls.add(classPosition);
+		NDList sequence = new NDList();
+		if (this.classToken != null) {
+			NDArray cls = broadcastToken(store, this.classToken, pixels, training, batch, 1);
+			sequence.add((classPosition != null) ? cls.add(classPosition) : cls);
 		}
-		NDList sequence = new NDList(cls);
 		NDArray registers = (this.registerTokens != null)
 				? broadcastToken(store, this.registerTokens, pixels, training, batch, this.config.numRegisters())
 				: null;
@@ -218,9 +226,17 @@ public final class VisionTransformer extends NamedBlock {
 		return this.blocks.get(index);
 	}
 
-	/** The final LayerNorm ({@code norm}, CLIP's {@code ln_post}). */
+	/**
+	 * The final LayerNorm ({@code norm}, CLIP's {@code ln_post}), null for models whose
+	 * trunk ends without one (EVA-02).
+	 */
 	public LayerNormalization finalNorm() {
 		return this.norm;
+	}
+
+	/** SigLIP's attention-pooling head, null for other models. */
+	public MapHead mapHead() {
+		return this.mapHead;
 	}
 
 	/**
@@ -238,17 +254,24 @@ public final class VisionTransformer extends NamedBlock {
 			List<NDArray> hiddenStates, NDArray prenorm, NDArray tokens) {
 		int registers = this.config.numRegisters();
 		int patchCount = embedding.gridHeight() * embedding.gridWidth();
-		NDArray cls = tokens.get(":, 0, :");
+		int prefix = this.config.classTokens();
+		NDArray cls = (prefix == 1) ? tokens.get(":, 0, :") : null;
 		boolean registersFirst = this.config.registerPlacement() == RegisterPlacement.AFTER_CLASS_TOKEN;
-		int firstPatch = registersFirst ? 1 + registers : 1;
-		int firstRegister = registersFirst ? 1 : 1 + patchCount;
+		int firstPatch = registersFirst ? prefix + registers : prefix;
+		int firstRegister = registersFirst ? prefix : prefix + patchCount;
 		NDArray patchTokens = tokens.get(":, " + firstPatch + ":" + (firstPatch + patchCount) + ", :");
 		NDArray registerTokens = (registers > 0)
 				? tokens.get(":, " + firstRegister + ":" + (firstRegister + registers) + ", :") : null;
 		NDArray projected = (this.projection != null) ? cls.matMul(value(store, this.projection, pixels, training))
 				: null;
+		NDArray pooled = switch (this.config.pooling()) {
+			case CLASS_TOKEN -> cls;
+			case MEAN_PATCHES -> this.poolNorm.forward(store, patchTokens.mean(new int[] { 1 }), training);
+			case MAP -> this.mapHead.forward(store, tokens, training);
+		};
 		return new ViTOutput(embedding.patches(), embedding.positionUsed(), embedding.tokens(), hiddenStates, prenorm,
-				tokens, cls, registerTokens, patchTokens, projected, embedding.gridHeight(), embedding.gridWidth());
+				tokens, cls, registerTokens, patchTokens, projected, pooled, embedding.gridHeight(),
+				embedding.gridWidth());
 	}
 
 	/**
@@ -285,8 +308,8 @@ public final class VisionTransformer extends NamedBlock {
 	public Shape[] getOutputShapes(Shape[] inputShapes) {
 		Shape pixels = inputShapes[0];
 		long patches = (pixels.get(2) / this.config.patchSize()) * (pixels.get(3) / this.config.patchSize());
-		return new Shape[] {
-				new Shape(pixels.get(0), 1 + this.config.numRegisters() + patches, this.config.embedDim()) };
+		return new Shape[] { new Shape(pixels.get(0), this.config.classTokens() + this.config.numRegisters() + patches,
+				this.config.embedDim()) };
 	}
 
 }

@@ -54,7 +54,7 @@ class FixtureParityTests {
 			Map.entry("forward_features", ViTOutput::tokens), Map.entry("ln_post_tokens", ViTOutput::tokens),
 			Map.entry("x_norm_clstoken", ViTOutput::classToken), Map.entry("pre_logits", ViTOutput::classToken),
 			Map.entry("ln_post_cls", ViTOutput::classToken), Map.entry("x_norm_regtokens", ViTOutput::registerTokens),
-			Map.entry("x_storage_tokens", ViTOutput::registerTokens),
+			Map.entry("x_storage_tokens", ViTOutput::registerTokens), Map.entry("pooled", ViTOutput::pooled),
 			Map.entry("x_norm_patchtokens", ViTOutput::patchTokens),
 			Map.entry("ln_post_patch_tokens", ViTOutput::patchTokens),
 			Map.entry("image_embeds", ViTOutput::projectedClassToken));
