@@ -39,7 +39,16 @@ public enum CheckpointFormat {
 	 * timm {@code Eva} (EVA-02): RoPE, {@code q_bias}/{@code v_bias}, SwiGLU with an
 	 * inner LayerNorm.
 	 */
-	EVA02_TIMM("EVA-02, timm Eva key names", RegisterPlacement.AFTER_CLASS_TOKEN);
+	EVA02_TIMM("EVA-02, timm Eva key names", RegisterPlacement.AFTER_CLASS_TOKEN),
+
+	/**
+	 * timm {@code VisionTransformer} SigLIP towers ({@code vit_*_siglip*}): no class
+	 * token, MAP head ({@code attn_pool}).
+	 */
+	SIGLIP_TIMM("SigLIP vision tower, timm key names", RegisterPlacement.AFTER_CLASS_TOKEN),
+
+	/** Hugging Face {@code SiglipVisionModel} ({@code vision_model.*}). */
+	SIGLIP_HF("SigLIP vision tower, Hugging Face transformers key names", RegisterPlacement.AFTER_CLASS_TOKEN);
 
 	private final String description;
 

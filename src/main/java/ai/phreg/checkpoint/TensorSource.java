@@ -115,4 +115,37 @@ public interface TensorSource {
 		};
 	}
 
+	/**
+	 * Rows {@code [from, to)} of the first axis, as transformers' packed
+	 * {@code in_proj_weight} holds the query and the key-value projections of SigLIP's
+	 * pooling head.
+	 */
+	static TensorSource rows(TensorSource source, long from, long to) {
+		long[] whole = source.shape();
+		if (from < 0 || to > whole[0] || from >= to) {
+			throw new IllegalArgumentException(
+					"Rows [" + from + ", " + to + ") are not inside " + Arrays.toString(whole));
+		}
+		long[] part = whole.clone();
+		part[0] = to - from;
+		long rowLength = source.elementCount() / whole[0];
+		return new TensorSource() {
+			@Override
+			public long[] shape() {
+				return part.clone();
+			}
+
+			@Override
+			public String name() {
+				return source.name() + "[" + from + ":" + to + "]";
+			}
+
+			@Override
+			public float[] read() throws IOException {
+				return Arrays.copyOfRange(source.read(), Math.toIntExact(from * rowLength),
+						Math.toIntExact(to * rowLength));
+			}
+		};
+	}
+
 }

@@ -44,7 +44,16 @@ public enum FamilyProfile {
 	DINOV3_HF(CheckpointFormat.DINOV3_HF, 1e-4, 5e-6, false, CheckpointFormat.DINOV3_HF),
 
 	/** EVA-02 in timm's layout: one {@code .safetensors} file. */
-	EVA02_TIMM(CheckpointFormat.EVA02_TIMM, 1e-4, 5e-6, true, CheckpointFormat.EVA02_TIMM);
+	EVA02_TIMM(CheckpointFormat.EVA02_TIMM, 1e-4, 5e-6, true, CheckpointFormat.EVA02_TIMM),
+
+	/**
+	 * SigLIP in timm's layout. Without a class token, registers open the sequence (before
+	 * the patches, as timm's {@code reg_token}).
+	 */
+	SIGLIP_TIMM(CheckpointFormat.SIGLIP_TIMM, 1e-4, 5e-6, true, CheckpointFormat.SIGLIP_TIMM),
+
+	/** SigLIP through Hugging Face transformers ({@code SiglipVisionModel}). */
+	SIGLIP_HF(CheckpointFormat.SIGLIP_HF, 1e-4, 5e-6, false, CheckpointFormat.SIGLIP_HF);
 
 	private final CheckpointFormat format;
 
