@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -18,15 +19,20 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import ai.phreg.Fixtures;
 import ai.phreg.checkpoint.safetensors.SafetensorsReader;
+import ai.phreg.checkpoint.safetensors.SafetensorsWriter;
+import ai.phreg.checkpoint.safetensors.TensorData;
+import ai.phreg.checkpoint.safetensors.TensorInfo;
 import ai.phreg.model.MlpActivation;
 import ai.phreg.model.ViTConfig;
 import ai.phreg.model.ViTOutput;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.fail;
 
 /**
@@ -110,6 +116,80 @@ class FixtureParityTests {
 		}
 		assertThat(tests).as("parity tests of %s", root).isNotEmpty();
 		return tests;
+	}
+
+	/**
+	 * The parity check is sharp enough to catch one wrongly mapped key: for each model,
+	 * two distinct tensors of the same shape in its first block (such as a gate and a
+	 * value projection, or a LayerNorm's weight and bias) are swapped in a copy of its
+	 * first single-file checkpoint, and the reference run must then fail.
+	 */
+	@TestFactory
+	Stream<DynamicTest> swappingTwoTensorsOfOneBlockBreaksParity(@TempDir Path temp) throws IOException {
+		List<DynamicTest> tests = new ArrayList<>();
+		for (Path root : Fixtures.roots()) {
+			JsonNode manifest = JsonMapper.builder().build().readTree(root.resolve("manifest.json").toFile());
+			for (Map.Entry<String, JsonNode> model : manifest.path("runs").properties()) {
+				Path outputs = root.resolve(model.getValue().path("outputs").asString());
+				Path checkpoint = checkpointsOf(root, model.getKey(), model.getValue(), outputs).stream()
+					.filter(Files::isRegularFile)
+					.findFirst()
+					.orElseThrow();
+				JsonNode first = model.getValue().path("runs").get(0);
+				Run run = new Run(first.path("prefix").asString(), first.path("input").asString(),
+						first.path("variant").asString(""));
+				tests.add(DynamicTest.dynamicTest(root.getFileName() + "/" + checkpoint.getFileName(), () -> {
+					Path swapped = swappedCopy(checkpoint, temp.resolve(root.getFileName() + "-" + model.getKey()));
+					assertThatExceptionOfType(AssertionError.class)
+						.isThrownBy(() -> assertRunMatches(root, swapped, outputs, run, List.of(run)));
+				}));
+			}
+		}
+		return tests.stream();
+	}
+
+	/**
+	 * A copy of {@code checkpoint} (with its configs) in {@code folder} where the first
+	 * two differing same-shaped tensors of block 0 trade places.
+	 */
+	private static Path swappedCopy(Path checkpoint, Path folder) throws IOException {
+		Files.createDirectories(folder);
+		try (Stream<Path> siblings = Files.list(checkpoint.getParent())) {
+			for (Path config : siblings.filter((path) -> path.getFileName().toString().endsWith(".config.json"))
+				.toList()) {
+				Files.copy(config, folder.resolve(config.getFileName()));
+			}
+		}
+		List<TensorInfo> infos;
+		List<float[]> values = new ArrayList<>();
+		try (SafetensorsReader reader = SafetensorsReader.open(checkpoint)) {
+			infos = List.copyOf(reader.tensors());
+			for (TensorInfo info : infos) {
+				values.add(reader.readFloats(info.name()));
+			}
+		}
+		for (int i = 0; i < infos.size(); i++) {
+			for (int j = i + 1; j < infos.size(); j++) {
+				if (blockZero(infos.get(i).name()) && blockZero(infos.get(j).name())
+						&& Arrays.equals(infos.get(i).shape(), infos.get(j).shape())
+						&& !Arrays.equals(values.get(i), values.get(j))) {
+					values.set(i, values.set(j, values.get(i)));
+					List<TensorData> tensors = new ArrayList<>();
+					for (int k = 0; k < infos.size(); k++) {
+						TensorInfo info = infos.get(k);
+						tensors.add(TensorData.ofFloats(info.name(), info.shape(), values.get(k), info.dtype()));
+					}
+					Path swapped = folder.resolve(checkpoint.getFileName());
+					SafetensorsWriter.write(swapped, Map.of("format", "pt"), tensors);
+					return swapped;
+				}
+			}
+		}
+		throw new AssertionError("No two differing tensors of the same shape in the first block of " + checkpoint);
+	}
+
+	private static boolean blockZero(String name) {
+		return name.matches("(.*\\.)?(blocks|layers?|resblocks)\\.0\\..*");
 	}
 
 	private static CheckpointFormat formatOf(Path checkpoint) throws IOException {
