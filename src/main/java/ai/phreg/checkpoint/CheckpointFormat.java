@@ -24,7 +24,31 @@ public enum CheckpointFormat {
 	CLIP_OPENAI("CLIP visual tower, OpenAI/OpenCLIP key names", RegisterPlacement.AFTER_PATCHES),
 
 	/** timm {@code VisionTransformer}: DeiT-III, AugReg, {@code *_reg*} models. */
-	TIMM("timm VisionTransformer key names", RegisterPlacement.AFTER_CLASS_TOKEN);
+	TIMM("timm VisionTransformer key names", RegisterPlacement.AFTER_CLASS_TOKEN),
+
+	/**
+	 * facebookresearch/dinov3 state dicts ({@code storage_tokens},
+	 * {@code rope_embed.periods}, masked qkv key bias); storage tokens are registers.
+	 */
+	DINOV3("DINOv3, original repository key names", RegisterPlacement.AFTER_CLASS_TOKEN),
+
+	/** Hugging Face {@code DINOv3ViTModel} with {@code config.json}. */
+	DINOV3_HF("DINOv3, Hugging Face transformers key names", RegisterPlacement.AFTER_CLASS_TOKEN),
+
+	/**
+	 * timm {@code Eva} (EVA-02): RoPE, {@code q_bias}/{@code v_bias}, SwiGLU with an
+	 * inner LayerNorm.
+	 */
+	EVA02_TIMM("EVA-02, timm Eva key names", RegisterPlacement.AFTER_CLASS_TOKEN),
+
+	/**
+	 * timm {@code VisionTransformer} SigLIP towers ({@code vit_*_siglip*}): no class
+	 * token, MAP head ({@code attn_pool}).
+	 */
+	SIGLIP_TIMM("SigLIP vision tower, timm key names", RegisterPlacement.AFTER_CLASS_TOKEN),
+
+	/** Hugging Face {@code SiglipVisionModel} ({@code vision_model.*}). */
+	SIGLIP_HF("SigLIP vision tower, Hugging Face transformers key names", RegisterPlacement.AFTER_CLASS_TOKEN);
 
 	private final String description;
 

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
+import ai.phreg.model.FeedForward;
 import ai.phreg.model.ViTConfig;
 
 /**
@@ -55,11 +56,21 @@ final class ConfigAgreement {
 
 	/**
 	 * PyTorch code builds the MLP {@code int(width * mlp_ratio)} wide; the declared ratio
-	 * must give the width of the weights.
+	 * must give the width of the weights. For SwiGLU three conventions exist and one must
+	 * give it: DINOv2's and DINOv3's two thirds of that width rounded up to a multiple of
+	 * 8, timm's packed {@code fc1} of twice the gated width, or EVA-02's gated width
+	 * itself.
 	 */
 	ConfigAgreement mlpRatio(String key, ViTConfig config) throws InvalidCheckpointException {
 		Double ratio = this.sidecar.number(key).orElse(null);
-		if (ratio != null && (int) (config.embedDim() * ratio) != config.mlpHiddenDim()) {
+		if (ratio == null) {
+			return this;
+		}
+		int nominal = (int) (config.embedDim() * ratio);
+		boolean agrees = config.feedForward().gated() ? FeedForward.swigluHidden(nominal) == config.mlpHiddenDim()
+				|| nominal == 2 * config.mlpHiddenDim() || nominal == config.mlpHiddenDim()
+				: nominal == config.mlpHiddenDim();
+		if (!agrees) {
 			this.problems.add("'" + key + "' is " + ratio + " but the weights have an MLP " + config.mlpHiddenDim()
 					+ " wide on a width of " + config.embedDim());
 		}

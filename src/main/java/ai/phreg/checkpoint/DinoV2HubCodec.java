@@ -6,6 +6,7 @@ import java.util.Set;
 
 import ai.phreg.checkpoint.safetensors.DType;
 import ai.phreg.image.Normalization;
+import ai.phreg.model.FeedForward;
 import ai.phreg.model.PositionResampling;
 import ai.phreg.model.ViTConfig;
 import tools.jackson.databind.node.ObjectNode;
@@ -27,6 +28,12 @@ final class DinoV2HubCodec extends FamilyCodec {
 
 	/** phreg parameter names to hub keys, also used to write hub checkpoints. */
 	private static final KeyRenames RENAMES = new KeyRenames().rename("reg_token", "register_tokens")
+		.rename("(blocks\\.\\d+\\.mlp)\\.fc1\\.(\\w+)", "$1.w12.$2")
+		.rename("(blocks\\.\\d+\\.mlp)\\.fc2\\.(\\w+)", "$1.w3.$2")
+		.rename("(.+)", "$1");
+
+	/** The same for the plain MLP, whose layers keep timm's names. */
+	private static final KeyRenames MLP_RENAMES = new KeyRenames().rename("reg_token", "register_tokens")
 		.rename("(.+)", "$1");
 
 	DinoV2HubCodec() {
@@ -60,6 +67,8 @@ final class DinoV2HubCodec extends FamilyCodec {
 		int registers = ledger.has("register_tokens") ? (int) ledger.take("register_tokens", 3).shape()[1] : 0;
 		double offset = sidecar.number("interpolate_offset").orElse((registers > 0) ? 0.0 : 0.1);
 		boolean antialias = sidecar.bool("interpolate_antialias").orElse(registers > 0);
+		// ViT-g's SwiGLU: w12 packs gate and value, w3 projects back.
+		boolean swiglu = ledger.has("blocks.0.mlp.w12.weight");
 		return ViTConfig.builder()
 			.setImageSize(grid * (int) patch[2])
 			.setPatchSize((int) patch[2])
@@ -67,7 +76,9 @@ final class DinoV2HubCodec extends FamilyCodec {
 			.setDepth(ledger.countIndexed("blocks."))
 			.setNumHeads(HeadCount.resolve(sidecar.integer("num_heads"), "num_heads", dim, sidecar, options,
 					ledger.location()))
-			.setMlpHiddenDim((int) ledger.take("blocks.0.mlp.fc1.weight", 2).shape()[0])
+			.setMlpHiddenDim(swiglu ? (int) ledger.take("blocks.0.mlp.w3.weight", 2).shape()[1]
+					: (int) ledger.take("blocks.0.mlp.fc1.weight", 2).shape()[0])
+			.optFeedForward(swiglu ? FeedForward.SWIGLU_PACKED : FeedForward.MLP)
 			.optQkvBias(ledger.has("blocks.0.attn.qkv.bias"))
 			.optLayerScale(ledger.has("blocks.0.ls1.gamma"))
 			.optRegisters(registers, format().registerPlacement())
@@ -100,7 +111,11 @@ final class DinoV2HubCodec extends FamilyCodec {
 
 	@Override
 	TensorSource tensorFor(String parameter, ViTConfig config, KeyLedger ledger) throws InvalidCheckpointException {
-		return ledger.take(RENAMES.apply(parameter));
+		return ledger.take(renames(config).apply(parameter));
+	}
+
+	private static KeyRenames renames(ViTConfig config) {
+		return config.feedForward().gated() ? RENAMES : MLP_RENAMES;
 	}
 
 	@Override
@@ -114,6 +129,7 @@ final class DinoV2HubCodec extends FamilyCodec {
 	@Override
 	List<String> unsupported(ViTConfig config) {
 		return DinoV2Family.rules(config)
+			.requirePlainMlp(config)
 			.require(config.layerNormEps() == 1e-6f,
 					"hub DINOv2 uses LayerNorm eps 1e-6, this model " + config.layerNormEps())
 			.list();
@@ -134,7 +150,7 @@ final class DinoV2HubCodec extends FamilyCodec {
 
 	@Override
 	void addTensors(String parameter, long[] shape, float[] values, ViTConfig config, TensorSink sink) {
-		sink.add(RENAMES.apply(parameter), shape, values);
+		sink.add(renames(config).apply(parameter), shape, values);
 	}
 
 	@Override

@@ -10,6 +10,7 @@ import java.util.stream.Stream;
 
 import ai.phreg.checkpoint.safetensors.DType;
 import ai.phreg.image.Normalization;
+import ai.phreg.model.FeedForward;
 import ai.phreg.model.PositionResampling;
 import ai.phreg.model.ViTConfig;
 import tools.jackson.databind.node.ArrayNode;
@@ -43,6 +44,14 @@ final class DinoV2HuggingFaceCodec extends FamilyCodec {
 		.rename("blocks\\.(\\d+)\\.ls(\\d)\\.gamma", "encoder.layer.$1.layer_scale$2.lambda1")
 		.rename("blocks\\.(\\d+)\\.(norm\\d|mlp\\.fc\\d)\\.(\\w+)", "encoder.layer.$1.$2.$3")
 		.rename("norm\\.(\\w+)", "layernorm.$1");
+
+	/**
+	 * {@code Dinov2WithRegistersSwiGLUFFN} names the packed gate-and-value projection
+	 * {@code weights_in} and the output projection {@code weights_out}.
+	 */
+	private static final KeyRenames SWIGLU_RENAMES = new KeyRenames()
+		.rename("blocks\\.(\\d+)\\.mlp\\.fc1\\.(\\w+)", "encoder.layer.$1.mlp.weights_in.$2")
+		.rename("blocks\\.(\\d+)\\.mlp\\.fc2\\.(\\w+)", "encoder.layer.$1.mlp.weights_out.$2");
 
 	private static final String HEADS = "num_attention_heads";
 
@@ -81,8 +90,10 @@ final class DinoV2HuggingFaceCodec extends FamilyCodec {
 		if (!activation.equals("gelu")) {
 			throw new InvalidCheckpointException("Unsupported hidden_act '" + activation + "' in " + sidecar);
 		}
-		if (sidecar.bool("use_swiglu_ffn").orElse(false)) {
-			throw new InvalidCheckpointException("SwiGLU feed-forward layers (DINOv2 ViT-g) are not supported yet");
+		boolean swiglu = ledger.has("encoder.layer.0.mlp.weights_in.weight");
+		if (sidecar.bool("use_swiglu_ffn").orElse(swiglu) != swiglu) {
+			throw new InvalidCheckpointException("Config " + sidecar + " sets use_swiglu_ffn to " + !swiglu
+					+ " but the weights have " + (swiglu ? "" : "no ") + "SwiGLU layers (mlp.weights_in)");
 		}
 		return ViTConfig.builder()
 			.setImageSize(grid * (int) patch[2])
@@ -90,7 +101,9 @@ final class DinoV2HuggingFaceCodec extends FamilyCodec {
 			.setEmbedDim(dim)
 			.setDepth(ledger.countIndexed("encoder.layer."))
 			.setNumHeads(HeadCount.resolve(sidecar.integer(HEADS), HEADS, dim, sidecar, options, ledger.location()))
-			.setMlpHiddenDim((int) ledger.take("encoder.layer.0.mlp.fc1.weight", 2).shape()[0])
+			.setMlpHiddenDim(swiglu ? (int) ledger.take("encoder.layer.0.mlp.weights_out.weight", 2).shape()[1]
+					: (int) ledger.take("encoder.layer.0.mlp.fc1.weight", 2).shape()[0])
+			.optFeedForward(swiglu ? FeedForward.SWIGLU_PACKED : FeedForward.MLP)
 			.optQkvBias(ledger.has("encoder.layer.0.attention.attention.query.bias"))
 			.optLayerScale(ledger.has("encoder.layer.0.layer_scale1.lambda1"))
 			.optLayerNormEps(sidecar.number("layer_norm_eps", 0, 1).orElse(1e-6).floatValue())
@@ -137,7 +150,13 @@ final class DinoV2HuggingFaceCodec extends FamilyCodec {
 			}
 			return TensorSource.concatRows(projections);
 		}
-		return ledger.take(RENAMES.apply(parameter));
+		return ledger.take(rename(parameter, config));
+	}
+
+	private static String rename(String parameter, ViTConfig config) {
+		boolean feedForward = parameter.matches("blocks\\.\\d+\\.mlp\\..*");
+		return (feedForward && config.feedForward().gated()) ? SWIGLU_RENAMES.apply(parameter)
+				: RENAMES.apply(parameter);
 	}
 
 	@Override
@@ -149,6 +168,7 @@ final class DinoV2HuggingFaceCodec extends FamilyCodec {
 	@Override
 	List<String> unsupported(ViTConfig config) {
 		return DinoV2Family.rules(config)
+			.requirePlainMlp(config)
 			.require(config.layerScale(), "transformers' DINOv2 always has LayerScale, this model has none")
 			.list();
 	}
@@ -157,7 +177,7 @@ final class DinoV2HuggingFaceCodec extends FamilyCodec {
 	void addTensors(String parameter, long[] shape, float[] values, ViTConfig config, TensorSink sink) {
 		List<String> split = qkvKeys(parameter);
 		if (split.isEmpty()) {
-			sink.add(RENAMES.apply(parameter), shape, values);
+			sink.add(rename(parameter, config), shape, values);
 			return;
 		}
 		// The fused rows are [query; key; value], each a third of the first axis.

@@ -9,7 +9,8 @@ import java.util.List;
 final class FamilyCodecs {
 
 	static final List<FamilyCodec> ALL = List.of(new DinoV2HubCodec(), new DinoV2HuggingFaceCodec(), new ClipCodec(),
-			new TimmCodec());
+			new TimmCodec(), new DinoV3Codec(), new DinoV3HuggingFaceCodec(), new Eva02TimmCodec(),
+			new SigLipTimmCodec(), new SigLipHuggingFaceCodec());
 
 	private FamilyCodecs() {
 	}

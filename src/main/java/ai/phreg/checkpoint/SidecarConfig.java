@@ -124,6 +124,11 @@ final class SidecarConfig {
 		return !at(key).isMissingNode();
 	}
 
+	/** Whether the config gives {@code key} a value other than {@code null}. */
+	boolean sets(String key) {
+		return has(key) && !at(key).isNull();
+	}
+
 	/**
 	 * The first of several spellings of a setting that the config has, else the last:
 	 * timm nests model arguments under {@code model_args} in some configs only.

@@ -92,4 +92,60 @@ public interface TensorSource {
 		};
 	}
 
+	/**
+	 * Zeros standing in for a tensor a format leaves out because it is always zero, such
+	 * as the key bias of models without one.
+	 */
+	static TensorSource zeros(String name, long... shape) {
+		return new TensorSource() {
+			@Override
+			public long[] shape() {
+				return shape.clone();
+			}
+
+			@Override
+			public String name() {
+				return name;
+			}
+
+			@Override
+			public float[] read() {
+				return new float[Math.toIntExact(elementCount())];
+			}
+		};
+	}
+
+	/**
+	 * Rows {@code [from, to)} of the first axis, as transformers' packed
+	 * {@code in_proj_weight} holds the query and the key-value projections of SigLIP's
+	 * pooling head.
+	 */
+	static TensorSource rows(TensorSource source, long from, long to) {
+		long[] whole = source.shape();
+		if (from < 0 || to > whole[0] || from >= to) {
+			throw new IllegalArgumentException(
+					"Rows [" + from + ", " + to + ") are not inside " + Arrays.toString(whole));
+		}
+		long[] part = whole.clone();
+		part[0] = to - from;
+		long rowLength = source.elementCount() / whole[0];
+		return new TensorSource() {
+			@Override
+			public long[] shape() {
+				return part.clone();
+			}
+
+			@Override
+			public String name() {
+				return source.name() + "[" + from + ":" + to + "]";
+			}
+
+			@Override
+			public float[] read() throws IOException {
+				return Arrays.copyOfRange(source.read(), Math.toIntExact(from * rowLength),
+						Math.toIntExact(to * rowLength));
+			}
+		};
+	}
+
 }

@@ -6,6 +6,7 @@ import java.util.Set;
 
 import ai.phreg.checkpoint.safetensors.DType;
 import ai.phreg.image.Normalization;
+import ai.phreg.model.FeedForward;
 import ai.phreg.model.MlpActivation;
 import ai.phreg.model.PositionResampling;
 import ai.phreg.model.ViTConfig;
@@ -49,7 +50,8 @@ final class TimmCodec extends FamilyCodec {
 	@Override
 	boolean recognizes(Set<String> keys) {
 		return keys.contains("cls_token") && keys.contains("pos_embed") && keys.contains("blocks.0.attn.qkv.weight")
-				&& !keys.contains("mask_token") && !keys.contains("register_tokens");
+				&& !keys.contains("mask_token") && !keys.contains("register_tokens")
+				&& !keys.contains("blocks.0.attn.q_bias");
 	}
 
 	@Override
@@ -67,6 +69,11 @@ final class TimmCodec extends FamilyCodec {
 		int registers = ledger.has("reg_token") ? (int) ledger.take("reg_token", 3).shape()[1] : 0;
 		boolean patchesOnly = sidecar.bool(setting(sidecar, "no_embed_class")).orElseGet(() -> isSquare(rows));
 		int grid = squareSide(patchesOnly ? rows : rows - 1 - registers, "pos_embed");
+		// SwiGLUPacked (vit_giant_patch14_reg4_dinov2): fc1 packs gate and value, so fc2
+		// reads half of what fc1 writes.
+		long fc1Rows = ledger.take("blocks.0.mlp.fc1.weight", 2).shape()[0];
+		int hidden = (int) ledger.take("blocks.0.mlp.fc2.weight", 2).shape()[1];
+		boolean packedSwiGlu = fc1Rows == 2L * hidden;
 		boolean quickGelu = sidecar.text(setting(sidecar, "act_layer"))
 			.map((act) -> act.toLowerCase().contains("quick"))
 			.orElse(false);
@@ -76,7 +83,8 @@ final class TimmCodec extends FamilyCodec {
 			.setEmbedDim(dim)
 			.setDepth(ledger.countIndexed("blocks."))
 			.setNumHeads(HeadCount.resolve(sidecar.integer(heads), heads, dim, sidecar, options, ledger.location()))
-			.setMlpHiddenDim((int) ledger.take("blocks.0.mlp.fc1.weight", 2).shape()[0])
+			.setMlpHiddenDim(hidden)
+			.optFeedForward(packedSwiGlu ? FeedForward.SWIGLU_PACKED : FeedForward.MLP)
 			.optQkvBias(ledger.has("blocks.0.attn.qkv.bias"))
 			.optPatchBias(ledger.has("patch_embed.proj.bias"))
 			.optLayerScale(ledger.has("blocks.0.ls1.gamma"))
@@ -167,7 +175,7 @@ final class TimmCodec extends FamilyCodec {
 
 	@Override
 	List<String> unsupported(ViTConfig config) {
-		return new LayoutProblems()
+		return new LayoutProblems().requirePlainMlp(config)
 			.require(config.patchBias() != config.preNorm(),
 					"timm's patch embedding has a bias exactly when there is no pre-norm, this model has "
 							+ (config.patchBias() ? "both" : "neither"))

@@ -1,7 +1,10 @@
 package ai.phreg.model;
 
+import java.util.Arrays;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
@@ -10,6 +13,12 @@ import ai.djl.util.PairList;
  * Multi-head self-attention with a fused {@code qkv} projection whose output features are
  * laid out {@code [3][heads][head_dim]}, as in DINOv2, timm and (after concatenation)
  * CLIP's {@code in_proj}.
+ * <p>
+ * Families without a key bias (DINOv3's masked one, EVA-02's
+ * {@code q_bias}/{@code v_bias}, transformers' {@code key_bias: false}) keep the full
+ * {@code [3D]} bias with its key third switched off in the forward pass, so a
+ * checkpoint's stored (ignored) key third survives a round trip unchanged. With rotary
+ * embedding the queries and keys of the patch tokens are rotated before the scores.
  */
 public final class Attention extends NamedBlock {
 
@@ -19,19 +28,46 @@ public final class Attention extends NamedBlock {
 
 	private final int numHeads;
 
+	private final long dim;
+
+	private final boolean maskedKeyBias;
+
+	private final RotaryEmbedding rope;
+
 	public Attention(long dim, int numHeads, boolean qkvBias) {
+		this(dim, numHeads, qkvBias, false, null);
+	}
+
+	/**
+	 * @param maskedKeyBias whether the key third of the qkv bias is switched off
+	 * @param rope the rotary embedding, null for none
+	 */
+	public Attention(long dim, int numHeads, boolean qkvBias, boolean maskedKeyBias, RotaryEmbedding rope) {
 		this.qkv = addNamedChild("qkv", new Linear(dim, 3 * dim, qkvBias));
 		this.proj = addNamedChild("proj", new Linear(dim, dim, true));
 		this.numHeads = numHeads;
+		this.dim = dim;
+		this.maskedKeyBias = maskedKeyBias && qkvBias;
+		this.rope = rope;
 	}
 
+	/**
+	 * Inputs: the tokens {@code (B, T, D)}, followed by the rotary sine and cosine tables
+	 * {@code [N, hd]} of the last N (patch) tokens when the model has rotary embedding.
+	 */
 	@Override
 	protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training,
 			PairList<String, Object> params) {
-		NDList heads = heads(store, inputs.singletonOrThrow(), training);
-		NDArray q = GraphConstants.times(heads.get(0), scale(heads.get(0)));
+		NDList heads = heads(store, inputs.get(0), training);
+		NDArray q = heads.get(0);
+		NDArray k = heads.get(1);
+		if (this.rope != null) {
+			q = this.rope.apply(q, inputs.get(1), inputs.get(2));
+			k = this.rope.apply(k, inputs.get(1), inputs.get(2));
+		}
+		q = GraphConstants.times(q, scale(q));
 		// (B, H, T, hd) x (B, H, hd, T) -> (B, H, T, T)
-		NDArray weights = q.matMul(heads.get(1).transpose(0, 1, 3, 2)).softmax(-1);
+		NDArray weights = q.matMul(k.transpose(0, 1, 3, 2)).softmax(-1);
 		return new NDList(project(store, weights.matMul(heads.get(2)), training));
 	}
 
@@ -41,10 +77,20 @@ public final class Attention extends NamedBlock {
 		long tokens = x.getShape().get(1);
 		long dim = x.getShape().get(2);
 		// (B, T, 3D) -> (B, T, 3, H, hd) -> (3, B, H, T, hd)
-		NDArray qkvHeads = this.qkv.forward(store, x, training)
-			.reshape(batch, tokens, 3, this.numHeads, dim / this.numHeads)
+		NDArray projected = this.maskedKeyBias
+				? this.qkv.forwardWithBiasMask(store, x, training, keyBiasMask(x.getManager()))
+				: this.qkv.forward(store, x, training);
+		NDArray qkvHeads = projected.reshape(batch, tokens, 3, this.numHeads, dim / this.numHeads)
 			.transpose(2, 0, 3, 1, 4);
 		return new NDList(qkvHeads.get(0), qkvHeads.get(1), qkvHeads.get(2));
+	}
+
+	/** Ones for the query and value thirds of the qkv bias, zeros for the key third. */
+	private NDArray keyBiasMask(NDManager manager) {
+		float[] mask = new float[(int) (3 * this.dim)];
+		Arrays.fill(mask, 0, (int) this.dim, 1f);
+		Arrays.fill(mask, (int) (2 * this.dim), mask.length, 1f);
+		return GraphConstants.of(manager, mask, new Shape(mask.length));
 	}
 
 	/**

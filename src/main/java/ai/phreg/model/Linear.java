@@ -22,6 +22,16 @@ public final class Linear extends NamedBlock {
 		this.bias = withBias ? addWeight("bias", new Shape(out)) : null;
 	}
 
+	/**
+	 * {@code x·Wᵀ + b ⊙ mask}: the bias with some outputs' entries switched off (DINOv3's
+	 * masked key bias).
+	 */
+	public NDArray forwardWithBiasMask(ParameterStore store, NDArray x, boolean training, NDArray mask) {
+		NDArray w = value(store, this.weight, x, training);
+		NDArray b = value(store, this.bias, x, training).mul(mask);
+		return ai.djl.nn.core.Linear.linear(x, w, b).singletonOrThrow();
+	}
+
 	@Override
 	protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training,
 			PairList<String, Object> params) {

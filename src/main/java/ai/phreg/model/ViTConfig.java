@@ -12,7 +12,8 @@ import java.util.Objects;
  * @param embedDim the token width D
  * @param depth the number of transformer blocks
  * @param numHeads the number of attention heads; D must be a multiple of it
- * @param mlpHiddenDim the hidden width of each block's MLP
+ * @param mlpHiddenDim the hidden width of each block's feed-forward branch (for gated
+ * ones, the width of the gated product)
  * @param qkvBias whether the fused qkv projection has a bias
  * @param patchBias whether the patch-embedding convolution has a bias (CLIP's has none)
  * @param layerScale whether each residual branch is scaled per channel (DINOv2, DeiT-III)
@@ -28,14 +29,27 @@ import java.util.Objects;
  * sizes
  * @param projectionDim the output width of CLIP's {@code proj} on the class token, 0 for
  * none
+ * @param feedForward the feed-forward variant of every block
+ * @param positionEmbedding whether a learned position embedding is added (DINOv3 has
+ * none: position enters through RoPE only)
+ * @param maskedKeyBias whether the key third of the qkv bias is switched off (DINOv3,
+ * EVA-02)
+ * @param rope the rotary embedding of the patch tokens, null for none
+ * @param classToken whether the sequence starts with a class token (SigLIP has none)
+ * @param finalNorm whether a LayerNorm ends the trunk (EVA-02's is the identity, its
+ * pooled vector has {@code fc_norm} instead)
+ * @param pooling how the pooled vector is computed
  */
 public record ViTConfig(int imageSize, int patchSize, int embedDim, int depth, int numHeads, int mlpHiddenDim,
 		boolean qkvBias, boolean patchBias, boolean layerScale, boolean preNorm, float layerNormEps,
 		MlpActivation activation, int numRegisters, RegisterPlacement registerPlacement, boolean classTokenPositioned,
-		PositionResampling positionResampling, int projectionDim) {
+		PositionResampling positionResampling, int projectionDim, FeedForward feedForward, boolean positionEmbedding,
+		boolean maskedKeyBias, RotaryEmbedding rope, boolean classToken, boolean finalNorm, Pooling pooling) {
 
 	public ViTConfig {
 		Objects.requireNonNull(activation, "activation");
+		Objects.requireNonNull(feedForward, "feedForward");
+		Objects.requireNonNull(pooling, "pooling");
 		Objects.requireNonNull(registerPlacement, "registerPlacement");
 		Objects.requireNonNull(positionResampling, "positionResampling");
 		require(patchSize > 0, "patchSize must be positive, got " + patchSize);
@@ -48,6 +62,10 @@ public record ViTConfig(int imageSize, int patchSize, int embedDim, int depth, i
 		require(numRegisters >= 0, "numRegisters must not be negative, got " + numRegisters);
 		require(projectionDim >= 0, "projectionDim must not be negative, got " + projectionDim);
 		require(layerNormEps > 0, "layerNormEps must be positive, got " + layerNormEps);
+		require(classToken || (pooling != Pooling.CLASS_TOKEN && projectionDim == 0 && !classTokenPositioned),
+				"a model without class token needs another pooling, no class-token position and no projection");
+		require(rope == null || (embedDim / numHeads) % 4 == 0,
+				"RoPE needs a head width divisible by 4, got " + embedDim / numHeads);
 	}
 
 	private static void require(boolean condition, String message) {
@@ -64,6 +82,15 @@ public record ViTConfig(int imageSize, int patchSize, int embedDim, int depth, i
 	/** The number of rows of the learned position embedding. */
 	public int positionEmbeddingLength() {
 		return this.gridSize() * this.gridSize() + (this.classTokenPositioned ? 1 : 0);
+	}
+
+	/** The tokens before the registers and patches: the class token, if any. */
+	public int classTokens() {
+		return this.classToken ? 1 : 0;
+	}
+
+	public int headDim() {
+		return this.embedDim / this.numHeads;
 	}
 
 	/** A builder holding this config's values, to derive a variant. */
@@ -83,7 +110,14 @@ public record ViTConfig(int imageSize, int patchSize, int embedDim, int depth, i
 			.optRegisters(this.numRegisters, this.registerPlacement)
 			.optClassTokenPositioned(this.classTokenPositioned)
 			.optPositionResampling(this.positionResampling)
-			.optProjectionDim(this.projectionDim);
+			.optProjectionDim(this.projectionDim)
+			.optFeedForward(this.feedForward)
+			.optPositionEmbedding(this.positionEmbedding)
+			.optMaskedKeyBias(this.maskedKeyBias)
+			.optRope(this.rope)
+			.optClassToken(this.classToken)
+			.optFinalNorm(this.finalNorm)
+			.optPooling(this.pooling);
 	}
 
 	public static Builder builder() {
@@ -129,6 +163,20 @@ public record ViTConfig(int imageSize, int patchSize, int embedDim, int depth, i
 		private PositionResampling positionResampling = PositionResampling.BICUBIC_ANTIALIAS;
 
 		private int projectionDim;
+
+		private FeedForward feedForward = FeedForward.MLP;
+
+		private boolean positionEmbedding = true;
+
+		private boolean maskedKeyBias;
+
+		private RotaryEmbedding rope;
+
+		private boolean classToken = true;
+
+		private boolean finalNorm = true;
+
+		private Pooling pooling = Pooling.CLASS_TOKEN;
 
 		private Builder() {
 		}
@@ -214,11 +262,47 @@ public record ViTConfig(int imageSize, int patchSize, int embedDim, int depth, i
 			return this;
 		}
 
+		public Builder optFeedForward(FeedForward feedForward) {
+			this.feedForward = feedForward;
+			return this;
+		}
+
+		public Builder optPositionEmbedding(boolean positionEmbedding) {
+			this.positionEmbedding = positionEmbedding;
+			return this;
+		}
+
+		public Builder optMaskedKeyBias(boolean maskedKeyBias) {
+			this.maskedKeyBias = maskedKeyBias;
+			return this;
+		}
+
+		public Builder optRope(RotaryEmbedding rope) {
+			this.rope = rope;
+			return this;
+		}
+
+		public Builder optClassToken(boolean classToken) {
+			this.classToken = classToken;
+			return this;
+		}
+
+		public Builder optFinalNorm(boolean finalNorm) {
+			this.finalNorm = finalNorm;
+			return this;
+		}
+
+		public Builder optPooling(Pooling pooling) {
+			this.pooling = pooling;
+			return this;
+		}
+
 		public ViTConfig build() {
 			return new ViTConfig(this.imageSize, this.patchSize, this.embedDim, this.depth, this.numHeads,
 					this.mlpHiddenDim, this.qkvBias, this.patchBias, this.layerScale, this.preNorm, this.layerNormEps,
 					this.activation, this.numRegisters, this.registerPlacement, this.classTokenPositioned,
-					this.positionResampling, this.projectionDim);
+					this.positionResampling, this.projectionDim, this.feedForward, this.positionEmbedding,
+					this.maskedKeyBias, this.rope, this.classToken, this.finalNorm, this.pooling);
 		}
 
 	}

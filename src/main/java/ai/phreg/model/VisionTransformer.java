@@ -50,13 +50,18 @@ public final class VisionTransformer extends NamedBlock {
 
 	private final LayerNormalization norm;
 
+	private final LayerNormalization poolNorm;
+
+	private final MapHead mapHead;
+
 	public VisionTransformer(ViTConfig config) {
 		this.config = config;
 		int dim = config.embedDim();
-		this.classToken = addWeight("cls_token", new Shape(1, 1, dim));
+		this.classToken = config.classToken() ? addWeight("cls_token", new Shape(1, 1, dim)) : null;
 		this.registerTokens = (config.numRegisters() > 0)
 				? addWeight("reg_token", new Shape(1, config.numRegisters(), dim)) : null;
-		this.positionEmbedding = addWeight("pos_embed", new Shape(1, config.positionEmbeddingLength(), dim));
+		this.positionEmbedding = config.positionEmbedding()
+				? addWeight("pos_embed", new Shape(1, config.positionEmbeddingLength(), dim)) : null;
 		this.projection = (config.projectionDim() > 0) ? addWeight("proj", new Shape(dim, config.projectionDim()))
 				: null;
 		this.patchEmbed = addNamedChild("patch_embed",
@@ -66,7 +71,11 @@ public final class VisionTransformer extends NamedBlock {
 		for (int i = 0; i < config.depth(); i++) {
 			this.blocks.add(addNamedChild("blocks." + i, new TransformerBlock(config)));
 		}
-		this.norm = addNamedChild("norm", new LayerNormalization(dim, config.layerNormEps()));
+		this.norm = config.finalNorm() ? addNamedChild("norm", new LayerNormalization(dim, config.layerNormEps()))
+				: null;
+		this.poolNorm = (config.pooling() == Pooling.MEAN_PATCHES)
+				? addNamedChild("fc_norm", new LayerNormalization(dim, config.layerNormEps())) : null;
+		this.mapHead = (config.pooling() == Pooling.MAP) ? addNamedChild("attn_pool", new MapHead(config)) : null;
 	}
 
 	/**
@@ -111,9 +120,9 @@ public final class VisionTransformer extends NamedBlock {
 	public ViTOutput forward(ParameterStore store, NDArray pixels, boolean training, boolean keepHiddenStates) {
 		Embedding embedding = embed(store, pixels, training);
 		List<NDArray> hiddenStates = new ArrayList<>();
-		NDArray hidden = runBlocks(store, embedding.tokens(), training, this.blocks.size(),
+		NDArray hidden = runBlocks(store, embedding, training, this.blocks.size(),
 				keepHiddenStates ? hiddenStates : null);
-		NDArray tokens = this.norm.forward(store, hidden, training);
+		NDArray tokens = (this.norm != null) ? this.norm.forward(store, hidden, training) : hidden;
 		return split(store, pixels, training, embedding, hiddenStates, hidden, tokens);
 	}
 
@@ -136,35 +145,39 @@ public final class VisionTransformer extends NamedBlock {
 		NDManager step = pixels.getManager();
 
 		NDArray patches = this.patchEmbed.forward(store, pixels, training);
-		NDArray fullPosition = value(store, this.positionEmbedding, pixels, training);
-		int prefix = this.config.classTokenPositioned() ? 1 : 0;
-		// Slices of a parameter belong to the parameter's manager: move them to the
-		// step's.
-		NDArray classPosition = (prefix == 1) ? owned(fullPosition.get(":, :1, :"), step) : null;
-		NDArray patchPosition = owned(fullPosition.get(":, " + prefix + ":, :"), step);
-		int grid = this.config.gridSize();
-		if (gridHeight != grid || gridWidth != grid) {
-			// (1, G*G, D) -> (G, G, D) -> (h, w, D) -> (1, h*w, D)
-			patchPosition = this.config.positionResampling()
-				.resample(patchPosition.reshape(grid, grid, dim), gridHeight, gridWidth)
-				.reshape(1, (long) gridHeight * gridWidth, dim);
+		NDArray classPosition = null;
+		NDArray patchPosition = null;
+		if (this.positionEmbedding != null) {
+			NDArray fullPosition = value(store, this.positionEmbedding, pixels, training);
+			int prefix = this.config.classTokenPositioned() ? 1 : 0;
+			// Slices of a parameter belong to the parameter's manager: move them to the
+			// step's.
+			classPosition = (prefix == 1) ? owned(fullPosition.get(":, :1, :"), step) : null;
+			patchPosition = owned(fullPosition.get(":, " + prefix + ":, :"), step);
+			int grid = this.config.gridSize();
+			if (gridHeight != grid || gridWidth != grid) {
+				// (1, G*G, D) -> (G, G, D) -> (h, w, D) -> (1, h*w, D)
+				patchPosition = this.config.positionResampling()
+					.resample(patchPosition.reshape(grid, grid, dim), gridHeight, gridWidth)
+					.reshape(1, (long) gridHeight * gridWidth, dim);
+			}
 		}
 		NDArray positionUsed = (classPosition != null) ? classPosition.concat(patchPosition, 1) : patchPosition;
 
 		// Starting from step-owned zeros keeps the broadcast tokens out of the
 		// parameters' manager.
-		NDArray cls = broadcastToken(store, this.classToken, pixels, training, batch, 1);
-		if (classPosition != null) {
-			cls = cls.add(classPosition);
+		NDList sequence = new NDList();
+		if (this.classToken != null) {
+			NDArray cls = broadcastToken(store, this.classToken, pixels, training, batch, 1);
+			sequence.add((classPosition != null) ? cls.add(classPosition) : cls);
 		}
-		NDList sequence = new NDList(cls);
 		NDArray registers = (this.registerTokens != null)
 				? broadcastToken(store, this.registerTokens, pixels, training, batch, this.config.numRegisters())
 				: null;
 		if (registers != null && this.config.registerPlacement() == RegisterPlacement.AFTER_CLASS_TOKEN) {
 			sequence.add(registers);
 		}
-		sequence.add(patches.add(patchPosition));
+		sequence.add((patchPosition != null) ? patches.add(patchPosition) : patches);
 		if (registers != null && this.config.registerPlacement() == RegisterPlacement.AFTER_PATCHES) {
 			sequence.add(registers);
 		}
@@ -178,17 +191,30 @@ public final class VisionTransformer extends NamedBlock {
 	 * NACLIP and value heads).
 	 */
 	public NDArray encode(ParameterStore store, NDArray pixels, boolean training, int blockCount) {
-		return runBlocks(store, embed(store, pixels, training).tokens(), training, blockCount, null);
+		return runBlocks(store, embed(store, pixels, training), training, blockCount, null);
 	}
 
-	private NDArray runBlocks(ParameterStore store, NDArray embeddings, boolean training, int blockCount,
+	/**
+	 * The rotary sine and cosine tables {@code [h·w, head_dim]} of a patch grid, empty
+	 * for models without rotary embedding.
+	 */
+	public NDList rotaryTables(NDManager manager, int gridHeight, int gridWidth) {
+		RotaryEmbedding rope = this.config.rope();
+		return (rope != null) ? rope.tables(manager, gridHeight, gridWidth, this.config.headDim()) : new NDList();
+	}
+
+	private NDArray runBlocks(ParameterStore store, Embedding embedding, boolean training, int blockCount,
 			List<NDArray> hiddenStates) {
+		NDArray embeddings = embedding.tokens();
 		NDArray hidden = (this.preNorm != null) ? this.preNorm.forward(store, embeddings, training) : embeddings;
 		if (hiddenStates != null) {
 			hiddenStates.add(hidden);
 		}
+		NDList rotary = rotaryTables(embeddings.getManager(), embedding.gridHeight(), embedding.gridWidth());
 		for (TransformerBlock block : this.blocks.subList(0, blockCount)) {
-			hidden = block.forward(store, hidden, training);
+			NDList inputs = new NDList(hidden);
+			inputs.addAll(rotary);
+			hidden = block.forward(store, inputs, training).singletonOrThrow();
 			if (hiddenStates != null) {
 				hiddenStates.add(hidden);
 			}
@@ -200,9 +226,17 @@ public final class VisionTransformer extends NamedBlock {
 		return this.blocks.get(index);
 	}
 
-	/** The final LayerNorm ({@code norm}, CLIP's {@code ln_post}). */
+	/**
+	 * The final LayerNorm ({@code norm}, CLIP's {@code ln_post}), null for models whose
+	 * trunk ends without one (EVA-02).
+	 */
 	public LayerNormalization finalNorm() {
 		return this.norm;
+	}
+
+	/** SigLIP's attention-pooling head, null for other models. */
+	public MapHead mapHead() {
+		return this.mapHead;
 	}
 
 	/**
@@ -220,24 +254,32 @@ public final class VisionTransformer extends NamedBlock {
 			List<NDArray> hiddenStates, NDArray prenorm, NDArray tokens) {
 		int registers = this.config.numRegisters();
 		int patchCount = embedding.gridHeight() * embedding.gridWidth();
-		NDArray cls = tokens.get(":, 0, :");
+		int prefix = this.config.classTokens();
+		NDArray cls = (prefix == 1) ? tokens.get(":, 0, :") : null;
 		boolean registersFirst = this.config.registerPlacement() == RegisterPlacement.AFTER_CLASS_TOKEN;
-		int firstPatch = registersFirst ? 1 + registers : 1;
-		int firstRegister = registersFirst ? 1 : 1 + patchCount;
+		int firstPatch = registersFirst ? prefix + registers : prefix;
+		int firstRegister = registersFirst ? prefix : prefix + patchCount;
 		NDArray patchTokens = tokens.get(":, " + firstPatch + ":" + (firstPatch + patchCount) + ", :");
 		NDArray registerTokens = (registers > 0)
 				? tokens.get(":, " + firstRegister + ":" + (firstRegister + registers) + ", :") : null;
 		NDArray projected = (this.projection != null) ? cls.matMul(value(store, this.projection, pixels, training))
 				: null;
+		NDArray pooled = switch (this.config.pooling()) {
+			case CLASS_TOKEN -> cls;
+			case MEAN_PATCHES -> this.poolNorm.forward(store, patchTokens.mean(new int[] { 1 }), training);
+			case MAP -> this.mapHead.forward(store, tokens, training);
+		};
 		return new ViTOutput(embedding.patches(), embedding.positionUsed(), embedding.tokens(), hiddenStates, prenorm,
-				tokens, cls, registerTokens, patchTokens, projected, embedding.gridHeight(), embedding.gridWidth());
+				tokens, cls, registerTokens, patchTokens, projected, pooled, embedding.gridHeight(),
+				embedding.gridWidth());
 	}
 
 	/**
 	 * The input side of a forward pass.
 	 *
 	 * @param patches patch projections {@code (B, N, D)}
-	 * @param positionUsed the resampled position embedding {@code (1, N or 1+N, D)}
+	 * @param positionUsed the resampled position embedding {@code (1, N or 1+N, D)}, null
+	 * without one
 	 * @param tokens the sequence entering the blocks, before the pre-norm
 	 * {@code (B, T, D)}
 	 */
@@ -266,8 +308,8 @@ public final class VisionTransformer extends NamedBlock {
 	public Shape[] getOutputShapes(Shape[] inputShapes) {
 		Shape pixels = inputShapes[0];
 		long patches = (pixels.get(2) / this.config.patchSize()) * (pixels.get(3) / this.config.patchSize());
-		return new Shape[] {
-				new Shape(pixels.get(0), 1 + this.config.numRegisters() + patches, this.config.embedDim()) };
+		return new Shape[] { new Shape(pixels.get(0), this.config.classTokens() + this.config.numRegisters() + patches,
+				this.config.embedDim()) };
 	}
 
 }

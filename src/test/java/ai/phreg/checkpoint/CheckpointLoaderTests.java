@@ -1,7 +1,10 @@
 package ai.phreg.checkpoint;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -294,25 +297,44 @@ class CheckpointLoaderTests {
 
 	@Test
 	void refusesAWrongShapeNamingTheParameterAndBothShapes() throws IOException {
-		Path file = deriveHub(
-				"dinov2_reg0", (
-						tensors) -> tensors.stream()
-							.map((tensor) -> tensor.name().equals("blocks.1.mlp.fc2.weight") ? TensorData.ofFloats(
-									tensor.name(), new long[] { 96, 383 }, new float[96 * 383], DType.F32) : tensor)
-							.toList());
+		String name = "blocks.1.mlp.fc2.weight";
+		long[] shape;
+		try (SafetensorsReader reader = SafetensorsReader.open(hub("dinov2_reg0"))) {
+			shape = reader.info(name).shape();
+		}
+		long[] wrong = { shape[0], shape[1] - 1 };
+		Path file = deriveHub("dinov2_reg0", (tensors) -> tensors.stream()
+			.map((tensor) -> tensor.name().equals(name)
+					? TensorData.ofFloats(name, wrong, new float[(int) (wrong[0] * wrong[1])], DType.F32) : tensor)
+			.toList());
 
 		assertThatExceptionOfType(InvalidCheckpointException.class).isThrownBy(() -> load(file))
-			.withMessageContaining("blocks.1.mlp.fc2.weight")
-			.withMessageContaining("[96, 383]")
-			.withMessageContaining("(96, 384)");
+			.withMessageContaining(name)
+			.withMessageContaining(Arrays.toString(wrong))
+			.withMessageContaining("(" + shape[0] + ", " + shape[1] + ")");
 	}
 
+	/**
+	 * Cut inside the 8-byte header length, inside the JSON header, and inside the tensor
+	 * data (half the file, whatever the fixture set's sizes).
+	 */
 	@ParameterizedTest
-	@ValueSource(longs = { 4, 100, 1_000_000 })
-	void refusesATruncatedFileNamingIt(long keptBytes) throws IOException {
+	@ValueSource(strings = { "header length", "header", "data" })
+	void refusesATruncatedFileNamingIt(String cutInside) throws IOException {
 		Path file = this.dir.resolve("dinov2_reg0.torch.safetensors");
 		Files.copy(hub("dinov2_reg0"), file);
 		copySidecar(DINOV2 + "dinov2_reg0.config.json");
+		long headerLength;
+		try (SeekableByteChannel channel = Files.newByteChannel(file)) {
+			ByteBuffer length = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+			channel.read(length);
+			headerLength = length.getLong(0);
+		}
+		long keptBytes = switch (cutInside) {
+			case "header length" -> 4;
+			case "header" -> 8 + headerLength / 2;
+			default -> (8 + headerLength + Files.size(file)) / 2;
+		};
 		try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
 			channel.truncate(keptBytes);
 		}

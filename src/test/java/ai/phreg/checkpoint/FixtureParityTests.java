@@ -4,27 +4,35 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import ai.phreg.Fixtures;
 import ai.phreg.checkpoint.safetensors.SafetensorsReader;
+import ai.phreg.checkpoint.safetensors.SafetensorsWriter;
+import ai.phreg.checkpoint.safetensors.TensorData;
+import ai.phreg.checkpoint.safetensors.TensorInfo;
 import ai.phreg.model.MlpActivation;
 import ai.phreg.model.ViTConfig;
 import ai.phreg.model.ViTOutput;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.fail;
 
 /**
@@ -40,6 +48,8 @@ class FixtureParityTests {
 
 	private static final double RTOL = 1e-4;
 
+	private static final String ROPE = "rope.";
+
 	/**
 	 * Reference output names (after the run prefix) and the part of our output they pin
 	 * down.
@@ -51,18 +61,31 @@ class FixtureParityTests {
 			Map.entry("forward_features", ViTOutput::tokens), Map.entry("ln_post_tokens", ViTOutput::tokens),
 			Map.entry("x_norm_clstoken", ViTOutput::classToken), Map.entry("pre_logits", ViTOutput::classToken),
 			Map.entry("ln_post_cls", ViTOutput::classToken), Map.entry("x_norm_regtokens", ViTOutput::registerTokens),
+			Map.entry("x_storage_tokens", ViTOutput::registerTokens), Map.entry("pooled", ViTOutput::pooled),
 			Map.entry("x_norm_patchtokens", ViTOutput::patchTokens),
 			Map.entry("ln_post_patch_tokens", ViTOutput::patchTokens),
 			Map.entry("image_embeds", ViTOutput::projectedClassToken));
 
 	@TestFactory
 	Stream<DynamicTest> everyCheckpointFormReproducesEveryReferenceRun() throws IOException {
-		Path root = Fixtures.root();
+		List<DynamicTest> tests = new ArrayList<>();
+		for (Path root : Fixtures.roots()) {
+			tests.addAll(testsOf(root));
+		}
+		return tests.stream();
+	}
+
+	/**
+	 * One test per checkpoint form and reference run of one fixture set. A checkpoint
+	 * phreg cannot load becomes one failing test, so an unsupported family shows up as a
+	 * failure rather than disappearing from the list.
+	 */
+	private static List<DynamicTest> testsOf(Path root) throws IOException {
 		JsonNode manifest = JsonMapper.builder().build().readTree(root.resolve("manifest.json").toFile());
 		List<DynamicTest> tests = new ArrayList<>();
 		for (Map.Entry<String, JsonNode> model : manifest.path("runs").properties()) {
 			Path outputs = root.resolve(model.getValue().path("outputs").asString());
-			List<Path> checkpoints = checkpointsOf(model.getKey(), outputs);
+			List<Path> checkpoints = checkpointsOf(root, model.getKey(), model.getValue(), outputs);
 			assertThat(checkpoints).as("checkpoints of fixture model %s beside %s", model.getKey(), outputs)
 				.isNotEmpty();
 			List<Run> runs = new ArrayList<>();
@@ -70,20 +93,103 @@ class FixtureParityTests {
 				runs.add(new Run(run.path("prefix").asString(), run.path("input").asString(),
 						run.path("variant").asString("")));
 			}
-			for (Run run : runs) {
+			for (Path checkpoint : checkpoints) {
+				String name = root.getFileName() + "/" + checkpoint.getFileName();
+				CheckpointFormat format;
+				try {
+					format = formatOf(checkpoint);
+				}
+				catch (IOException ex) {
+					tests.add(DynamicTest.dynamicTest(name + " loads",
+							() -> fail("%s cannot be loaded: %s", checkpoint, ex.getMessage())));
+					continue;
+				}
 				int before = tests.size();
-				for (Path checkpoint : checkpoints) {
-					if (run.appliesTo(formatOf(checkpoint), runs)) {
-						tests.add(DynamicTest.dynamicTest(checkpoint.getFileName() + " " + run,
+				for (Run run : runs) {
+					if (run.appliesTo(format, runs)) {
+						tests.add(DynamicTest.dynamicTest(name + " " + run,
 								() -> assertRunMatches(root, checkpoint, outputs, run, runs)));
 					}
 				}
-				assertThat(tests.size()).as("checkpoints of %s checked against %s", model.getKey(), run)
-					.isGreaterThan(before);
+				assertThat(tests.size()).as("reference runs checked for %s", checkpoint).isGreaterThan(before);
 			}
 		}
-		assertThat(tests).isNotEmpty();
+		assertThat(tests).as("parity tests of %s", root).isNotEmpty();
+		return tests;
+	}
+
+	/**
+	 * The parity check is sharp enough to catch one wrongly mapped key: for each model,
+	 * two distinct tensors of the same shape in its first block (such as a gate and a
+	 * value projection, or a LayerNorm's weight and bias) are swapped in a copy of its
+	 * first single-file checkpoint, and the reference run must then fail.
+	 */
+	@TestFactory
+	Stream<DynamicTest> swappingTwoTensorsOfOneBlockBreaksParity(@TempDir Path temp) throws IOException {
+		List<DynamicTest> tests = new ArrayList<>();
+		for (Path root : Fixtures.roots()) {
+			JsonNode manifest = JsonMapper.builder().build().readTree(root.resolve("manifest.json").toFile());
+			for (Map.Entry<String, JsonNode> model : manifest.path("runs").properties()) {
+				Path outputs = root.resolve(model.getValue().path("outputs").asString());
+				Path checkpoint = checkpointsOf(root, model.getKey(), model.getValue(), outputs).stream()
+					.filter(Files::isRegularFile)
+					.findFirst()
+					.orElseThrow();
+				JsonNode first = model.getValue().path("runs").get(0);
+				Run run = new Run(first.path("prefix").asString(), first.path("input").asString(),
+						first.path("variant").asString(""));
+				tests.add(DynamicTest.dynamicTest(root.getFileName() + "/" + checkpoint.getFileName(), () -> {
+					Path swapped = swappedCopy(checkpoint, temp.resolve(root.getFileName() + "-" + model.getKey()));
+					assertThatExceptionOfType(AssertionError.class)
+						.isThrownBy(() -> assertRunMatches(root, swapped, outputs, run, List.of(run)));
+				}));
+			}
+		}
 		return tests.stream();
+	}
+
+	/**
+	 * A copy of {@code checkpoint} (with its configs) in {@code folder} where the first
+	 * two differing same-shaped tensors of block 0 trade places.
+	 */
+	private static Path swappedCopy(Path checkpoint, Path folder) throws IOException {
+		Files.createDirectories(folder);
+		try (Stream<Path> siblings = Files.list(checkpoint.getParent())) {
+			for (Path config : siblings.filter((path) -> path.getFileName().toString().endsWith(".config.json"))
+				.toList()) {
+				Files.copy(config, folder.resolve(config.getFileName()));
+			}
+		}
+		List<TensorInfo> infos;
+		List<float[]> values = new ArrayList<>();
+		try (SafetensorsReader reader = SafetensorsReader.open(checkpoint)) {
+			infos = List.copyOf(reader.tensors());
+			for (TensorInfo info : infos) {
+				values.add(reader.readFloats(info.name()));
+			}
+		}
+		for (int i = 0; i < infos.size(); i++) {
+			for (int j = i + 1; j < infos.size(); j++) {
+				if (blockZero(infos.get(i).name()) && blockZero(infos.get(j).name())
+						&& Arrays.equals(infos.get(i).shape(), infos.get(j).shape())
+						&& !Arrays.equals(values.get(i), values.get(j))) {
+					values.set(i, values.set(j, values.get(i)));
+					List<TensorData> tensors = new ArrayList<>();
+					for (int k = 0; k < infos.size(); k++) {
+						TensorInfo info = infos.get(k);
+						tensors.add(TensorData.ofFloats(info.name(), info.shape(), values.get(k), info.dtype()));
+					}
+					Path swapped = folder.resolve(checkpoint.getFileName());
+					SafetensorsWriter.write(swapped, Map.of("format", "pt"), tensors);
+					return swapped;
+				}
+			}
+		}
+		throw new AssertionError("No two differing tensors of the same shape in the first block of " + checkpoint);
+	}
+
+	private static boolean blockZero(String name) {
+		return name.matches("(.*\\.)?(blocks|layers?|resblocks)\\.0\\..*");
 	}
 
 	private static CheckpointFormat formatOf(Path checkpoint) throws IOException {
@@ -93,10 +199,20 @@ class FixtureParityTests {
 	}
 
 	/**
-	 * Files and folders named {@code <model>.*} beside the outputs, other than outputs
-	 * and configs.
+	 * The manifest's weight files of a model ({@code weights}, one per key format, a
+	 * Hugging Face file standing for its folder); for sets whose manifest does not list
+	 * them, the files and folders named {@code <model>.*} beside the outputs, other than
+	 * outputs and configs.
 	 */
-	private static List<Path> checkpointsOf(String model, Path outputs) throws IOException {
+	private static List<Path> checkpointsOf(Path root, String model, JsonNode entry, Path outputs) throws IOException {
+		if (entry.has("weights")) {
+			List<Path> listed = new ArrayList<>();
+			for (Map.Entry<String, JsonNode> weights : entry.path("weights").properties()) {
+				Path file = root.resolve(weights.getValue().asString());
+				listed.add(file.getFileName().toString().equals("model.safetensors") ? file.getParent() : file);
+			}
+			return listed;
+		}
 		try (Stream<Path> siblings = Files.list(outputs.getParent())) {
 			return siblings.filter((path) -> path.getFileName().toString().startsWith(model + "."))
 				.filter((path) -> !path.equals(outputs) && !path.getFileName().toString().endsWith(".config.json"))
@@ -119,13 +235,41 @@ class FixtureParityTests {
 					continue;
 				}
 				String outputName = name.substring(run.prefix().length());
-				NDArray actual = select(output, outputName);
+				NDArray actual;
+				if (outputName.startsWith(ROPE)) {
+					actual = rotaryTable(loaded, manager, output, outputName.substring(ROPE.length()));
+				}
+				else if (outputName.equals("map_attn_out")) {
+					// The pooling head's attention output, before its MLP.
+					actual = loaded.model()
+						.mapHead()
+						.attend(new ParameterStore(manager, false), output.tokens(), false);
+				}
+				else {
+					actual = select(output, outputName);
+				}
 				NDArray expected = array(manager, reference, name);
+				if (outputName.equals("pos_embed_used") && !loaded.model().config().classTokenPositioned()
+						&& expected.getShape().get(1) == actual.getShape().get(1) + 1) {
+					// timm's no_embed_class layout folds the class row into cls_token:
+					// only
+					// the patch rows are a position embedding there.
+					expected = expected.get(":, 1:, :");
+				}
 				assertClose(checkpoint.getFileName() + " " + name, actual, expected);
 				compared++;
 			}
 			assertThat(compared).as("reference tensors compared for %s", run).isPositive();
 		}
+	}
+
+	/**
+	 * The rotary table ({@code sin} or {@code cos}) the model used for the input's grid.
+	 */
+	private static NDArray rotaryTable(LoadedModel loaded, NDManager manager, ViTOutput output, String which) {
+		NDList tables = loaded.model().rotaryTables(manager, output.gridHeight(), output.gridWidth());
+		assertThat(tables).as("rotary tables of %s", loaded.location()).hasSize(2);
+		return tables.get(which.equals("sin") ? 0 : 1);
 	}
 
 	private static NDArray select(ViTOutput output, String name) {
@@ -164,7 +308,8 @@ class FixtureParityTests {
 		private static final String HF_INTERPOLATION = "hf_transformers_interpolation";
 
 		UnaryOperator<ViTConfig> adjustment() {
-			if (this.variant.startsWith("activation=gelu")) {
+			String lower = this.variant.toLowerCase(Locale.ROOT);
+			if (lower.startsWith("activation=gelu")) {
 				return (config) -> config.toBuilder().optActivation(MlpActivation.GELU).build();
 			}
 			if (this.variant.startsWith("activation=QuickGELU")) {
@@ -177,7 +322,8 @@ class FixtureParityTests {
 		}
 
 		boolean appliesTo(CheckpointFormat format, List<Run> allRuns) {
-			boolean huggingFace = format == CheckpointFormat.DINOV2_HF;
+			// Hugging Face formats are the ones named *_HF.
+			boolean huggingFace = format.name().endsWith("_HF");
 			if (this.variant.startsWith(HF_INTERPOLATION)) {
 				return huggingFace;
 			}

@@ -13,8 +13,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import ai.phreg.Fixtures;
+import ai.phreg.checkpoint.CheckpointLoader;
+import ai.phreg.checkpoint.StateDict;
 import ai.phreg.checkpoint.safetensors.SafetensorsReader;
 import ai.phreg.checkpoint.safetensors.TensorInfo;
+import ai.phreg.model.ViTConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,8 +47,9 @@ class InspectCommandTests {
 			.isEqualTo(elementCount(checkpoint.resolve("model.safetensors"), (name) -> !name.endsWith("mask_token")));
 		assertThat(result.out()).contains("ignored: 1 tensors");
 		Map<String, Integer> norms = tokenNorms(result.out());
-		assertThat(norms).containsExactly(Map.entry("patch tokens", 64), Map.entry("class token", 1),
-				Map.entry("register tokens", 4));
+		ViTConfig config = configOf(checkpoint);
+		assertThat(norms).containsExactly(Map.entry("patch tokens", config.gridSize() * config.gridSize()),
+				Map.entry("class token", 1), Map.entry("register tokens", config.numRegisters()));
 	}
 
 	@Test
@@ -60,8 +64,9 @@ class InspectCommandTests {
 		assertThat(parameterCount(plain.out())).isEqualTo(elementCount(checkpoint, (name) -> true));
 		assertThat(tokenNorms(plain.out())).isEmpty();
 		assertThat(withImage.exitCode()).as(withImage.err()).isZero();
-		// 80 px at patch 16: 5×5 patches, and no register line.
-		assertThat(tokenNorms(withImage.out())).containsExactly(Map.entry("patch tokens", 25),
+		// The image is resized to the native grid, and there is no register line.
+		int grid = configOf(checkpoint).gridSize();
+		assertThat(tokenNorms(withImage.out())).containsExactly(Map.entry("patch tokens", grid * grid),
 				Map.entry("class token", 1));
 	}
 
@@ -169,6 +174,12 @@ class InspectCommandTests {
 	}
 
 	private record Result(int exitCode, String out, String err) {
+	}
+
+	private static ViTConfig configOf(Path checkpoint) throws IOException {
+		try (StateDict dict = StateDict.open(checkpoint)) {
+			return CheckpointLoader.convert(dict).config();
+		}
 	}
 
 }

@@ -3,6 +3,8 @@ package ai.phreg.distill;
 import java.io.IOException;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.norm.LayerNorm;
@@ -97,7 +99,7 @@ class DenseHeadsTests {
 				NDArray attention = k.matMul(k.transpose()).div(Math.sqrt(headDim)).add(window).softmax(-1);
 				perHead[i] = attention.matMul(v);
 			}
-			NDArray mixed = perHead[0].concat(perHead[1], 1);
+			NDArray mixed = NDArrays.concat(new NDList(perHead), 1);
 			NDArray out = mixed.matMul(tensor(manager, weights, TOWER + last + ".attn.out_proj.weight").transpose())
 				.add(tensor(manager, weights, TOWER + last + ".attn.out_proj.bias"));
 			NDArray expected = layerNorm(manager, weights, out, "visual.ln_post", 1e-5f)
@@ -109,7 +111,8 @@ class DenseHeadsTests {
 
 	private static NDArray pixels(NDManager manager) throws IOException {
 		try (SafetensorsReader inputs = SafetensorsReader.open(Fixtures.resolve("image/inputs.safetensors"))) {
-			return manager.create(inputs.readFloats("clip.pixel_values"), new Shape(1, 3, 80, 80));
+			return manager.create(inputs.readFloats("clip.pixel_values"),
+					new Shape(inputs.info("clip.pixel_values").shape()));
 		}
 	}
 

@@ -33,9 +33,9 @@ class StudentFactoryTests {
 
 	@TestFactory
 	Stream<DynamicTest> everyTeacherParameterIsCopiedAndRegistersAreAppended() throws IOException {
-		return FixtureCheckpoint.all()
+		return FixtureCheckpoint.allSets()
 			.stream()
-			.map((fixture) -> DynamicTest.dynamicTest(fixture.name(), () -> assertStudentOf(fixture)));
+			.map((fixture) -> DynamicTest.dynamicTest(fixture.qualifiedName(), () -> assertStudentOf(fixture)));
 	}
 
 	private static void assertStudentOf(FixtureCheckpoint fixture) throws IOException {
@@ -70,21 +70,21 @@ class StudentFactoryTests {
 	 */
 	@TestFactory
 	Stream<DynamicTest> registersChangePatchTokensOnlyWhenAdded() throws IOException {
-		return FixtureCheckpoint.all()
+		return FixtureCheckpoint.allSets()
 			.stream()
-			.map((fixture) -> DynamicTest.dynamicTest(fixture.name(), () -> assertRegistersMatter(fixture)));
+			.map((fixture) -> DynamicTest.dynamicTest(fixture.qualifiedName(), () -> assertRegistersMatter(fixture)));
 	}
 
 	private static void assertRegistersMatter(FixtureCheckpoint fixture) throws IOException {
 		try (NDManager manager = NDManager.newBaseManager()) {
 			LoadedModel teacher = CheckpointLoader.load(fixture.location(), manager);
-			NDArray pixels = FixtureCheckpoint.pixels(manager, fixture.inputs().get(0));
+			NDArray pixels = fixture.inputPixels(manager, fixture.inputs().get(0));
 			ViTOutput taught = forward(teacher.model(), pixels);
 			ViTOutput copy = forward(StudentFactory.create(teacher, 0, SEED, manager), pixels);
 			ViTOutput student = forward(StudentFactory.create(teacher, REGISTERS, SEED, manager), pixels);
 
 			assertThat(maxAbsDiff(copy.tokens(), taught.tokens())).isZero();
-			assertThat(maxAbsDiff(student.classToken(), taught.classToken())).isGreaterThan(1e-3f);
+			assertThat(maxAbsDiff(student.pooled(), taught.pooled())).isGreaterThan(1e-3f);
 			assertThat(maxAbsDiff(student.patchTokens(), taught.patchTokens())).isGreaterThan(1e-3f);
 			assertThat(student.registerTokens().getShape().get(1))
 				.isEqualTo(teacher.model().config().numRegisters() + REGISTERS);

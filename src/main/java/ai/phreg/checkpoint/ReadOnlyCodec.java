@@ -1,0 +1,41 @@
+package ai.phreg.checkpoint;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import ai.phreg.checkpoint.safetensors.DType;
+import ai.phreg.image.Normalization;
+import ai.phreg.model.ViTConfig;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * A family phreg reads but does not write yet: exports to it are refused with the reason
+ * (through {@link #unsupported}) before anything is written, never approximated.
+ */
+abstract class ReadOnlyCodec extends FamilyCodec {
+
+	private String notWritten() {
+		return "writing " + format().description() + " checkpoints is not supported yet";
+	}
+
+	@Override
+	final List<String> unsupported(ViTConfig config) {
+		return List.of(notWritten());
+	}
+
+	@Override
+	final CheckpointFiles files(Path target) {
+		throw new UnsupportedOperationException(notWritten());
+	}
+
+	@Override
+	final void addTensors(String parameter, long[] shape, float[] values, ViTConfig config, TensorSink sink) {
+		throw new UnsupportedOperationException(notWritten());
+	}
+
+	@Override
+	final ObjectNode config(ViTConfig config, DType dtype, Normalization normalization) {
+		throw new UnsupportedOperationException(notWritten());
+	}
+
+}

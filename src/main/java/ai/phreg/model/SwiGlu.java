@@ -1,0 +1,45 @@
+package ai.phreg.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.nn.Activation;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+/**
+ * SwiGLU with separate gate and value projections, optionally normalizing the gated
+ * product: {@code fc2(norm(silu(fc1_g x) ⊙ fc1_x x))} (see {@link FeedForward#SWIGLU}).
+ */
+final class SwiGlu extends NamedBlock {
+
+	private final Linear gate;
+
+	private final Linear value;
+
+	private final LayerNormalization norm;
+
+	private final Linear fc2;
+
+	/**
+	 * @param norm the LayerNorm over the gated product, null for none
+	 */
+	SwiGlu(long dim, long hiddenDim, LayerNormalization norm) {
+		this.gate = addNamedChild("fc1_g", new Linear(dim, hiddenDim, true));
+		this.value = addNamedChild("fc1_x", new Linear(dim, hiddenDim, true));
+		this.norm = (norm != null) ? addNamedChild("norm", norm) : null;
+		this.fc2 = addNamedChild("fc2", new Linear(hiddenDim, dim, true));
+	}
+
+	@Override
+	protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training,
+			PairList<String, Object> params) {
+		NDArray x = inputs.singletonOrThrow();
+		NDArray a = this.gate.forward(store, x, training);
+		NDArray gated = Activation.sigmoid(a).mul(a).mul(this.value.forward(store, x, training));
+		if (this.norm != null) {
+			gated = this.norm.forward(store, gated, training);
+		}
+		return new NDList(this.fc2.forward(store, gated, training));
+	}
+
+}
