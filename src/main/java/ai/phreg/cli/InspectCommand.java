@@ -25,44 +25,37 @@ import ai.phreg.model.ViTOutput;
  * up as a high-norm tail. {@code --heads} gives the number of attention heads of a
  * checkpoint whose config does not say.
  */
-public final class InspectCommand {
+final class InspectCommand implements Command {
 
-	static final String USAGE = "usage: phreg inspect PATH [--heads N] [--image FILE] [--size PIXELS]";
+	static final CommandOptions OPTIONS = CommandOptions
+		.command("inspect", "prints a checkpoint's family, config and parameter count, and its token norms on an image")
+		.positional("PATH", "a safetensors checkpoint file or folder")
+		.flag("--heads", "N", "attention heads, for a checkpoint whose config does not say (never guessed)")
+		.flag("--image", "FILE", "a JPEG or PNG image: prints the norms of the output tokens")
+		.flag("--size", "PIXELS", "the square input size for --image (default: the model's own)");
 
-	private InspectCommand() {
+	@Override
+	public CommandOptions options(String[] args) {
+		return OPTIONS;
 	}
 
 	/**
 	 * Runs the command; returns the process exit code (0 success, 1 bad checkpoint or
 	 * image, 2 usage).
 	 */
-	public static int run(String[] args, PrintStream out, PrintStream err) {
-		Path checkpoint = null;
-		Path image = null;
-		Integer size = null;
+	@Override
+	public int run(CommandOptions.Parsed arguments, PrintStream out, PrintStream err) {
+		Path checkpoint = Path.of(arguments.positional(0));
+		Path image = arguments.path("--image");
+		Integer size = arguments.integer("--size");
 		LoadOptions options = LoadOptions.DEFAULTS;
-		try {
-			for (int i = 0; i < args.length; i++) {
-				switch (args[i]) {
-					case "--heads" -> options = options.withHeads(Integer.valueOf(args[++i]));
-					case "--image" -> image = Path.of(args[++i]);
-					case "--size" -> size = Integer.valueOf(args[++i]);
-					default -> {
-						if (checkpoint != null || args[i].startsWith("--")) {
-							throw new IllegalArgumentException("unexpected argument " + args[i]);
-						}
-						checkpoint = Path.of(args[i]);
-					}
-				}
+		if (arguments.has("--heads")) {
+			try {
+				options = options.withHeads(arguments.integer("--heads"));
 			}
-			if (checkpoint == null) {
-				throw new IllegalArgumentException("missing PATH");
+			catch (IllegalArgumentException ex) {
+				throw arguments.invalid("--heads", ex.getMessage());
 			}
-		}
-		catch (IllegalArgumentException | ArrayIndexOutOfBoundsException ex) {
-			err.println("phreg inspect: " + ex.getMessage());
-			err.println(USAGE);
-			return 2;
 		}
 		try (NDManager manager = NDManager.newBaseManager()) {
 			LoadedModel loaded = CheckpointLoader.load(checkpoint, manager, options);
@@ -70,11 +63,11 @@ public final class InspectCommand {
 			if (image != null) {
 				printTokenNorms(loaded, image, size, manager, out);
 			}
-			return 0;
+			return SUCCESS;
 		}
 		catch (IOException | RuntimeException ex) {
 			err.println("phreg inspect: " + ex.getMessage());
-			return 1;
+			return FAILURE;
 		}
 	}
 

@@ -115,7 +115,7 @@ class InspectCommandTests {
 			Result result = inspect(args);
 
 			assertThat(result.exitCode()).as(String.join(" ", args)).isEqualTo(2);
-			assertThat(result.err()).contains(InspectCommand.USAGE);
+			assertThat(result.err()).contains(InspectCommand.OPTIONS.usage());
 			assertThat(result.out()).isEmpty();
 		}
 	}
@@ -123,7 +123,10 @@ class InspectCommandTests {
 	private static Result inspect(String... args) {
 		ByteArrayOutputStream out = new ByteArrayOutputStream();
 		ByteArrayOutputStream err = new ByteArrayOutputStream();
-		int exitCode = InspectCommand.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+		String[] command = new String[args.length + 1];
+		command[0] = "inspect";
+		System.arraycopy(args, 0, command, 1, args.length);
+		int exitCode = CommandLine.run(command, new PrintStream(out, true, StandardCharsets.UTF_8),
 				new PrintStream(err, true, StandardCharsets.UTF_8));
 		return new Result(exitCode, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
 	}
