@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import ai.phreg.Fixtures;
 import ai.phreg.PhregApplication;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,6 +47,26 @@ class CommandLineProcessTests {
 		assertThat(ran.exitCode()).isEqualTo(2);
 		assertThat(ran.err()).contains("unknown command 'serve-please'").contains("usage: phreg");
 		assertNoService(ran);
+	}
+
+	/**
+	 * Loading a checkpoint and running it used to print libtorch's deprecation warning
+	 * (DJL's {@code NDArray.set(Buffer)}) and, on machines with CUDA libraries but no
+	 * driver, DJL's CUDA warnings: a command's stderr is for its own errors.
+	 */
+	@Test
+	void aCommandThatRunsTheEnginePrintsNoLibraryNoise() throws Exception {
+		Path image;
+		try (var photos = Files.list(Fixtures.photos())) {
+			image = photos.filter((file) -> file.toString().endsWith(".jpg")).sorted().findFirst().orElseThrow();
+		}
+
+		Ran ran = phreg("inspect", Fixtures.resolve("dinov2/dinov2_reg0.hf").toAbsolutePath().toString(), "--image",
+				image.toAbsolutePath().toString());
+
+		assertThat(ran.exitCode()).as(ran.err()).isZero();
+		assertThat(ran.out()).contains("patch tokens norms:");
+		assertThat(ran.err()).isEmpty();
 	}
 
 	private void assertNoService(Ran ran) throws IOException {
