@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -15,6 +17,8 @@ import ai.phreg.checkpoint.LoadOptions;
 import ai.phreg.checkpoint.LoadedModel;
 import ai.phreg.image.ImageLoader;
 import ai.phreg.image.Preprocessing;
+import ai.phreg.metrics.ArtifactSummary;
+import ai.phreg.metrics.PatchFeatures;
 import ai.phreg.model.ViTConfig;
 import ai.phreg.model.ViTOutput;
 
@@ -76,6 +80,7 @@ final class InspectCommand implements Command {
 		out.println("checkpoint: " + loaded.location());
 		out.println("family: " + loaded.format() + " (" + loaded.format().description() + ")");
 		out.println("config: " + config);
+		out.println("registers: " + config.numRegisters());
 		out.printf("parameters: %,d in %d tensors%n", loaded.parameterCount(), loaded.model().parameterShapes().size());
 		Map<String, Long> ignoredByReason = new TreeMap<>();
 		loaded.ignored().values().forEach((reason) -> ignoredByReason.merge(reason, 1L, Long::sum));
@@ -98,6 +103,7 @@ final class InspectCommand implements Command {
 			if (output.registerTokens() != null) {
 				printNorms("register tokens", output.registerTokens(), out);
 			}
+			printArtifacts(output, out);
 		}
 	}
 
@@ -108,6 +114,24 @@ final class InspectCommand implements Command {
 				: (norms[norms.length / 2 - 1] + norms[norms.length / 2]) / 2;
 		out.printf("%s norms: min %.4f median %.4f max %.4f (%d tokens)%n", what, norms[0], median,
 				norms[norms.length - 1], norms.length);
+	}
+
+	/**
+	 * The artifact figures of the patch tokens on this one image: the outlier threshold
+	 * is the valley of their own norm histogram, which one image may not show even with
+	 * artifacts: the max/median norm ratio (about 1-3 clean, near 10 with artifacts)
+	 * tells then.
+	 */
+	private static void printArtifacts(ViTOutput output, PrintStream out) {
+		float[] values = output.patchTokens().flatten().toFloatArray();
+		ArtifactSummary summary = ArtifactSummary
+			.measure(List.of(PatchFeatures.of(values, output.gridHeight(), output.gridWidth())));
+		String outliers = (summary.threshold() != null)
+				? String.format(Locale.ROOT, "%.2f%% of patch tokens above the norm threshold %.2f",
+						100 * summary.outlierFraction(), summary.threshold())
+				: "no outlier threshold (no valley in this image's patch-token norms)";
+		out.printf(Locale.ROOT, "artifacts: %s; max/median norm %.2f, norm variance %.4g, neighbour cosine %.3f%n",
+				outliers, summary.maxToMedianRatio(), summary.normVariance(), summary.neighbourCosine());
 	}
 
 }

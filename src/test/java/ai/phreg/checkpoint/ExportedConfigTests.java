@@ -93,6 +93,28 @@ class ExportedConfigTests {
 		}
 	}
 
+	/**
+	 * The hub layout stores the heads (which weights cannot tell) in
+	 * {@code <name>.config.json}: given the folder rather than the file, the loader reads
+	 * it too.
+	 */
+	@Test
+	void aHubFormatFolderReloadsWithItsOwnConfig() throws IOException {
+		try (NDManager manager = NDManager.newBaseManager()) {
+			VisionTransformer model = DemoTeacher.create(DemoTeacher.DEFAULT_SEED, manager).teacher();
+			Path folder = this.folder.resolve("hub");
+			CheckpointExporter.export(model, CheckpointFormat.DINOV2_HUB, folder.resolve("model.safetensors"),
+					DType.F32, Map.of(), Normalization.IMAGENET);
+
+			LoadedModel reloaded = CheckpointLoader.load(folder, manager);
+
+			assertThat(folder.resolve("model.config.json")).isRegularFile();
+			assertThat(reloaded.format()).isEqualTo(CheckpointFormat.DINOV2_HUB);
+			assertThat(reloaded.model().config().numHeads()).isEqualTo(model.config().numHeads());
+			assertThat(reloaded.model().config()).isEqualTo(model.config());
+		}
+	}
+
 	private static ViTConfig vit(int width, int patch, int registers, boolean layerScale, boolean preNorm, int size) {
 		return ViTConfig.builder()
 			.setImageSize(size)

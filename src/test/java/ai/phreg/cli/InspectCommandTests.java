@@ -12,9 +12,14 @@ import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import ai.djl.ndarray.NDManager;
 import ai.phreg.Fixtures;
+import ai.phreg.checkpoint.CheckpointExporter;
+import ai.phreg.checkpoint.CheckpointFormat;
+import ai.phreg.checkpoint.safetensors.DType;
 import ai.phreg.checkpoint.safetensors.SafetensorsReader;
 import ai.phreg.checkpoint.safetensors.TensorInfo;
+import ai.phreg.demo.DemoTeacher;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,6 +51,31 @@ class InspectCommandTests {
 		Map<String, Integer> norms = tokenNorms(result.out());
 		assertThat(norms).containsExactly(Map.entry("patch tokens", 64), Map.entry("class token", 1),
 				Map.entry("register tokens", 4));
+	}
+
+	/**
+	 * The demo teacher's planted neurons write high-norm patch tokens: inspect finds them
+	 * as a second mode of the norms, and says the model has no registers.
+	 */
+	@Test
+	void printsTheRegistersAndTheArtifactsOfTheDemoTeacherOnAPhoto() throws IOException {
+		Path teacher = this.dir.resolve("demo-teacher");
+		try (NDManager manager = NDManager.newBaseManager()) {
+			CheckpointExporter.export(DemoTeacher.create(DemoTeacher.DEFAULT_SEED, manager).teacher(),
+					CheckpointFormat.DINOV2_HF, teacher, DType.F32, Map.of());
+		}
+		Path photo;
+		try (var photos = Files.list(Fixtures.photos())) {
+			photo = photos.filter((file) -> file.toString().endsWith(".jpg")).sorted().findFirst().orElseThrow();
+		}
+
+		Result result = inspect(teacher.toString(), "--image", photo.toString());
+
+		assertThat(result.exitCode()).as(result.err()).isZero();
+		assertThat(result.out()).contains("registers: 0");
+		Matcher artifacts = Pattern.compile("(?m)^artifacts: .+; max/median norm ([\\d.]+), ").matcher(result.out());
+		assertThat(artifacts.find()).as(result.out()).isTrue();
+		assertThat(Double.parseDouble(artifacts.group(1))).isGreaterThan(5.0);
 	}
 
 	@Test
