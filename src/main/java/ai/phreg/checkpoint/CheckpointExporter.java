@@ -20,6 +20,7 @@ import ai.phreg.image.Normalization;
 import ai.phreg.model.ViTConfig;
 import ai.phreg.model.VisionTransformer;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Writes a {@link VisionTransformer}, typically a PH-Reg student, in a family's own
@@ -127,11 +128,17 @@ public final class CheckpointExporter {
 						+ "learning rate), or its values exceed the range of " + dtype + " (export as F32).");
 		codec.addRequiredExtras(config, carried, sink);
 		Files.createDirectories(files.weights().toAbsolutePath().getParent());
+		List<Path> written = new ArrayList<>(List.of(files.weights(), files.config()));
 		JSON.writerWithDefaultPrettyPrinter()
 			.writeValue(files.config().toFile(), codec.config(config, dtype, normalization));
+		for (Map.Entry<String, ObjectNode> companion : codec.companionFiles(config, normalization).entrySet()) {
+			Path file = files.config().resolveSibling(companion.getKey());
+			JSON.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), companion.getValue());
+			written.add(file);
+		}
 		SafetensorsWriter.write(files.weights(), header, tensors);
 		List<String> notes = readBack(files.location(), format, config);
-		return new ExportedCheckpoint(format, files.location(), List.of(files.weights(), files.config()), notes);
+		return new ExportedCheckpoint(format, files.location(), List.copyOf(written), notes);
 	}
 
 	private static Map<String, String> header(Map<String, String> metadata) {

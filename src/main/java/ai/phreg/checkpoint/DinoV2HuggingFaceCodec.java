@@ -3,6 +3,7 @@ package ai.phreg.checkpoint;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -27,10 +28,14 @@ import tools.jackson.databind.node.ObjectNode;
  * {@code model.safetensors} and {@code config.json}, as {@code save_pretrained} of the
  * base model writes them. The fused qkv projection is split back into query, key and
  * value, and {@code embeddings.mask_token} is written (the source's, unchanged, else
- * zeros) so transformers finds no missing weight. Pixel statistics live in transformers'
- * separate preprocessor config, which is not written.
+ * zeros) so transformers finds no missing weight. Pixel statistics and the resize go to
+ * {@code preprocessor_config.json}, so that {@code AutoImageProcessor} prepares images as
+ * phreg does.
  */
 final class DinoV2HuggingFaceCodec extends FamilyCodec {
+
+	/** The file {@code AutoImageProcessor.from_pretrained} reads. */
+	static final String PREPROCESSOR_CONFIG = "preprocessor_config.json";
 
 	/**
 	 * phreg parameter names to Hugging Face keys, except the fused qkv projections (see
@@ -235,6 +240,30 @@ final class DinoV2HuggingFaceCodec extends FamilyCodec {
 			json.put("use_mask_token", true);
 		}
 		return json;
+	}
+
+	/**
+	 * transformers' {@code BitImageProcessor}, the processor of the DINOv2 models on the
+	 * hub, set to phreg's preprocessing: bicubic resize of the shorter side to the
+	 * model's size, a centre crop of that size, the model's pixel statistics.
+	 */
+	@Override
+	Map<String, ObjectNode> companionFiles(ViTConfig config, Normalization normalization) {
+		ObjectNode json = ConfigJson.object();
+		json.put("image_processor_type", "BitImageProcessor");
+		json.put("do_resize", true);
+		json.putObject("size").put("shortest_edge", config.imageSize());
+		// PIL.Image.BICUBIC
+		json.put("resample", 3);
+		json.put("do_center_crop", true);
+		json.putObject("crop_size").put("height", config.imageSize()).put("width", config.imageSize());
+		json.put("do_rescale", true);
+		json.put("rescale_factor", 1.0 / 255);
+		json.put("do_normalize", true);
+		ConfigJson.decimals(json.putArray("image_mean"), normalization.mean());
+		ConfigJson.decimals(json.putArray("image_std"), normalization.std());
+		json.put("do_convert_rgb", true);
+		return Map.of(PREPROCESSOR_CONFIG, json);
 	}
 
 }

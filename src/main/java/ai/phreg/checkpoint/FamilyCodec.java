@@ -148,4 +148,12 @@ abstract class FamilyCodec {
 	/** The family's configuration file for the model. */
 	abstract ObjectNode config(ViTConfig config, DType dtype, Normalization normalization);
 
+	/**
+	 * JSON files the family's loaders read beside the config, by file name, such as
+	 * Hugging Face's {@code preprocessor_config.json}; none by default.
+	 */
+	Map<String, ObjectNode> companionFiles(ViTConfig config, Normalization normalization) {
+		return Map.of();
+	}
+
 }

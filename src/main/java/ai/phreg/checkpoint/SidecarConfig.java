@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.StreamReadConstraints;
@@ -96,24 +97,46 @@ final class SidecarConfig {
 
 	/**
 	 * {@code a.b.safetensors} looks for {@code a.b.config.json}, {@code a.config.json},
-	 * then folder files.
+	 * then folder files. A folder holding one safetensors file (a hub-format export)
+	 * looks for that file's configs first, as if the file itself had been given.
 	 */
 	private static List<Path> candidates(Path location) {
 		List<Path> candidates = new ArrayList<>();
 		Path folder = location;
-		if (!Files.isDirectory(location)) {
-			folder = location.toAbsolutePath().getParent();
-			String stem = location.getFileName().toString();
-			for (int dot = stem.lastIndexOf('.'); dot > 0; dot = stem.lastIndexOf('.')) {
-				stem = stem.substring(0, dot);
-				candidates.add(folder.resolve(stem + ".config.json"));
+		if (Files.isDirectory(location)) {
+			List<Path> weights = safetensorsIn(location);
+			if (weights.size() == 1) {
+				addStemConfigs(weights.get(0), location, candidates);
 			}
+		}
+		else {
+			folder = location.toAbsolutePath().getParent();
+			addStemConfigs(location, folder, candidates);
 		}
 		// OpenCLIP repositories also ship transformers' config.json, which says nothing
 		// about the OpenCLIP model the weights belong to.
 		candidates.add(folder.resolve("open_clip_config.json"));
 		candidates.add(folder.resolve("config.json"));
 		return candidates;
+	}
+
+	private static void addStemConfigs(Path weights, Path folder, List<Path> candidates) {
+		String stem = weights.getFileName().toString();
+		for (int dot = stem.lastIndexOf('.'); dot > 0; dot = stem.lastIndexOf('.')) {
+			stem = stem.substring(0, dot);
+			candidates.add(folder.resolve(stem + ".config.json"));
+		}
+	}
+
+	private static List<Path> safetensorsIn(Path folder) {
+		try (Stream<Path> files = Files.list(folder)) {
+			return files.filter((file) -> file.getFileName().toString().endsWith(".safetensors")).toList();
+		}
+		catch (IOException ex) {
+			// Unreadable folders fail later, where the weights are read, with a better
+			// message.
+			return List.of();
+		}
 	}
 
 	Optional<Path> file() {

@@ -205,7 +205,7 @@ final class TimmCodec extends FamilyCodec {
 	@Override
 	ObjectNode config(ViTConfig config, DType dtype, Normalization normalization) {
 		ObjectNode json = ConfigJson.object();
-		json.put("architecture", "vit_base_patch16_224");
+		json.put("architecture", architecture(config));
 		json.put("num_classes", 0);
 		json.put("num_features", config.embedDim());
 		json.put("global_pool", "token");
@@ -233,7 +233,47 @@ final class TimmCodec extends FamilyCodec {
 		ConfigJson.decimals(pretrained.putArray("mean"), normalization.mean());
 		ConfigJson.decimals(pretrained.putArray("std"), normalization.std());
 		pretrained.put("num_classes", 0);
+		// phreg's preprocessing: bicubic resize of the shorter side to the input size,
+		// then a centre crop of all of it.
+		pretrained.put("interpolation", "bicubic");
+		pretrained.put("crop_pct", 1.0);
+		pretrained.put("crop_mode", "center");
+		pretrained.put("architecture", architecture(config));
 		return json;
+	}
+
+	/**
+	 * timm's name for a ViT of this shape, as its model registry spells them: the size
+	 * from the width ({@code vit_small_patch14_reg4_dinov2},
+	 * {@code vit_base_patch16_224}, {@code vit_large_patch14_clip_224});
+	 * {@code model_args} carry the exact shape whatever the name.
+	 */
+	static String architecture(ViTConfig config) {
+		StringBuilder name = new StringBuilder("vit_").append(sizeName(config.embedDim()))
+			.append("_patch")
+			.append(config.patchSize());
+		if (config.numRegisters() > 0) {
+			name.append("_reg").append(config.numRegisters());
+		}
+		if (config.preNorm()) {
+			name.append("_clip");
+		}
+		boolean dinoV2 = config.layerScale() && config.patchSize() == 14 && !config.preNorm();
+		return name.append(dinoV2 ? "_dinov2" : "_" + config.imageSize()).toString();
+	}
+
+	/** timm's size names by width; DINOv2's giant is wider than the original ViT-g. */
+	private static String sizeName(int width) {
+		return switch (width) {
+			case 192 -> "tiny";
+			case 384 -> "small";
+			case 768 -> "base";
+			case 1024 -> "large";
+			case 1280 -> "huge";
+			case 1408, 1536 -> "giant";
+			case 1664 -> "gigantic";
+			default -> "width" + width;
+		};
 	}
 
 }

@@ -33,29 +33,49 @@ import ai.phreg.system.ProcessMemory;
  * printing the artifact figures before and after, closeness to the ground truth,
  * throughput, and the process's resident memory along the run (it must stay flat).
  */
-public final class BenchmarkCommand {
+final class BenchmarkCommand implements Command {
 
-	static final String USAGE = "usage: phreg benchmark [--images DIR] [--epochs N] [--batch N] [--views N]"
-			+ " [--registers N] [--lr RATE] [--end-lr RATE] [--eval N] [--seed N] [--pictures DIR] [--teacher-chunk N]"
-			+ " [--target-cache on|off] [--view-sets N] [--cache-dir DIR] [--export-teacher DIR]\n"
-			+ TrainingBenchmark.USAGE;
+	static final CommandOptions OPTIONS = CommandOptions
+		.command("benchmark",
+				"PH-Reg on the synthetic demo teacher: artifact figures before and after, closeness to"
+						+ " the ground truth, throughput and resident memory; with --teacher, the training path on any"
+						+ " checkpoint as one JSON line")
+		.flag("--images", "DIR", "the photos (default ../shared/datasets/photos)")
+		.flag("--epochs", "N", "passes over the training images (default 20)")
+		.flag("--batch", "N", "images per step (default " + PaperDefaults.BATCH_SIZE + ")")
+		.flag("--views", "N", "test-time views per image (default " + PaperDefaults.VIEWS + ")")
+		.flag("--registers", "N", "register tokens to add (default " + PaperDefaults.REGISTERS + ")")
+		.flag("--lr", "RATE", "initial learning rate (default DINOv2's)")
+		.flag("--end-lr", "RATE", "final learning rate (default " + DemoEfficacy.SHORT_RUN_END_LEARNING_RATE + ")")
+		.flag("--eval", "N", "held-out images for the figures (default " + PaperDefaults.HELD_OUT_IMAGES + ")")
+		.flag("--seed", "N", "seed of every random choice (default 1)")
+		.flag("--pictures", "DIR", "writes before/after pictures there")
+		.flag("--teacher-chunk", "N",
+				"teacher views per forward (default " + ExecutionSettings.DEFAULT_TEACHER_CHUNK + ")")
+		.flag("--target-cache", "on|off", "caches the denoised targets on disk (default off)")
+		.flag("--view-sets", "N",
+				"view sets the target cache keeps per image (default " + TargetCacheSettings.DEFAULT_VIEW_SETS + ")")
+		.flag("--cache-dir", "DIR", "the target cache's folder (default a phreg-target-cache temporary folder)")
+		.flag("--export-teacher", "DIR", "only writes the demo teacher there as a Hugging Face folder");
 
-	private BenchmarkCommand() {
+	@Override
+	public CommandOptions options(String[] args) {
+		boolean anyTeacher = Arrays.stream(args)
+			.anyMatch((arg) -> arg.equals("--teacher") || arg.startsWith("--teacher="));
+		return anyTeacher ? TrainingBenchmark.OPTIONS : OPTIONS;
 	}
 
-	public static int run(String[] args, PrintStream out, PrintStream err) {
-		if (Arrays.asList(args).contains("--teacher")) {
-			return TrainingBenchmark.run(args, out, err);
+	@Override
+	public String usage() {
+		return OPTIONS.usage() + "\n" + TrainingBenchmark.OPTIONS.usage();
+	}
+
+	@Override
+	public int run(CommandOptions.Parsed arguments, PrintStream out, PrintStream err) {
+		if (arguments.options() == TrainingBenchmark.OPTIONS) {
+			return TrainingBenchmark.run(arguments, out, err);
 		}
-		Options options;
-		try {
-			options = Options.parse(args);
-		}
-		catch (IllegalArgumentException | IndexOutOfBoundsException ex) {
-			err.println("phreg benchmark: " + ex.getMessage());
-			err.println(USAGE);
-			return 2;
-		}
+		Options options = new Options(arguments);
 		try (NDManager manager = NDManager.newBaseManager()) {
 			if (options.exportTeacher != null) {
 				return exportTeacher(options.exportTeacher, manager, out);
@@ -90,11 +110,11 @@ public final class BenchmarkCommand {
 						rss.stream().mapToLong(Long::longValue).max().orElse(0) >> 20);
 			}
 			result.pictures().forEach((picture) -> out.println("picture: " + picture));
-			return 0;
+			return SUCCESS;
 		}
 		catch (IOException | RuntimeException ex) {
 			err.println("phreg benchmark: " + ex.getMessage());
-			return 1;
+			return FAILURE;
 		}
 	}
 
@@ -107,7 +127,7 @@ public final class BenchmarkCommand {
 		CheckpointExporter.export(models.teacher(), CheckpointFormat.DINOV2_HF, folder, DType.F32,
 				Map.of("phreg.demo_seed", Long.toString(DemoTeacher.DEFAULT_SEED)));
 		out.println("demo teacher written to " + folder);
-		return 0;
+		return SUCCESS;
 	}
 
 	private static void progress(StepReport report, List<Long> rss, PrintStream out) {
@@ -136,68 +156,56 @@ public final class BenchmarkCommand {
 
 	private static final class Options {
 
-		Path images = Path.of("../shared/datasets/photos");
+		final Path images;
 
-		int epochs = 20;
+		final int epochs;
 
-		int batch = PaperDefaults.BATCH_SIZE;
+		final int batch;
 
-		int views = PaperDefaults.VIEWS;
+		final int views;
 
-		int registers = PaperDefaults.REGISTERS;
+		final int registers;
 
-		// The demo teacher is a DINOv2 (hub layout): the paper's initial rate for that
-		// family, and a final rate fit for a short run.
-		double lr = FamilyProfile.DINOV2_HUB.learningRate();
+		final double lr;
 
-		double endLr = DemoEfficacy.SHORT_RUN_END_LEARNING_RATE;
+		final double endLr;
 
-		int eval = PaperDefaults.HELD_OUT_IMAGES;
+		final int eval;
 
-		long seed = 1;
+		final long seed;
 
-		Path pictures;
+		final Path pictures;
 
-		int teacherChunk = ExecutionSettings.DEFAULT_TEACHER_CHUNK;
+		final Path exportTeacher;
 
-		boolean targetCache;
+		private final ExecutionSettings execution;
 
-		int viewSets = TargetCacheSettings.DEFAULT_VIEW_SETS;
-
-		Path cacheDir = Path.of(System.getProperty("java.io.tmpdir"), "phreg-target-cache");
-
-		Path exportTeacher;
-
-		ExecutionSettings execution() {
-			TargetCacheSettings cache = this.targetCache
-					? TargetCacheSettings.on(this.cacheDir).withViewSets(this.viewSets) : TargetCacheSettings.OFF;
-			return ExecutionSettings.DEFAULT.withTeacherChunk(this.teacherChunk).withTargetCache(cache);
+		Options(CommandOptions.Parsed arguments) {
+			this.images = arguments.path("--images", Path.of("../shared/datasets/photos"));
+			this.epochs = arguments.integer("--epochs", 20);
+			this.batch = arguments.integer("--batch", PaperDefaults.BATCH_SIZE);
+			this.views = arguments.integer("--views", PaperDefaults.VIEWS);
+			this.registers = arguments.integer("--registers", PaperDefaults.REGISTERS);
+			// The demo teacher is a DINOv2 (hub layout): the paper's initial rate for
+			// that
+			// family, and a final rate fit for a short run.
+			this.lr = arguments.decimal("--lr", FamilyProfile.DINOV2_HUB.learningRate());
+			this.endLr = arguments.decimal("--end-lr", DemoEfficacy.SHORT_RUN_END_LEARNING_RATE);
+			this.eval = arguments.integer("--eval", PaperDefaults.HELD_OUT_IMAGES);
+			this.seed = arguments.longInteger("--seed", 1);
+			this.pictures = arguments.path("--pictures");
+			this.exportTeacher = arguments.path("--export-teacher");
+			TargetCacheSettings cache = arguments.onOff("--target-cache", false)
+					? TargetCacheSettings.on(arguments.path("--cache-dir", TrainingBenchmark.DEFAULT_CACHE_DIR))
+						.withViewSets(arguments.integer("--view-sets", TargetCacheSettings.DEFAULT_VIEW_SETS))
+					: TargetCacheSettings.OFF;
+			this.execution = ExecutionSettings.DEFAULT
+				.withTeacherChunk(arguments.integer("--teacher-chunk", ExecutionSettings.DEFAULT_TEACHER_CHUNK))
+				.withTargetCache(cache);
 		}
 
-		static Options parse(String[] args) {
-			Options options = new Options();
-			for (int i = 0; i < args.length; i += 2) {
-				String value = args[i + 1];
-				switch (args[i]) {
-					case "--images" -> options.images = Path.of(value);
-					case "--epochs" -> options.epochs = Integer.parseInt(value);
-					case "--batch" -> options.batch = Integer.parseInt(value);
-					case "--views" -> options.views = Integer.parseInt(value);
-					case "--registers" -> options.registers = Integer.parseInt(value);
-					case "--lr" -> options.lr = Double.parseDouble(value);
-					case "--end-lr" -> options.endLr = Double.parseDouble(value);
-					case "--eval" -> options.eval = Integer.parseInt(value);
-					case "--seed" -> options.seed = Long.parseLong(value);
-					case "--pictures" -> options.pictures = Path.of(value);
-					case "--teacher-chunk" -> options.teacherChunk = Integer.parseInt(value);
-					case "--target-cache" -> options.targetCache = TrainingBenchmark.onOff("--target-cache", value);
-					case "--view-sets" -> options.viewSets = Integer.parseInt(value);
-					case "--cache-dir" -> options.cacheDir = Path.of(value);
-					case "--export-teacher" -> options.exportTeacher = Path.of(value);
-					default -> throw new IllegalArgumentException("unknown option " + args[i]);
-				}
-			}
-			return options;
+		ExecutionSettings execution() {
+			return this.execution;
 		}
 
 	}

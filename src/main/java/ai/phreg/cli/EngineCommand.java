@@ -10,22 +10,28 @@ import ai.djl.engine.Engine;
  * Container builds run it to unpack the PyTorch native libraries into the image, so that
  * a container never writes them at start-up.
  */
-public final class EngineCommand {
+final class EngineCommand implements Command {
 
-	private EngineCommand() {
+	private static final CommandOptions OPTIONS = CommandOptions.command("engine",
+			"loads the PyTorch engine and lists its devices (container builds run it to unpack the natives)");
+
+	@Override
+	public CommandOptions options(String[] args) {
+		return OPTIONS;
 	}
 
-	public static int run(PrintStream out, PrintStream err) {
+	@Override
+	public int run(CommandOptions.Parsed arguments, PrintStream out, PrintStream err) {
 		try {
 			Engine engine = Engine.getInstance();
 			out.println("engine: " + engine.getEngineName() + " " + engine.getVersion());
 			out.println("devices: " + Arrays.toString(engine.getDevices()));
 			out.println("gpus: " + engine.getGpuCount());
-			return 0;
+			return SUCCESS;
 		}
 		catch (RuntimeException ex) {
 			err.println("phreg engine: " + ex.getMessage());
-			return 1;
+			return FAILURE;
 		}
 	}
 

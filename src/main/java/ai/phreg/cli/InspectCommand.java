@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -15,6 +17,8 @@ import ai.phreg.checkpoint.LoadOptions;
 import ai.phreg.checkpoint.LoadedModel;
 import ai.phreg.image.ImageLoader;
 import ai.phreg.image.Preprocessing;
+import ai.phreg.metrics.ArtifactSummary;
+import ai.phreg.metrics.PatchFeatures;
 import ai.phreg.model.ViTConfig;
 import ai.phreg.model.ViTOutput;
 
@@ -25,44 +29,37 @@ import ai.phreg.model.ViTOutput;
  * up as a high-norm tail. {@code --heads} gives the number of attention heads of a
  * checkpoint whose config does not say.
  */
-public final class InspectCommand {
+final class InspectCommand implements Command {
 
-	static final String USAGE = "usage: phreg inspect PATH [--heads N] [--image FILE] [--size PIXELS]";
+	static final CommandOptions OPTIONS = CommandOptions
+		.command("inspect", "prints a checkpoint's family, config and parameter count, and its token norms on an image")
+		.positional("PATH", "a safetensors checkpoint file or folder")
+		.flag("--heads", "N", "attention heads, for a checkpoint whose config does not say (never guessed)")
+		.flag("--image", "FILE", "a JPEG or PNG image: prints the norms of the output tokens")
+		.flag("--size", "PIXELS", "the square input size for --image (default: the model's own)");
 
-	private InspectCommand() {
+	@Override
+	public CommandOptions options(String[] args) {
+		return OPTIONS;
 	}
 
 	/**
 	 * Runs the command; returns the process exit code (0 success, 1 bad checkpoint or
 	 * image, 2 usage).
 	 */
-	public static int run(String[] args, PrintStream out, PrintStream err) {
-		Path checkpoint = null;
-		Path image = null;
-		Integer size = null;
+	@Override
+	public int run(CommandOptions.Parsed arguments, PrintStream out, PrintStream err) {
+		Path checkpoint = Path.of(arguments.positional(0));
+		Path image = arguments.path("--image");
+		Integer size = arguments.integer("--size");
 		LoadOptions options = LoadOptions.DEFAULTS;
-		try {
-			for (int i = 0; i < args.length; i++) {
-				switch (args[i]) {
-					case "--heads" -> options = options.withHeads(Integer.valueOf(args[++i]));
-					case "--image" -> image = Path.of(args[++i]);
-					case "--size" -> size = Integer.valueOf(args[++i]);
-					default -> {
-						if (checkpoint != null || args[i].startsWith("--")) {
-							throw new IllegalArgumentException("unexpected argument " + args[i]);
-						}
-						checkpoint = Path.of(args[i]);
-					}
-				}
+		if (arguments.has("--heads")) {
+			try {
+				options = options.withHeads(arguments.integer("--heads"));
 			}
-			if (checkpoint == null) {
-				throw new IllegalArgumentException("missing PATH");
+			catch (IllegalArgumentException ex) {
+				throw arguments.invalid("--heads", ex.getMessage());
 			}
-		}
-		catch (IllegalArgumentException | ArrayIndexOutOfBoundsException ex) {
-			err.println("phreg inspect: " + ex.getMessage());
-			err.println(USAGE);
-			return 2;
 		}
 		try (NDManager manager = NDManager.newBaseManager()) {
 			LoadedModel loaded = CheckpointLoader.load(checkpoint, manager, options);
@@ -70,11 +67,11 @@ public final class InspectCommand {
 			if (image != null) {
 				printTokenNorms(loaded, image, size, manager, out);
 			}
-			return 0;
+			return SUCCESS;
 		}
 		catch (IOException | RuntimeException ex) {
 			err.println("phreg inspect: " + ex.getMessage());
-			return 1;
+			return FAILURE;
 		}
 	}
 
@@ -83,6 +80,7 @@ public final class InspectCommand {
 		out.println("checkpoint: " + loaded.origin());
 		out.println("family: " + loaded.format() + " (" + loaded.format().description() + ")");
 		out.println("config: " + config);
+		out.println("registers: " + config.numRegisters());
 		out.printf("parameters: %,d in %d tensors%n", loaded.parameterCount(), loaded.model().parameterShapes().size());
 		Map<String, Long> ignoredByReason = new TreeMap<>();
 		loaded.ignored().values().forEach((reason) -> ignoredByReason.merge(reason, 1L, Long::sum));
@@ -105,6 +103,7 @@ public final class InspectCommand {
 			if (output.registerTokens() != null) {
 				printNorms("register tokens", output.registerTokens(), out);
 			}
+			printArtifacts(output, out);
 		}
 	}
 
@@ -115,6 +114,24 @@ public final class InspectCommand {
 				: (norms[norms.length / 2 - 1] + norms[norms.length / 2]) / 2;
 		out.printf("%s norms: min %.4f median %.4f max %.4f (%d tokens)%n", what, norms[0], median,
 				norms[norms.length - 1], norms.length);
+	}
+
+	/**
+	 * The artifact figures of the patch tokens on this one image: the outlier threshold
+	 * is the valley of their own norm histogram, which one image may not show even with
+	 * artifacts: the max/median norm ratio (about 1-3 clean, near 10 with artifacts)
+	 * tells then.
+	 */
+	private static void printArtifacts(ViTOutput output, PrintStream out) {
+		float[] values = output.patchTokens().flatten().toFloatArray();
+		ArtifactSummary summary = ArtifactSummary
+			.measure(List.of(PatchFeatures.of(values, output.gridHeight(), output.gridWidth())));
+		String outliers = (summary.threshold() != null)
+				? String.format(Locale.ROOT, "%.2f%% of patch tokens above the norm threshold %.2f",
+						100 * summary.outlierFraction(), summary.threshold())
+				: "no outlier threshold (no valley in this image's patch-token norms)";
+		out.printf(Locale.ROOT, "artifacts: %s; max/median norm %.2f, norm variance %.4g, neighbour cosine %.3f%n",
+				outliers, summary.maxToMedianRatio(), summary.normVariance(), summary.neighbourCosine());
 	}
 
 }

@@ -43,11 +43,41 @@ import tools.jackson.databind.node.ObjectNode;
  */
 final class TrainingBenchmark {
 
-	static final String USAGE = "usage: phreg benchmark --teacher CHECKPOINT --images DIR [--steps N] [--warmup N]"
-			+ " [--batch N] [--views N] [--shift F] [--registers N] [--resolution PX] [--lr RATE] [--end-lr RATE]"
-			+ " [--epochs-for-schedule N] [--weight-decay F] [--mse-weight F] [--unlock POLICY] [--teacher-chunk N]"
-			+ " [--prefetch on|off] [--teacher-ahead on|off] [--target-cache on|off] [--view-sets N] [--cache-dir DIR] [--cache-cap-gb N]"
-			+ " [--threads N] [--seed N] [--log-every N] [--device cpu|cuda:N]";
+	static final CommandOptions OPTIONS = CommandOptions
+		.command("benchmark",
+				"the real training path on any teacher, timed per phase, printed as one JSON line with"
+						+ " the field names of the PyTorch reference (phreg_reference.py); warm-up steps are not timed")
+		.flag("--teacher", "PATH", "the teacher checkpoint file or folder (required)")
+		.flag("--images", "DIR", "the training images (required)")
+		.flag("--steps", "N", "timed steps (default 5)")
+		.flag("--warmup", "N", "untimed steps first (default 1)")
+		.flag("--batch", "N", "images per step (default 8)")
+		.flag("--views", "N", "test-time views per image (default 10)")
+		.flag("--shift", "F", "largest shift as a fraction of the patch grid (default 0.15)")
+		.flag("--registers", "N", "register tokens to add (default 16)")
+		.flag("--resolution", "PX", "square crop (default the teacher's native size)")
+		.flag("--lr", "RATE", "initial learning rate (default 1e-4)")
+		.flag("--end-lr", "RATE", "final learning rate (default 5e-6)")
+		.flag("--epochs-for-schedule", "N", "epochs the learning-rate schedule spans (default 100)")
+		.flag("--weight-decay", "F", "AdamW's weight decay (default 0.01)")
+		.flag("--mse-weight", "F", "weight of the MSE term (default 1)")
+		.flag("--unlock", "POLICY", "default, registers (registers only) or registers-only (default default)")
+		.flag("--teacher-chunk", "N",
+				"teacher views per forward (default " + ExecutionSettings.DEFAULT_TEACHER_CHUNK + ")")
+		.flag("--prefetch", "on|off", "prepares the next batch on another thread (default on)")
+		.flag("--teacher-ahead", "on|off", "also runs the teacher ahead on that thread (default off)")
+		.flag("--target-cache", "on|off", "caches the denoised targets on disk (default off)")
+		.flag("--view-sets", "N",
+				"view sets the target cache keeps per image (default " + TargetCacheSettings.DEFAULT_VIEW_SETS + ")")
+		.flag("--cache-dir", "DIR", "the target cache's folder (default a phreg-target-cache temporary folder)")
+		.flag("--cache-cap-gb", "N", "the target cache's size limit in GiB")
+		.flag("--threads", "N", "libtorch threads (default: every core)")
+		.flag("--device", "cpu|cuda:N", "where teacher, student, batches and cached targets live (default cpu)")
+		.flag("--seed", "N", "seed of every random choice (default 0)")
+		.flag("--log-every", "N", "prints a step line to stderr every N steps, 0 for none (default 1)");
+
+	/** Where the target cache goes unless {@code --cache-dir} says. */
+	static final Path DEFAULT_CACHE_DIR = Path.of(System.getProperty("java.io.tmpdir"), "phreg-target-cache");
 
 	private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -57,16 +87,8 @@ final class TrainingBenchmark {
 	private TrainingBenchmark() {
 	}
 
-	static int run(String[] args, PrintStream out, PrintStream err) {
-		Options options;
-		try {
-			options = Options.parse(args);
-		}
-		catch (IllegalArgumentException | IndexOutOfBoundsException ex) {
-			err.println("phreg benchmark: " + ex.getMessage());
-			err.println(USAGE);
-			return 2;
-		}
+	static int run(CommandOptions.Parsed arguments, PrintStream out, PrintStream err) {
+		Options options = new Options(arguments);
 		if (options.threads > 0) {
 			// Read once when the engine starts, which has not happened yet.
 			System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(options.threads));
@@ -124,7 +146,7 @@ final class TrainingBenchmark {
 				double wall = (System.nanoTime() - wallStarted) / 1e9;
 				if (timed.isEmpty()) {
 					err.println("phreg benchmark: no timed step ran; ask for more --steps than --warmup");
-					return 1;
+					return Command.FAILURE;
 				}
 				ObjectNode result = result(options, settings, execution, distiller, teacher, images, timed, phases,
 						wall);
@@ -140,12 +162,12 @@ final class TrainingBenchmark {
 					end.add(round(value, 2));
 				}
 				out.println(JSON.writeValueAsString(result));
-				return 0;
+				return Command.SUCCESS;
 			}
 		}
 		catch (IOException | RuntimeException ex) {
 			err.println("phreg benchmark: " + ex.getMessage());
-			return 1;
+			return Command.FAILURE;
 		}
 	}
 
@@ -241,15 +263,6 @@ final class TrainingBenchmark {
 		throw new IllegalArgumentException("--device takes cpu or cuda:N, not " + name);
 	}
 
-	/** Parses an {@code on|off} option value. */
-	static boolean onOff(String option, String value) {
-		return switch (value) {
-			case "on" -> true;
-			case "off" -> false;
-			default -> throw new IllegalArgumentException(option + " takes on or off, not " + value);
-		};
-	}
-
 	private static double round(double value, int digits) {
 		double scale = Math.pow(10, digits);
 		return Math.round(value * scale) / scale;
@@ -303,99 +316,92 @@ final class TrainingBenchmark {
 
 	private static final class Options {
 
-		Path teacher;
+		final Path teacher;
 
-		Path images;
+		final Path images;
 
-		int steps = 5;
+		final int steps;
 
-		int warmup = 1;
+		final int warmup;
 
-		int batch = 8;
+		final int batch;
 
-		int views = 10;
+		final int views;
 
-		double shift = 0.15;
+		final double shift;
 
-		int registers = 16;
+		final int registers;
 
-		int resolution;
+		final int resolution;
 
-		double lr = 1e-4;
+		final double lr;
 
-		double endLr = 5e-6;
+		final double endLr;
 
-		int epochsForSchedule = 100;
+		final int epochsForSchedule;
 
-		double weightDecay = 1e-2;
+		final double weightDecay;
 
-		float mseWeight = 1f;
+		final float mseWeight;
 
-		UnlockPolicy unlock = UnlockPolicy.DEFAULT;
+		final UnlockPolicy unlock;
 
-		int teacherChunk = ExecutionSettings.DEFAULT_TEACHER_CHUNK;
+		final int teacherChunk;
 
-		boolean prefetch = true;
+		final boolean prefetch;
 
-		boolean teacherAhead;
+		final boolean teacherAhead;
 
-		boolean targetCache;
+		final boolean targetCache;
 
-		int viewSets = TargetCacheSettings.DEFAULT_VIEW_SETS;
+		final int viewSets;
 
-		Path cacheDir = Path.of(System.getProperty("java.io.tmpdir"), "phreg-target-cache");
+		final Path cacheDir;
 
-		double cacheCapGb = TargetCacheSettings.DEFAULT_CAP_BYTES / (double) (1L << 30);
+		final double cacheCapGb;
 
-		int threads;
+		final int threads;
 
-		String device = "cpu";
+		final String device;
 
-		long seed;
+		final long seed;
 
-		int logEvery = 1;
+		final int logEvery;
 
-		static Options parse(String[] args) {
-			Options options = new Options();
-			for (int i = 0; i < args.length; i += 2) {
-				String value = args[i + 1];
-				switch (args[i]) {
-					case "--teacher" -> options.teacher = Path.of(value);
-					case "--images" -> options.images = Path.of(value);
-					case "--steps" -> options.steps = Integer.parseInt(value);
-					case "--warmup" -> options.warmup = Integer.parseInt(value);
-					case "--batch" -> options.batch = Integer.parseInt(value);
-					case "--views" -> options.views = Integer.parseInt(value);
-					case "--shift" -> options.shift = Double.parseDouble(value);
-					case "--registers" -> options.registers = Integer.parseInt(value);
-					case "--resolution" -> options.resolution = Integer.parseInt(value);
-					case "--lr" -> options.lr = Double.parseDouble(value);
-					case "--end-lr" -> options.endLr = Double.parseDouble(value);
-					case "--epochs-for-schedule" -> options.epochsForSchedule = Integer.parseInt(value);
-					case "--weight-decay" -> options.weightDecay = Double.parseDouble(value);
-					case "--mse-weight" -> options.mseWeight = Float.parseFloat(value);
-					case "--unlock" -> options.unlock = unlockPolicy(value);
-					case "--teacher-chunk" -> options.teacherChunk = Integer.parseInt(value);
-					case "--prefetch" -> options.prefetch = onOff("--prefetch", value);
-					case "--teacher-ahead" -> options.teacherAhead = onOff("--teacher-ahead", value);
-					case "--target-cache" -> options.targetCache = onOff("--target-cache", value);
-					case "--view-sets" -> options.viewSets = Integer.parseInt(value);
-					case "--cache-dir" -> options.cacheDir = Path.of(value);
-					case "--cache-cap-gb" -> options.cacheCapGb = Double.parseDouble(value);
-					case "--threads" -> options.threads = Integer.parseInt(value);
-					case "--device" -> options.device = value;
-					case "--seed" -> options.seed = Long.parseLong(value);
-					case "--log-every" -> options.logEvery = Integer.parseInt(value);
-					default -> throw new IllegalArgumentException("unknown option " + args[i]);
-				}
+		Options(CommandOptions.Parsed arguments) {
+			this.teacher = arguments.path("--teacher");
+			this.images = arguments.path("--images");
+			this.steps = arguments.integer("--steps", 5);
+			this.warmup = arguments.integer("--warmup", 1);
+			this.batch = arguments.integer("--batch", 8);
+			this.views = arguments.integer("--views", 10);
+			this.shift = arguments.decimal("--shift", 0.15);
+			this.registers = arguments.integer("--registers", 16);
+			this.resolution = arguments.integer("--resolution", 0);
+			this.lr = arguments.decimal("--lr", 1e-4);
+			this.endLr = arguments.decimal("--end-lr", 5e-6);
+			this.epochsForSchedule = arguments.integer("--epochs-for-schedule", 100);
+			this.weightDecay = arguments.decimal("--weight-decay", 1e-2);
+			this.mseWeight = (float) arguments.decimal("--mse-weight", 1);
+			this.unlock = unlockPolicy(arguments.text("--unlock", "default"));
+			this.teacherChunk = arguments.integer("--teacher-chunk", ExecutionSettings.DEFAULT_TEACHER_CHUNK);
+			this.prefetch = arguments.onOff("--prefetch", true);
+			this.teacherAhead = arguments.onOff("--teacher-ahead", false);
+			this.targetCache = arguments.onOff("--target-cache", false);
+			this.viewSets = arguments.integer("--view-sets", TargetCacheSettings.DEFAULT_VIEW_SETS);
+			this.cacheDir = arguments.path("--cache-dir", DEFAULT_CACHE_DIR);
+			this.cacheCapGb = arguments.decimal("--cache-cap-gb",
+					TargetCacheSettings.DEFAULT_CAP_BYTES / (double) (1L << 30));
+			this.threads = arguments.integer("--threads", 0);
+			this.device = arguments.text("--device", "cpu");
+			this.seed = arguments.longInteger("--seed", 0);
+			this.logEvery = arguments.integer("--log-every", 1);
+			if (this.teacher == null || this.images == null) {
+				throw new CommandOptions.UsageException("--teacher and --images are required");
 			}
-			if (options.teacher == null || options.images == null) {
-				throw new IllegalArgumentException("--teacher and --images are required");
+			if (this.steps < 1 || this.warmup < 0) {
+				throw new CommandOptions.UsageException("need --steps >= 1 and --warmup >= 0");
 			}
-			if (options.steps < 1 || options.warmup < 0) {
-				throw new IllegalArgumentException("need --steps >= 1 and --warmup >= 0");
-			}
-			return options;
 		}
 
 		ExecutionSettings execution() {
@@ -410,7 +416,12 @@ final class TrainingBenchmark {
 
 		/** The reference's name for registers only is {@code registers}. */
 		private static UnlockPolicy unlockPolicy(String name) {
-			return UnlockPolicy.of("registers".equals(name) ? "registers-only" : name, List.of());
+			try {
+				return UnlockPolicy.of("registers".equals(name) ? "registers-only" : name, List.of());
+			}
+			catch (IllegalArgumentException ex) {
+				throw new CommandOptions.UsageException("--unlock: " + ex.getMessage());
+			}
 		}
 
 	}

@@ -1,6 +1,5 @@
 package ai.phreg.distill;
 
-import java.nio.FloatBuffer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -8,6 +7,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Parameter;
+import ai.phreg.model.ArrayValues;
 
 /**
  * AdamW with decoupled weight decay, step for step as {@code torch.optim.AdamW}. Written
@@ -124,8 +124,8 @@ public final class AdamW implements AutoCloseable {
 			if (m == null || v == null) {
 				throw new IllegalArgumentException("Optimizer checkpoint lacks the moments of " + name);
 			}
-			this.firstMoments.get(name).set(FloatBuffer.wrap(m));
-			this.secondMoments.get(name).set(FloatBuffer.wrap(v));
+			ArrayValues.copyInto(this.firstMoments.get(name), m);
+			ArrayValues.copyInto(this.secondMoments.get(name), v);
 		}
 		this.stepCount = steps;
 	}

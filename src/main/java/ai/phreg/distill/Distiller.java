@@ -1,7 +1,6 @@
 package ai.phreg.distill;
 
 import java.io.IOException;
-import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -26,6 +25,7 @@ import ai.phreg.checkpoint.safetensors.SafetensorsReader;
 import ai.phreg.checkpoint.safetensors.SafetensorsWriter;
 import ai.phreg.checkpoint.safetensors.TensorData;
 import ai.phreg.imagesource.ImageSource;
+import ai.phreg.model.ArrayValues;
 import ai.phreg.model.VisionTransformer;
 
 /**
@@ -428,7 +428,7 @@ public final class Distiller implements AutoCloseable {
 			Map<String, float[]> second = new HashMap<>();
 			for (Map.Entry<String, Parameter> entry : this.unlocked.entrySet()) {
 				String name = entry.getKey();
-				entry.getValue().getArray().set(FloatBuffer.wrap(reader.readFloats("param." + name)));
+				ArrayValues.copyInto(entry.getValue().getArray(), reader.readFloats("param." + name));
 				first.put(name, reader.readFloats("adamw.m." + name));
 				second.put(name, reader.readFloats("adamw.v." + name));
 			}

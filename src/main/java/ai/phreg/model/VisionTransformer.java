@@ -1,6 +1,5 @@
 package ai.phreg.model;
 
-import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -113,7 +112,7 @@ public final class VisionTransformer extends NamedBlock {
 			throw new IllegalArgumentException("Parameter '" + name + "' of shape " + parameter.getShape() + " needs "
 					+ expected + " values, got " + values.length);
 		}
-		parameter.getArray().set(FloatBuffer.wrap(values));
+		ArrayValues.copyInto(parameter.getArray(), values);
 	}
 
 	/** Runs the model for inference or training on pixels {@code (B, 3, H, W)}. */

@@ -12,11 +12,16 @@ import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import ai.djl.ndarray.NDManager;
 import ai.phreg.Fixtures;
+import ai.phreg.checkpoint.CheckpointExporter;
+import ai.phreg.checkpoint.CheckpointFormat;
 import ai.phreg.checkpoint.CheckpointLoader;
 import ai.phreg.checkpoint.StateDict;
+import ai.phreg.checkpoint.safetensors.DType;
 import ai.phreg.checkpoint.safetensors.SafetensorsReader;
 import ai.phreg.checkpoint.safetensors.TensorInfo;
+import ai.phreg.demo.DemoTeacher;
 import ai.phreg.model.ViTConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,6 +55,31 @@ class InspectCommandTests {
 		ViTConfig config = configOf(checkpoint);
 		assertThat(norms).containsExactly(Map.entry("patch tokens", config.gridSize() * config.gridSize()),
 				Map.entry("class token", 1), Map.entry("register tokens", config.numRegisters()));
+	}
+
+	/**
+	 * The demo teacher's planted neurons write high-norm patch tokens: inspect finds them
+	 * as a second mode of the norms, and says the model has no registers.
+	 */
+	@Test
+	void printsTheRegistersAndTheArtifactsOfTheDemoTeacherOnAPhoto() throws IOException {
+		Path teacher = this.dir.resolve("demo-teacher");
+		try (NDManager manager = NDManager.newBaseManager()) {
+			CheckpointExporter.export(DemoTeacher.create(DemoTeacher.DEFAULT_SEED, manager).teacher(),
+					CheckpointFormat.DINOV2_HF, teacher, DType.F32, Map.of());
+		}
+		Path photo;
+		try (var photos = Files.list(Fixtures.photos())) {
+			photo = photos.filter((file) -> file.toString().endsWith(".jpg")).sorted().findFirst().orElseThrow();
+		}
+
+		Result result = inspect(teacher.toString(), "--image", photo.toString());
+
+		assertThat(result.exitCode()).as(result.err()).isZero();
+		assertThat(result.out()).contains("registers: 0");
+		Matcher artifacts = Pattern.compile("(?m)^artifacts: .+; max/median norm ([\\d.]+), ").matcher(result.out());
+		assertThat(artifacts.find()).as(result.out()).isTrue();
+		assertThat(Double.parseDouble(artifacts.group(1))).isGreaterThan(5.0);
 	}
 
 	@Test
@@ -120,7 +150,7 @@ class InspectCommandTests {
 			Result result = inspect(args);
 
 			assertThat(result.exitCode()).as(String.join(" ", args)).isEqualTo(2);
-			assertThat(result.err()).contains(InspectCommand.USAGE);
+			assertThat(result.err()).contains(InspectCommand.OPTIONS.usage());
 			assertThat(result.out()).isEmpty();
 		}
 	}
@@ -128,7 +158,10 @@ class InspectCommandTests {
 	private static Result inspect(String... args) {
 		ByteArrayOutputStream out = new ByteArrayOutputStream();
 		ByteArrayOutputStream err = new ByteArrayOutputStream();
-		int exitCode = InspectCommand.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+		String[] command = new String[args.length + 1];
+		command[0] = "inspect";
+		System.arraycopy(args, 0, command, 1, args.length);
+		int exitCode = CommandLine.run(command, new PrintStream(out, true, StandardCharsets.UTF_8),
 				new PrintStream(err, true, StandardCharsets.UTF_8));
 		return new Result(exitCode, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
 	}
