@@ -1,6 +1,5 @@
 package ai.phreg.checkpoint;
 
-import java.nio.file.Path;
 import java.util.List;
 
 import ai.phreg.checkpoint.safetensors.DType;
@@ -14,6 +13,16 @@ import tools.jackson.databind.node.ObjectNode;
  */
 abstract class ReadOnlyCodec extends FamilyCodec {
 
+	/**
+	 * No layout: {@link #unsupported} refuses every export before files are chosen, so
+	 * this is never asked for any.
+	 */
+	ReadOnlyCodec() {
+		super((target) -> {
+			throw new UnsupportedOperationException("this family's checkpoints are not written");
+		});
+	}
+
 	private String notWritten() {
 		return "writing " + format().description() + " checkpoints is not supported yet";
 	}
@@ -21,11 +30,6 @@ abstract class ReadOnlyCodec extends FamilyCodec {
 	@Override
 	final List<String> unsupported(ViTConfig config) {
 		return List.of(notWritten());
-	}
-
-	@Override
-	final CheckpointFiles files(Path target) {
-		throw new UnsupportedOperationException(notWritten());
 	}
 
 	@Override

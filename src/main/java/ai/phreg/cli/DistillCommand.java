@@ -12,6 +12,7 @@ import java.util.concurrent.CountDownLatch;
 import ai.phreg.PhregApplication;
 import ai.phreg.checkpoint.CheckpointFormat;
 import ai.phreg.distill.PaperDefaults;
+import ai.phreg.distill.cache.TargetCacheSettings;
 import ai.phreg.job.DistillSpec;
 import ai.phreg.job.InvalidSpecException;
 import ai.phreg.job.JobFolders;
@@ -60,6 +61,10 @@ final class DistillCommand implements Command {
 		.flag("--eval", "N", "held-out images for the evaluation (default up to 8)")
 		.flag("--heads", "N", "the teacher's attention heads, when its config does not say (never guessed)")
 		.flag("--deterministic", "on|off", "bit-identical weights however the run is interrupted (default off)")
+		.flag("--target-cache", "on|off", "computes the teacher's targets once and reuses them (default off)")
+		.flag("--view-sets", "N",
+				"distinct view sets the target cache keeps per image (default " + TargetCacheSettings.DEFAULT_VIEW_SETS
+						+ ")")
 		.flag("--work-dir", "DIR", "job repository and job folder (default a new temporary folder)");
 
 	private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -244,6 +249,10 @@ final class DistillCommand implements Command {
 
 		private final boolean deterministic;
 
+		private final boolean targetCache;
+
+		private final Integer viewSets;
+
 		private final Path workDir;
 
 		Request(CommandOptions.Parsed arguments) {
@@ -289,6 +298,8 @@ final class DistillCommand implements Command {
 			this.evaluationImages = arguments.integer("--eval");
 			this.heads = arguments.integer("--heads");
 			this.deterministic = arguments.onOff("--deterministic", false);
+			this.targetCache = arguments.onOff("--target-cache", false);
+			this.viewSets = arguments.integer("--view-sets");
 			this.workDir = arguments.path("--work-dir");
 		}
 
@@ -324,7 +335,7 @@ final class DistillCommand implements Command {
 					this.views, this.shift, this.resolution, this.batch, this.epochs, this.steps, this.learningRate,
 					this.endLearningRate, this.weightDecay, this.seed, this.device,
 					(this.checkpointEvery != null) ? this.checkpointEvery : defaultCheckpointEvery, this.exportFormats,
-					this.evaluationImages, this.heads, this.deterministic);
+					this.evaluationImages, this.heads, this.deterministic, this.targetCache, this.viewSets);
 		}
 
 	}

@@ -268,7 +268,7 @@ class FixtureParityTests {
 	 */
 	private static NDArray rotaryTable(LoadedModel loaded, NDManager manager, ViTOutput output, String which) {
 		NDList tables = loaded.model().rotaryTables(manager, output.gridHeight(), output.gridWidth());
-		assertThat(tables).as("rotary tables of %s", loaded.location()).hasSize(2);
+		assertThat(tables).as("rotary tables of %s", loaded.origin()).hasSize(2);
 		return tables.get(which.equals("sin") ? 0 : 1);
 	}
 

@@ -35,8 +35,10 @@ class JobHistoryTests {
 	@BeforeEach
 	void job() {
 		this.records.insert(
-				JobRecord.submitted("h", null, new DistillSpec("demo", "demo", 4, Unlock.DEFAULT, List.of(), 2, 0.15,
-						null, 2, null, 6L, null, null, 0.01, 1, "cpu", 3, List.of(), null, null, false), "cpu", START));
+				JobRecord.submitted(
+						"h", null, new DistillSpec("demo", "demo", 4, Unlock.DEFAULT, List.of(), 2, 0.15, null, 2, null,
+								6L, null, null, 0.01, 1, "cpu", 3, List.of(), null, null, false, null, null),
+						"cpu", START));
 	}
 
 	@Test
