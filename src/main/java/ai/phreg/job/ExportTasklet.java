@@ -1,7 +1,9 @@
 package ai.phreg.job;
 
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -11,6 +13,7 @@ import ai.phreg.checkpoint.CheckpointFormat;
 import ai.phreg.checkpoint.CheckpointLoader;
 import ai.phreg.checkpoint.ExportedCheckpoint;
 import ai.phreg.checkpoint.LoadedModel;
+import ai.phreg.checkpoint.ModelCard;
 import ai.phreg.checkpoint.safetensors.DType;
 import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
@@ -47,12 +50,29 @@ class ExportTasklet extends JobStepTasklet {
 				ExportedCheckpoint exported = CheckpointExporter.export(student.model(), student.carried(), format,
 						this.folders.export(this.jobId, format), DType.F32, Map.of("phreg.job", this.jobId),
 						student.normalization());
+				if (format == CheckpointFormat.DINOV2_HF) {
+					writeModelCard(job, exported.location(), student.model().config().numRegisters());
+				}
 				exports.add(new Export(format, this.folders.artifactName(this.jobId, exported.location()),
 						exported.notes()));
 			}
 		}
 		writeReport(job, exports);
 		return RepeatStatus.FINISHED;
+	}
+
+	/**
+	 * The hub's model card, with the job's settings and its evaluation when it has one.
+	 */
+	private void writeModelCard(PreparedJob job, Path folder, int registers) throws Exception {
+		JsonNode evaluation = this.outputs.readJson(this.folders.evaluation(this.jobId));
+		Map<String, Object> settings = new LinkedHashMap<>();
+		this.outputs.json()
+			.valueToTree(job.resolved().settings())
+			.properties()
+			.forEach((entry) -> settings.put(entry.getKey(),
+					entry.getValue().isValueNode() ? entry.getValue().asString() : entry.getValue().toString()));
+		ModelCard.write(folder, job.spec().teacher(), registers, settings, evaluation);
 	}
 
 	private void writeReport(PreparedJob job, List<Export> exports) throws Exception {

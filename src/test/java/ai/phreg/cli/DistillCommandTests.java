@@ -27,8 +27,8 @@ class DistillCommandTests {
 	@Test
 	void runsAJobInTheForegroundAndPrintsItsResults() throws Exception {
 		CommandLineTests.Result result = CommandLineTests.run("distill", "--teacher", "demo", "--images", "demo",
-				"--steps", "3", "--batch", "2", "--views", "2", "--eval", "2", "--checkpoint-every", "2", "--work-dir",
-				this.work.toString());
+				"--steps", "3", "--batch", "2", "--views", "2", "--eval", "2", "--checkpoint-every", "2", "--export",
+				"DINOV2_HF", "--work-dir", this.work.toString());
 
 		assertThat(result.exitCode()).as(result.err()).isZero();
 		List<String> lines = result.out().lines().toList();
@@ -46,6 +46,18 @@ class DistillCommandTests {
 		assertThat(report.path("training").path("progress").path("step").asLong()).isEqualTo(3);
 		assertThat(report.path("spec").path("batchSize").asInt()).isEqualTo(2);
 		assertThat(report.path("exports")).isNotEmpty();
+		Path huggingFace = folder.resolve("export").resolve("DINOV2_HF");
+		try (var exported = Files.list(huggingFace)) {
+			assertThat(exported.map((file) -> file.getFileName().toString())).contains("preprocessor_config.json",
+					"README.md");
+		}
+		String card = Files.readString(huggingFace.resolve("README.md"));
+		assertThat(card).contains("# Vision Transformer with 16 register tokens (PH-Reg)")
+			.contains("from the teacher `demo`")
+			.contains("| batchSize | 2 |")
+			.contains("| steps | 3 |")
+			.contains("On 2 held-out images at 224 px")
+			.containsPattern("\\| outlier fraction [^|]*\\| [0-9.e-]+ \\| [0-9.e-]+ \\|");
 		try (var database = Files.list(this.work.resolve("db"))) {
 			assertThat(database.map((file) -> file.getFileName().toString())).anyMatch((name) -> name.endsWith(".db"));
 		}
