@@ -127,8 +127,11 @@ class DistillJobService implements JobService {
 		JobState state = this.states.of(record);
 		// A stop that arrived as the previous execution ended must not stop this one.
 		this.running.forget(id);
-		if (record.queueState() == JobRecord.QueueState.CANCELLED) {
-			transition(record, JobRecord.QueueState.QUEUED);
+		if (record.queueState() == JobRecord.QueueState.CANCELLED
+				|| record.queueState() == JobRecord.QueueState.LAUNCH_FAILED) {
+			// Back to the queue it was launched from: a job that never ran starts afresh.
+			transition(record, (record.jobInstanceId() == null) ? JobRecord.QueueState.QUEUED
+					: JobRecord.QueueState.RESTART_QUEUED);
 		}
 		else if (record.queueState() == JobRecord.QueueState.LAUNCHED && state.isRestartable()) {
 			transition(record, JobRecord.QueueState.RESTART_QUEUED);

@@ -42,7 +42,13 @@ public record JobRecord(String id, String idempotencyKey, DistillSpec spec, Stri
 		LAUNCHED,
 
 		/** Stopped before it was ever launched. */
-		CANCELLED;
+		CANCELLED,
+
+		/**
+		 * Refused by Spring Batch when handed over: failed with the reason, and
+		 * restartable like any failed job.
+		 */
+		LAUNCH_FAILED;
 
 		/**
 		 * The state users see while the job is in this queue state, before Batch runs it.
@@ -52,6 +58,7 @@ public record JobRecord(String id, String idempotencyKey, DistillSpec spec, Stri
 				case QUEUED, RESTART_QUEUED -> JobState.QUEUED;
 				case LAUNCHED -> JobState.STARTING;
 				case CANCELLED -> JobState.STOPPED;
+				case LAUNCH_FAILED -> JobState.FAILED;
 			};
 		}
 

@@ -124,9 +124,14 @@ class JobRecords {
 			.update();
 	}
 
-	/** Remembers why a launch failed, for the job's view. */
+	/**
+	 * Remembers why a launch failed, for the job's view, and gives the launch back: the
+	 * job is FAILED, not starting an execution that will never come.
+	 */
 	void launchFailed(String id, String error) {
-		this.jdbc.sql("update phreg_job set launch_error = ? where id = ?")
+		this.jdbc
+			.sql("update phreg_job set launch_error = ?, queue_state = 'LAUNCH_FAILED', state = 'FAILED',"
+					+ " launches = launches - 1 where id = ? and queue_state = 'LAUNCHED'")
 			.params(error.substring(0, Math.min(error.length(), 4000)), id)
 			.update();
 	}

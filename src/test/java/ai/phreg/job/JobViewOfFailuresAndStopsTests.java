@@ -20,6 +20,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import tools.jackson.databind.json.JsonMapper;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.BDDMockito.willAnswer;
 
@@ -110,13 +111,18 @@ class JobViewOfFailuresAndStopsTests extends SynchronousJobTests {
 		// when the dispatcher launches it again
 		boolean launched = this.dispatcher.launch(this.records.find(jobId).orElseThrow());
 
-		// then the view says the job could not start, and where the details are
+		// then the job is FAILED (not STARTING forever), restartable, and its view says
+		// it
+		// could not start and where the details are
 		assertThat(launched).isFalse();
+		assertThat(this.jobs.get(jobId).state()).isEqualTo(JobState.FAILED);
+		assertThat(this.records.find(jobId).orElseThrow().launches()).isZero();
 		assertThat(this.jobs.get(jobId).errors()).singleElement()
 			.asString()
 			.startsWith("The service could not start the job: Internal error: the server log has the details under"
 					+ " reference ")
 			.doesNotContain("Exception", "JobInstance", "parameters");
+		assertThatCode(() -> this.jobs.restart(jobId)).doesNotThrowAnyException();
 	}
 
 	private static Path photos(String name, int count) throws IOException {
