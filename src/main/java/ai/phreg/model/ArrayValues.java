@@ -8,7 +8,9 @@ import ai.djl.ndarray.index.NDIndex;
  * DJL's {@code NDArray.set(Buffer)}: its native side still opens libtorch's deprecated
  * {@code AutoNonVariableTypeMode} guard, which prints a deprecation warning to stderr
  * that no log level reaches (libtorch reads {@code TORCH_CPP_LOG_LEVEL} only when Python
- * initialises it). An indexed copy of a full slice writes the same values in place.
+ * initialises it). An indexed copy of a full slice writes the same values in place,
+ * through a detached alias of the same storage: libtorch refuses an in-place write into a
+ * leaf that requires grad (a trainable parameter being restored from a checkpoint).
  */
 public final class ArrayValues {
 
@@ -24,8 +26,9 @@ public final class ArrayValues {
 			throw new IllegalArgumentException("An array of shape " + target.getShape() + " needs " + target.size()
 					+ " values, got " + values.length);
 		}
-		try (NDArray source = target.getManager().create(values, target.getShape())) {
-			target.set(new NDIndex("..."), source);
+		try (NDArray source = target.getManager().create(values, target.getShape());
+				NDArray alias = target.stopGradient()) {
+			alias.set(new NDIndex("..."), source);
 		}
 	}
 
