@@ -1,5 +1,6 @@
 package ai.phreg.api;
 
+import java.math.BigDecimal;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,7 +15,6 @@ import io.swagger.v3.oas.models.media.MediaType;
 import io.swagger.v3.oas.models.media.ObjectSchema;
 import io.swagger.v3.oas.models.media.Schema;
 import io.swagger.v3.oas.models.media.StringSchema;
-import io.swagger.v3.oas.models.parameters.Parameter;
 import io.swagger.v3.oas.models.responses.ApiResponse;
 import io.swagger.v3.oas.models.responses.ApiResponses;
 import org.springdoc.core.customizers.OpenApiCustomizer;
@@ -43,6 +43,7 @@ final class ApiDocumentation implements OpenApiCustomizer {
 
 	@Override
 	public void customise(OpenAPI openApi) {
+		numericDefaultsAsNumbers(openApi);
 		openApi.getComponents().addSchemas(FIELD_PROBLEM, fieldProblemSchema()).addSchemas(PROBLEM, problemSchema());
 		if (openApi.getPaths() == null) {
 			return;
@@ -62,11 +63,37 @@ final class ApiDocumentation implements OpenApiCustomizer {
 		}));
 	}
 
-	/** The errors an operation can answer because of what it takes. */
+	/**
+	 * swagger-core keeps the annotated default of a floating-point field as text, such as
+	 * {@code "0.15"}; clients and forms expect the number.
+	 */
+	@SuppressWarnings("unchecked")
+	private static void numericDefaultsAsNumbers(OpenAPI openApi) {
+		for (Schema<?> schema : openApi.getComponents().getSchemas().values()) {
+			if (schema.getProperties() == null) {
+				continue;
+			}
+			for (Schema<?> property : schema.getProperties().values()) {
+				if (property.getDefault() instanceof String text && isNumber(property)) {
+					((Schema<Object>) property).setDefault(new BigDecimal(text));
+				}
+			}
+		}
+	}
+
+	private static boolean isNumber(Schema<?> schema) {
+		return "number".equals(schema.getType()) || schema.getTypes() != null && schema.getTypes().contains("number");
+	}
+
+	/**
+	 * The errors an operation can answer because of what it takes. Path and header
+	 * parameters imply none: an unknown id is a 404, and operations that check others
+	 * declare their errors.
+	 */
 	private static Map<HttpStatus, String> impliedErrors(String path, PathItem.HttpMethod method, Operation operation) {
 		Map<HttpStatus, String> errors = new LinkedHashMap<>();
 		boolean validatedInput = operation.getRequestBody() != null || operation.getParameters() != null
-				&& operation.getParameters().stream().anyMatch(ApiDocumentation::isValidatedParameter);
+				&& operation.getParameters().stream().anyMatch((parameter) -> "query".equals(parameter.getIn()));
 		if (validatedInput) {
 			errors.put(HttpStatus.BAD_REQUEST, "Invalid request; a body's bad fields are listed in errors");
 		}
@@ -83,10 +110,6 @@ final class ApiDocumentation implements OpenApiCustomizer {
 		}
 		errors.put(HttpStatus.INTERNAL_SERVER_ERROR, "The service failed; detail says how");
 		return errors;
-	}
-
-	private static boolean isValidatedParameter(Parameter parameter) {
-		return !"path".equals(parameter.getIn()) || !"id".equals(parameter.getName());
 	}
 
 	private static boolean isError(String code) {

@@ -59,11 +59,11 @@ class ArtifactController {
 	@GetMapping("/{*name}")
 	@Operation(summary = "Download a job's file, whole or by byte range",
 			description = "The name is the path the listing gives, its slashes plain or encoded as %2F.")
-	@Parameter(name = "name", in = ParameterIn.PATH, required = true,
+	@Parameter(name = "name", in = ParameterIn.PATH, required = true, schema = @Schema(type = "string"),
 			description = "The file's path in the job's folder, such as export/DINOV2_HF/model.safetensors")
-	@Parameter(name = HttpHeaders.IF_NONE_MATCH, in = ParameterIn.HEADER,
+	@Parameter(name = HttpHeaders.IF_NONE_MATCH, in = ParameterIn.HEADER, schema = @Schema(type = "string"),
 			description = "An ETag from an earlier download: 304 while the file is unchanged")
-	@Parameter(name = HttpHeaders.IF_RANGE, in = ParameterIn.HEADER,
+	@Parameter(name = HttpHeaders.IF_RANGE, in = ParameterIn.HEADER, schema = @Schema(type = "string"),
 			description = "An ETag: the Range applies only while the file still has it, else the whole file comes")
 	@ApiResponse(responseCode = "200", description = "The whole file",
 			headers = { @Header(name = HttpHeaders.ETAG, description = "\"sha256:<hex digest of the content>\""),
@@ -84,7 +84,7 @@ class ArtifactController {
 			content = @Content(mediaType = MediaType.APPLICATION_OCTET_STREAM_VALUE,
 					schema = @Schema(type = "string", format = "binary")))
 	@ApiResponse(responseCode = "304", description = "Unchanged since the ETag in If-None-Match",
-			headers = @Header(name = HttpHeaders.ETAG, description = "As for 200"))
+			headers = @Header(name = HttpHeaders.ETAG, description = "As for 200"), content = @Content)
 	@ApiResponse(responseCode = "400", description = "A name that would leave the job's folder")
 	@ApiResponse(responseCode = "404", description = "No such job, or no such file in it")
 	@ApiResponse(responseCode = "416", description = "The range lies outside the file; the body is empty",

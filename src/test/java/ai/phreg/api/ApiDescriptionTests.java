@@ -86,6 +86,8 @@ class ApiDescriptionTests extends TemporaryStorage {
 		assertThat(jobs.at("/~1api~1v1~1jobs~1{id}~1restart/post/responses").propertyNames()).contains("409");
 		assertThat(jobs.at("/~1api~1v1~1jobs~1{id}/get/responses").propertyNames()).contains("200", "404")
 			.doesNotContain("400", "401", "409");
+		assertThat(jobs.at("/~1api~1v1~1jobs~1{id}/get/responses/200/content").propertyNames())
+			.containsExactly("application/json");
 		assertThat(jobs.at("/~1api~1v1~1jobs/get/responses/200/headers").has(JobController.TOTAL_COUNT)).isTrue();
 	}
 
@@ -127,10 +129,10 @@ class ApiDescriptionTests extends TemporaryStorage {
 		assertThat(download.at("/responses/200/headers").propertyNames()).contains("ETag", "Repr-Digest",
 				"Accept-Ranges");
 		assertThat(download.at("/responses/206/headers").propertyNames()).contains("Content-Range");
-		assertThat(download.at("/responses/416/content").isMissingNode()
-				|| download.at("/responses/416/content").isEmpty())
-			.as("a 416 has no body")
-			.isTrue();
+		for (String bodiless : List.of("304", "416")) {
+			assertThat(download.at("/responses/" + bodiless + "/content").isEmpty()).as("a %s has no body", bodiless)
+				.isTrue();
+		}
 	}
 
 	@Test
@@ -146,6 +148,8 @@ class ApiDescriptionTests extends TemporaryStorage {
 				"images");
 		assertThat(properties.at("/registers/default").asInt()).isEqualTo(PaperDefaults.REGISTERS);
 		assertThat(properties.at("/views/default").asInt()).isEqualTo(PaperDefaults.VIEWS);
+		assertThat(properties.at("/shiftFraction/default").isNumber()).isTrue();
+		assertThat(properties.at("/shiftFraction/default").asDouble()).isEqualTo(PaperDefaults.SHIFT_FRACTION);
 		assertThat(properties.at("/unlock/enum").valueStream().map(JsonNode::asString))
 			.containsExactlyInAnyOrderElementsOf(Arrays.stream(Unlock.values()).map(Unlock::spelling).toList());
 	}
