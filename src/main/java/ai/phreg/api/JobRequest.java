@@ -9,6 +9,7 @@ import ai.phreg.distill.cache.TargetCacheSettings;
 import ai.phreg.job.DistillSpec;
 import ai.phreg.job.Unlock;
 import ai.phreg.system.PhregProperties;
+import io.swagger.v3.oas.annotations.media.ArraySchema;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.media.Schema.RequiredMode;
 import jakarta.validation.constraints.DecimalMax;
@@ -59,7 +60,11 @@ record JobRequest(@Schema(
 		@Schema(description = "Where to train: auto, cpu or cuda:N", defaultValue = "auto") @Pattern(
 				regexp = "auto|cpu|cuda:\\d{1,3}", message = "must be auto, cpu or cuda:N") String device,
 		@Schema(description = "Optimizer steps between checkpoints; absent for the service's phreg.checkpoint-every") @Min(1) @Max(PhregProperties.MAX_CHECKPOINT_EVERY) Integer checkpointEvery,
-		@Schema(description = "Checkpoint formats to export the student as; absent or empty for the teacher's own") List<@EnumSpelling(CheckpointFormat.class) String> exportFormats,
+		@ArraySchema(
+				arraySchema = @Schema(description = "Checkpoint formats to export the student as; "
+						+ "absent or empty for the teacher's own"),
+				schema = @Schema(
+						implementation = CheckpointFormat.class)) List<@EnumSpelling(CheckpointFormat.class) String> exportFormats,
 		@Schema(description = "Held-out images for the artifact evaluation; absent for as many as the image count allows "
 				+ "(at most " + PaperDefaults.HELD_OUT_IMAGES + ")") @Min(0) @Max(1000) Integer evaluationImages,
 		@Schema(description = "The teacher's attention heads, for a checkpoint whose config does not say; "

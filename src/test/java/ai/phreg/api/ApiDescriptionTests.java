@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 
 import ai.phreg.TemporaryStorage;
+import ai.phreg.checkpoint.CheckpointFormat;
 import ai.phreg.distill.PaperDefaults;
 import ai.phreg.job.Unlock;
 import org.junit.jupiter.api.BeforeEach;
@@ -150,6 +151,8 @@ class ApiDescriptionTests extends TemporaryStorage {
 		assertThat(properties.at("/views/default").asInt()).isEqualTo(PaperDefaults.VIEWS);
 		assertThat(properties.at("/shiftFraction/default").isNumber()).isTrue();
 		assertThat(properties.at("/shiftFraction/default").asDouble()).isEqualTo(PaperDefaults.SHIFT_FRACTION);
+		assertThat(properties.at("/exportFormats/items/enum").valueStream().map(JsonNode::asString))
+			.containsExactlyInAnyOrderElementsOf(Arrays.stream(CheckpointFormat.values()).map(Enum::name).toList());
 		assertThat(properties.at("/unlock/enum").valueStream().map(JsonNode::asString))
 			.containsExactlyInAnyOrderElementsOf(Arrays.stream(Unlock.values()).map(Unlock::spelling).toList());
 	}
