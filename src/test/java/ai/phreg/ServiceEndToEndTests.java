@@ -39,8 +39,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The service over real HTTP with an API key: a job goes from POST to a downloaded
  * checkpoint that our own loader reads back and that reproduces the figures the job
- * reported; unreadable images are skipped and counted; requests without the key and paths
- * outside the allowed roots are refused.
+ * reported, whether its name's slashes are plain or encoded; unreadable images are
+ * skipped and counted; requests without the key and paths outside the allowed roots are
+ * refused.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class ServiceEndToEndTests {
@@ -116,6 +117,12 @@ class ServiceEndToEndTests {
 		assertThat(download.statusCode()).isEqualTo(200);
 		String sha256 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(download.body()));
 		assertThat(download.headers().firstValue("ETag")).contains("\"sha256:" + sha256 + "\"");
+		// and a client that encodes the name as one path segment gets the same file
+		HttpResponse<byte[]> encoded = this.http.send(
+				get(location + "/artifacts/export%2FDINOV2_HF%2Fmodel.safetensors").build(),
+				HttpResponse.BodyHandlers.ofByteArray());
+		assertThat(encoded.statusCode()).isEqualTo(200);
+		assertThat(encoded.body()).isEqualTo(download.body());
 		Path checkpoint = Files.createDirectories(storage.resolve("downloaded"));
 		Files.write(checkpoint.resolve("model.safetensors"), download.body());
 		Files.write(checkpoint.resolve("config.json"),

@@ -2,6 +2,7 @@ package ai.phreg.api;
 
 import ai.phreg.system.PhregProperties;
 import org.apache.tomcat.util.buf.EncodedSolidusHandling;
+import org.springdoc.core.customizers.OpenApiCustomizer;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.beans.factory.annotation.Value;
@@ -13,7 +14,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.core.Ordered;
 
-/** The API's filters and JSON settings. */
+/** The API's filters, JSON settings and the completion of its OpenAPI description. */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(PhregProperties.class)
 @Import(StrictJsonConfiguration.class)
@@ -41,6 +42,11 @@ class ApiConfiguration {
 			connector.setEncodedSolidusHandling(EncodedSolidusHandling.PASS_THROUGH.getValue());
 			connector.setEncodedReverseSolidusHandling(EncodedSolidusHandling.PASS_THROUGH.getValue());
 		};
+	}
+
+	@Bean
+	OpenApiCustomizer problemResponsesInTheApiDescription() {
+		return new ApiDocumentation();
 	}
 
 	@Bean

@@ -9,6 +9,12 @@ import ai.phreg.job.ArtifactView;
 import ai.phreg.job.JobService;
 import ai.phreg.job.UnknownArtifactException;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.enums.ParameterIn;
+import io.swagger.v3.oas.annotations.headers.Header;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 
 import org.springframework.core.io.FileSystemResource;
@@ -51,9 +57,42 @@ class ArtifactController {
 	}
 
 	@GetMapping("/{*name}")
-	@Operation(summary = "Download a job's file, whole or by byte range")
-	ResponseEntity<Resource> download(@PathVariable String id, @PathVariable("name") String capturedName,
-			@RequestHeader(name = HttpHeaders.RANGE, required = false) String range) {
+	@Operation(summary = "Download a job's file, whole or by byte range",
+			description = "The name is the path the listing gives, its slashes plain or encoded as %2F.")
+	@Parameter(name = "name", in = ParameterIn.PATH, required = true, schema = @Schema(type = "string"),
+			description = "The file's path in the job's folder, such as export/DINOV2_HF/model.safetensors")
+	@Parameter(name = HttpHeaders.IF_NONE_MATCH, in = ParameterIn.HEADER, schema = @Schema(type = "string"),
+			description = "An ETag from an earlier download: 304 while the file is unchanged")
+	@Parameter(name = HttpHeaders.IF_RANGE, in = ParameterIn.HEADER, schema = @Schema(type = "string"),
+			description = "An ETag: the Range applies only while the file still has it, else the whole file comes")
+	@ApiResponse(responseCode = "200", description = "The whole file",
+			headers = { @Header(name = HttpHeaders.ETAG, description = "\"sha256:<hex digest of the content>\""),
+					@Header(name = "Repr-Digest", description = "RFC 9530 digest: sha-256=:<base64>:"),
+					@Header(name = HttpHeaders.ACCEPT_RANGES, description = "bytes"),
+					@Header(name = HttpHeaders.CONTENT_DISPOSITION,
+							description = "attachment, with the file's own name") },
+			content = {
+					@Content(mediaType = MediaType.APPLICATION_OCTET_STREAM_VALUE,
+							schema = @Schema(type = "string", format = "binary")),
+					@Content(mediaType = MediaType.APPLICATION_JSON_VALUE,
+							schema = @Schema(type = "string", format = "binary")),
+					@Content(mediaType = MediaType.IMAGE_PNG_VALUE,
+							schema = @Schema(type = "string", format = "binary")) })
+	@ApiResponse(responseCode = "206", description = "The requested byte ranges (multipart/byteranges for several)",
+			headers = { @Header(name = HttpHeaders.CONTENT_RANGE, description = "bytes <first>-<last>/<size>"),
+					@Header(name = HttpHeaders.ETAG, description = "As for 200") },
+			content = @Content(mediaType = MediaType.APPLICATION_OCTET_STREAM_VALUE,
+					schema = @Schema(type = "string", format = "binary")))
+	@ApiResponse(responseCode = "304", description = "Unchanged since the ETag in If-None-Match",
+			headers = @Header(name = HttpHeaders.ETAG, description = "As for 200"), content = @Content)
+	@ApiResponse(responseCode = "400", description = "A name that would leave the job's folder")
+	@ApiResponse(responseCode = "404", description = "No such job, or no such file in it")
+	@ApiResponse(responseCode = "416", description = "The range lies outside the file; the body is empty",
+			headers = @Header(name = HttpHeaders.CONTENT_RANGE, description = "bytes */<size>"), content = @Content)
+	ResponseEntity<Resource> download(@PathVariable String id,
+			@Parameter(hidden = true) @PathVariable("name") String capturedName,
+			@Parameter(description = "bytes=<first>-[<last>], one or more ranges") @RequestHeader(
+					name = HttpHeaders.RANGE, required = false) String range) {
 		// The capture includes the slash before the name.
 		String name = checkedName(capturedName.startsWith("/") ? capturedName.substring(1) : capturedName);
 		ArtifactView artifact = this.jobs.artifacts(id)

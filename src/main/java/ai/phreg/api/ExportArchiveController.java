@@ -16,6 +16,10 @@ import ai.phreg.checkpoint.CheckpointFormat;
 import ai.phreg.job.JobService;
 import ai.phreg.job.UnknownArtifactException;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.headers.Header;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 
 import org.springframework.http.ContentDisposition;
@@ -39,7 +43,9 @@ class ExportArchiveController {
 
 	static final String ARCHIVE = JobController.JOBS + "/{id}/exports/{format}.zip";
 
-	private static final MediaType ZIP = MediaType.parseMediaType("application/zip");
+	private static final String ZIP_VALUE = "application/zip";
+
+	private static final MediaType ZIP = MediaType.parseMediaType(ZIP_VALUE);
 
 	private final JobService jobs;
 
@@ -47,8 +53,13 @@ class ExportArchiveController {
 		this.jobs = jobs;
 	}
 
-	@GetMapping(path = ARCHIVE, produces = "application/zip")
+	@GetMapping(path = ARCHIVE, produces = ZIP_VALUE)
 	@Operation(summary = "Download one export format of a job as a zip archive")
+	@ApiResponse(responseCode = "200",
+			description = "The export's files in a folder named <job>-<format>, streamed as they are read",
+			headers = @Header(name = HttpHeaders.CONTENT_DISPOSITION, description = "attachment; <job>-<format>.zip"),
+			content = @Content(mediaType = ZIP_VALUE, schema = @Schema(type = "string", format = "binary")))
+	@ApiResponse(responseCode = "404", description = "No such job, or the job has no export in this format")
 	ResponseEntity<StreamingResponseBody> archive(@PathVariable String id, @PathVariable String format) {
 		Path folder = this.jobs.exportFolder(id, formatNamed(id, format));
 		List<Path> files = filesOf(folder);

@@ -12,6 +12,7 @@ import ai.phreg.job.StepRecord;
 import ai.phreg.system.PhregConfiguration;
 import ai.phreg.system.PhregProperties;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.headers.Header;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
@@ -66,7 +67,8 @@ class JobController {
 	@Operation(summary = "Queue a distillation job",
 			description = "A repeated Idempotency-Key returns the job it first created.",
 			security = @SecurityRequirement(name = PhregConfiguration.API_KEY_SCHEME))
-	@ApiResponse(responseCode = "202", description = "Queued; Location is the job's URL")
+	@ApiResponse(responseCode = "202", description = "Queued; Location is the job's URL",
+			headers = @Header(name = HttpHeaders.LOCATION, description = "The job's URL"))
 	ResponseEntity<SubmittedJob> submit(@Valid @RequestBody JobRequest request,
 			@RequestHeader(name = "Idempotency-Key", required = false) @Pattern(regexp = "[\\x20-\\x7E]{1,200}",
 					message = "must be 1 to 200 printable ASCII characters") String idempotencyKey) {
@@ -78,6 +80,8 @@ class JobController {
 	@GetMapping
 	@Operation(summary = "List jobs, newest first, optionally in one state and by page",
 			description = "Without page and size every matching job; X-Total-Count counts them all.")
+	@ApiResponse(responseCode = "200", description = "The page of jobs", headers = @Header(name = TOTAL_COUNT,
+			description = "How many jobs match, on every page", schema = @Schema(type = "integer")))
 	ResponseEntity<List<JobView>> list(@RequestParam(required = false) JobState state,
 			@RequestParam(required = false) @Min(0) Integer page,
 			@RequestParam(required = false) @Min(1) @Max(MAX_PAGE_SIZE) Integer size) {
@@ -103,6 +107,8 @@ class JobController {
 	@ResponseStatus(HttpStatus.ACCEPTED)
 	@Operation(summary = "Stop a queued or running job at the next step",
 			security = @SecurityRequirement(name = PhregConfiguration.API_KEY_SCHEME))
+	@ApiResponse(responseCode = "202", description = "Stopping; the view shows the job's state now")
+	@ApiResponse(responseCode = "409", description = "The job has already ended; state says how")
 	JobView stop(@PathVariable String id) {
 		return this.jobs.stop(id);
 	}
@@ -111,6 +117,8 @@ class JobController {
 	@ResponseStatus(HttpStatus.ACCEPTED)
 	@Operation(summary = "Restart a stopped or failed job from its last checkpoint",
 			security = @SecurityRequirement(name = PhregConfiguration.API_KEY_SCHEME))
+	@ApiResponse(responseCode = "202", description = "Queued again; the view shows the job's state now")
+	@ApiResponse(responseCode = "409", description = "The job is not stopped or failed; state says which it is")
 	JobView restart(@PathVariable String id) {
 		return this.jobs.restart(id);
 	}
@@ -125,6 +133,9 @@ class JobController {
 
 	@GetMapping(path = "/{id}/history", produces = TEXT_CSV)
 	@Operation(summary = "Every optimizer step of a job as CSV, one line per step after a header")
+	@ApiResponse(responseCode = "200", description = "One line per step after a header line",
+			content = @Content(mediaType = TEXT_CSV,
+					schema = @Schema(type = "string", example = StepRecord.CSV_HEADER)))
 	ResponseEntity<String> historyCsv(@PathVariable String id) {
 		StringBuilder csv = new StringBuilder(StepRecord.CSV_HEADER).append('\n');
 		this.jobs.history(id).forEach((record) -> csv.append(record.csvLine()).append('\n'));
@@ -138,7 +149,9 @@ class JobController {
 	@GetMapping(path = "/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
 	@Operation(summary = "Follow a job as server-sent events",
 			description = "A 'progress' event with the job's view now and on every change, until the job ends.")
-	@ApiResponse(responseCode = "200", description = "'progress' events whose data is a JobView",
+	@ApiResponse(responseCode = "200",
+			description = "Events named 'progress' whose data is a JobView as one line of JSON; "
+					+ "the stream ends after the view of an ended job",
 			content = @Content(mediaType = MediaType.TEXT_EVENT_STREAM_VALUE,
 					schema = @Schema(implementation = JobView.class)))
 	SseEmitter events(@PathVariable String id) {

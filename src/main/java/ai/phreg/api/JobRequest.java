@@ -5,9 +5,13 @@ import java.util.Objects;
 
 import ai.phreg.checkpoint.CheckpointFormat;
 import ai.phreg.distill.PaperDefaults;
+import ai.phreg.distill.cache.TargetCacheSettings;
 import ai.phreg.job.DistillSpec;
 import ai.phreg.job.Unlock;
 import ai.phreg.system.PhregProperties;
+import io.swagger.v3.oas.annotations.media.ArraySchema;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.media.Schema.RequiredMode;
 import jakarta.validation.constraints.DecimalMax;
 import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.Max;
@@ -24,19 +28,55 @@ import jakarta.validation.constraints.Size;
  * defaults. The meaning of each field is documented on {@link DistillSpec}.
  */
 @ConsistentJobRequest
-record JobRequest(@NotBlank @Size(max = MAX_PATH) String teacher, @NotBlank @Size(max = MAX_PATH) String images,
-		@Min(1) @Max(64) Integer registers, @EnumSpelling(Unlock.class) String unlock,
-		List<@NotBlank String> unlockPatterns, @Min(1) @Max(32) Integer views,
-		@DecimalMin("0") @DecimalMax(value = "0.5", inclusive = false) Double shiftFraction,
-		@Min(14) @Max(1024) Integer resolution, @Min(1) @Max(256) Integer batchSize,
-		@Min(1) @Max(10_000) Integer epochs, @Min(1) @Max(10_000_000) Long steps, @Positive Double learningRate,
-		@Positive Double endLearningRate, @PositiveOrZero Double weightDecay, Long seed,
-		@Pattern(regexp = "auto|cpu|cuda:\\d{1,3}", message = "must be auto, cpu or cuda:N") String device,
-		@Min(1) @Max(PhregProperties.MAX_CHECKPOINT_EVERY) Integer checkpointEvery,
-		List<@EnumSpelling(CheckpointFormat.class) String> exportFormats, @Min(0) @Max(1000) Integer evaluationImages,
-		@Min(1) @Max(256) Integer heads, Boolean deterministic,
-		@Pattern(regexp = "off|on", message = "must be off or on") String targetCache,
-		@Min(1) @Max(64) Integer viewSets) {
+@Schema(description = "A distillation job to queue. Absent optional fields take the defaults shown, "
+		+ "or those of the teacher's family (GET /api/v1/jobs/defaults).")
+record JobRequest(@Schema(
+		description = "A checkpoint file or folder under an allowed root, or 'demo' for the built-in demo teacher",
+		requiredMode = RequiredMode.REQUIRED) @NotBlank @Size(max = MAX_PATH) String teacher,
+		@Schema(description = "A folder of JPEG/PNG images or a .tar of them under an allowed root, "
+				+ "or 'demo' for the bundled sample photos",
+				requiredMode = RequiredMode.REQUIRED) @NotBlank @Size(max = MAX_PATH) String images,
+		@Schema(description = "Register tokens to add",
+				defaultValue = "" + PaperDefaults.REGISTERS) @Min(1) @Max(64) Integer registers,
+		@Schema(description = "Which parameters train", allowableValues = {
+				"default", "registers-only", "custom" },
+				defaultValue = "default") @EnumSpelling(Unlock.class) String unlock,
+		@Schema(description = "Parameter-name globs that train when unlock is custom") List<@NotBlank String> unlockPatterns,
+		@Schema(description = "Test-time views per image",
+				defaultValue = "" + PaperDefaults.VIEWS) @Min(1) @Max(32) Integer views,
+		@Schema(description = "The largest shift as a fraction of the patch grid",
+				defaultValue = "" + PaperDefaults.SHIFT_FRACTION) @DecimalMin("0") @DecimalMax(value = "0.5",
+						inclusive = false) Double shiftFraction,
+		@Schema(description = "The square crop in pixels; absent for the teacher's native size") @Min(14) @Max(1024) Integer resolution,
+		@Schema(description = "Images per optimizer step",
+				defaultValue = "" + PaperDefaults.BATCH_SIZE) @Min(1) @Max(256) Integer batchSize,
+		@Schema(description = "Passes over the images; give this or steps") @Min(1) @Max(10_000) Integer epochs,
+		@Schema(description = "Optimizer steps, exactly; give this or epochs") @Min(1) @Max(10_000_000) Long steps,
+		@Schema(description = "Initial learning rate; absent for the teacher family's") @Positive Double learningRate,
+		@Schema(description = "Final learning rate of the cosine schedule; absent for the teacher family's") @Positive Double endLearningRate,
+		@Schema(description = "AdamW's decoupled weight decay",
+				defaultValue = "" + PaperDefaults.WEIGHT_DECAY) @PositiveOrZero Double weightDecay,
+		@Schema(description = "The seed of every random choice", defaultValue = "0") Long seed,
+		@Schema(description = "Where to train: auto, cpu or cuda:N", defaultValue = "auto") @Pattern(
+				regexp = "auto|cpu|cuda:\\d{1,3}", message = "must be auto, cpu or cuda:N") String device,
+		@Schema(description = "Optimizer steps between checkpoints; absent for the service's phreg.checkpoint-every") @Min(1) @Max(PhregProperties.MAX_CHECKPOINT_EVERY) Integer checkpointEvery,
+		@ArraySchema(
+				arraySchema = @Schema(description = "Checkpoint formats to export the student as; "
+						+ "absent or empty for the teacher's own"),
+				schema = @Schema(
+						implementation = CheckpointFormat.class)) List<@EnumSpelling(CheckpointFormat.class) String> exportFormats,
+		@Schema(description = "Held-out images for the artifact evaluation; absent for as many as the image count allows "
+				+ "(at most " + PaperDefaults.HELD_OUT_IMAGES + ")") @Min(0) @Max(1000) Integer evaluationImages,
+		@Schema(description = "The teacher's attention heads, for a checkpoint whose config does not say; "
+				+ "absent to take them from the config") @Min(1) @Max(256) Integer heads,
+		@Schema(description = "Whether the run gives bit-identical weights however often it is interrupted "
+				+ "and resumed, at the cost of libtorch's intra-op parallelism",
+				defaultValue = "false") Boolean deterministic,
+		@Schema(description = "on: teacher targets are computed up front into the shared target cache and read back "
+				+ "by training; off: computed every step", allowableValues = { "off", "on" },
+				defaultValue = "off") @Pattern(regexp = "off|on", message = "must be off or on") String targetCache,
+		@Schema(description = "Distinct (crop, views) draws per image the target cache holds, cycled through the epochs",
+				defaultValue = "" + TargetCacheSettings.DEFAULT_VIEW_SETS) @Min(1) @Max(64) Integer viewSets){
 
 	// Generous for any real path, small enough to keep absurd bodies out of messages.
 	private static final int MAX_PATH = 4096;
