@@ -22,6 +22,10 @@ import tools.jackson.databind.json.JsonMapper;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import static ai.phreg.checkpoint.ReferenceMath.addScaled;
+import static ai.phreg.checkpoint.ReferenceMath.gelu;
+import static ai.phreg.checkpoint.ReferenceMath.layerNorm;
+
 /**
  * Exported Hugging Face folders run as transformers runs them: a forward written here
  * from transformers' {@code Dinov2Model} / {@code Dinov2WithRegistersModel} modeling code
@@ -85,16 +89,8 @@ class HuggingFaceExportReferenceTests {
 
 		double[][] reference = new TransformersDinov2(exported).lastHiddenState(pixels, size);
 
-		int dim = reference[0].length;
-		assertThat(ours.length).isEqualTo(reference.length * dim);
-		double worst = 0;
-		for (int token = 0; token < reference.length; token++) {
-			for (int d = 0; d < dim; d++) {
-				double expected = reference[token][d];
-				double excess = Math.abs(ours[token * dim + d] - expected) - TOLERANCE * Math.abs(expected);
-				worst = Math.max(worst, excess);
-			}
-		}
+		assertThat(ours.length).isEqualTo(reference.length * reference[0].length);
+		double worst = ReferenceMath.worstExcess(ours, reference, TOLERANCE);
 		assertThat(worst).as("largest |ours - reference| beyond the relative tolerance").isLessThan(TOLERANCE);
 	}
 
@@ -127,7 +123,9 @@ class HuggingFaceExportReferenceTests {
 				// added,
 				// then (with registers) the register tokens inserted after the class
 				// token.
-				double[][] patches = patchEmbeddings(pixels, size, patch, dim);
+				double[][] patches = ReferenceMath.patchEmbeddings(pixels, size, patch,
+						doubles("embeddings.patch_embeddings.projection.weight"),
+						doubles("embeddings.patch_embeddings.projection.bias"), dim);
 				double[] position = doubles("embeddings.position_embeddings");
 				double[] cls = doubles("embeddings.cls_token");
 				double[][] hidden = new double[1 + registers + grid * grid][dim];
@@ -168,148 +166,17 @@ class HuggingFaceExportReferenceTests {
 
 		/** Dinov2SelfAttention: separate query, key and value, softmax(qk^T/sqrt(d))v. */
 		private double[][] attention(String prefix, double[][] x, int heads) throws IOException {
-			double[][] query = linear(x, prefix + "query");
-			double[][] key = linear(x, prefix + "key");
-			double[][] value = linear(x, prefix + "value");
-			int tokens = x.length;
-			int dim = query[0].length;
-			int headDim = dim / heads;
-			double scale = 1 / Math.sqrt(headDim);
-			double[][] context = new double[tokens][dim];
-			for (int h = 0; h < heads; h++) {
-				int offset = h * headDim;
-				for (int i = 0; i < tokens; i++) {
-					double[] scores = new double[tokens];
-					double max = Double.NEGATIVE_INFINITY;
-					for (int j = 0; j < tokens; j++) {
-						double dot = 0;
-						for (int d = 0; d < headDim; d++) {
-							dot += query[i][offset + d] * key[j][offset + d];
-						}
-						scores[j] = dot * scale;
-						max = Math.max(max, scores[j]);
-					}
-					double sum = 0;
-					for (int j = 0; j < tokens; j++) {
-						scores[j] = Math.exp(scores[j] - max);
-						sum += scores[j];
-					}
-					for (int j = 0; j < tokens; j++) {
-						double weight = scores[j] / sum;
-						for (int d = 0; d < headDim; d++) {
-							context[i][offset + d] += weight * value[j][offset + d];
-						}
-					}
-				}
-			}
-			return context;
+			return ReferenceMath.attention(linear(x, prefix + "query"), linear(x, prefix + "key"),
+					linear(x, prefix + "value"), heads);
 		}
 
-		/** Dinov2PatchEmbeddings: a patch-sized, patch-strided convolution. */
-		private double[][] patchEmbeddings(float[] pixels, int size, int patch, int dim) throws IOException {
-			double[] weight = doubles("embeddings.patch_embeddings.projection.weight");
-			double[] bias = doubles("embeddings.patch_embeddings.projection.bias");
-			int grid = size / patch;
-			double[][] out = new double[grid * grid][dim];
-			for (int row = 0; row < grid; row++) {
-				for (int col = 0; col < grid; col++) {
-					double[] token = out[row * grid + col];
-					for (int o = 0; o < dim; o++) {
-						double sum = bias[o];
-						for (int c = 0; c < 3; c++) {
-							for (int y = 0; y < patch; y++) {
-								for (int x = 0; x < patch; x++) {
-									sum += weight[((o * 3 + c) * patch + y) * patch + x]
-											* pixels[(c * size + row * patch + y) * size + col * patch + x];
-								}
-							}
-						}
-						token[o] = sum;
-					}
-				}
-			}
-			return out;
-		}
-
-		/** nn.Linear: {@code x W^T + b} with W stored {@code (out, in)}. */
+		/** nn.Linear named {@code name}. */
 		private double[][] linear(double[][] x, String name) throws IOException {
-			double[] weight = doubles(name + ".weight");
-			double[] bias = doubles(name + ".bias");
-			int in = x[0].length;
-			int out = bias.length;
-			double[][] y = new double[x.length][out];
-			for (int t = 0; t < x.length; t++) {
-				for (int o = 0; o < out; o++) {
-					double sum = bias[o];
-					for (int i = 0; i < in; i++) {
-						sum += x[t][i] * weight[o * in + i];
-					}
-					y[t][o] = sum;
-				}
-			}
-			return y;
-		}
-
-		private static double[][] layerNorm(double[][] x, double[] gamma, double[] beta, double eps) {
-			double[][] y = new double[x.length][];
-			for (int t = 0; t < x.length; t++) {
-				double mean = 0;
-				for (double v : x[t]) {
-					mean += v;
-				}
-				mean /= x[t].length;
-				double variance = 0;
-				for (double v : x[t]) {
-					variance += (v - mean) * (v - mean);
-				}
-				variance /= x[t].length;
-				double inverse = 1 / Math.sqrt(variance + eps);
-				y[t] = new double[x[t].length];
-				for (int d = 0; d < x[t].length; d++) {
-					y[t][d] = (x[t][d] - mean) * inverse * gamma[d] + beta[d];
-				}
-			}
-			return y;
-		}
-
-		private static double[][] addScaled(double[][] residual, double[][] x, double[] scale) {
-			double[][] y = new double[x.length][x[0].length];
-			for (int t = 0; t < x.length; t++) {
-				for (int d = 0; d < x[t].length; d++) {
-					y[t][d] = residual[t][d] + scale[d] * x[t][d];
-				}
-			}
-			return y;
-		}
-
-		/** transformers' "gelu": the exact, erf-based GELU. */
-		private static double[][] gelu(double[][] x) {
-			double[][] y = new double[x.length][x[0].length];
-			for (int t = 0; t < x.length; t++) {
-				for (int d = 0; d < x[t].length; d++) {
-					double v = x[t][d];
-					y[t][d] = 0.5 * v * (1 + erf(v / Math.sqrt(2)));
-				}
-			}
-			return y;
-		}
-
-		/** erf by Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7). */
-		private static double erf(double x) {
-			double t = 1 / (1 + 0.3275911 * Math.abs(x));
-			double polynomial = t
-					* (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
-			double value = 1 - polynomial * Math.exp(-x * x);
-			return (x >= 0) ? value : -value;
+			return ReferenceMath.linear(x, doubles(name + ".weight"), doubles(name + ".bias"));
 		}
 
 		private double[] doubles(String name) throws IOException {
-			float[] values = this.weights.readFloats(name);
-			double[] result = new double[values.length];
-			for (int i = 0; i < values.length; i++) {
-				result[i] = values[i];
-			}
-			return result;
+			return ReferenceMath.doubles(this.weights.readFloats(name));
 		}
 
 	}
