@@ -5,8 +5,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.function.Predicate;
+import java.util.stream.Collectors;
 
 import ai.djl.ndarray.NDManager;
+import ai.phreg.Fixtures;
 import ai.phreg.checkpoint.LoadedModel;
 import ai.phreg.system.FailureMessages;
 import org.junit.jupiter.api.Test;
@@ -59,6 +61,11 @@ class SubmissionChecksAndFailureMessagesTests {
 	@DynamicPropertySource
 	static void properties(DynamicPropertyRegistry registry) {
 		registry.add("phreg.storage-root", () -> storage.toString());
+		registry.add("phreg.allowed-roots",
+				() -> Fixtures.roots()
+					.stream()
+					.map((root) -> root.toAbsolutePath().normalize().toString())
+					.collect(Collectors.joining(",")));
 	}
 
 	@Autowired
@@ -98,6 +105,40 @@ class SubmissionChecksAndFailureMessagesTests {
 		await(id, (view) -> view.state().isActive(), Duration.ofMinutes(2));
 		this.jobs.stop(id);
 		await(id, (view) -> view.state() == JobState.STOPPED, Duration.ofMinutes(2));
+	}
+
+	/**
+	 * phreg reads EVA-02 checkpoints but does not write them yet: a job on such a teacher
+	 * must be refused before training, not fail at its export.
+	 */
+	@Test
+	void aStudentWhoseExportFormatCannotBeWrittenIsRefusedBeforeTraining() throws Exception {
+		String teacher = modernFixture("eva02/eva02_vit.timm.safetensors");
+
+		this.mvc.perform(submit("""
+				{"teacher": "%s", "images": "demo", "steps": 1}""".formatted(teacher)))
+			.andExpect(status().isBadRequest())
+			.andExpect(jsonPath("$.errors.length()").value(1))
+			.andExpect(jsonPath("$.errors[0].field").value("exportFormats"))
+			.andExpect(jsonPath("$.errors[0].message", containsString("EVA02_TIMM teacher cannot be exported")))
+			.andExpect(jsonPath("$.errors[0].message", containsString("not supported")));
+		this.mvc
+			.perform(submit("""
+					{"teacher": "%s", "images": "demo", "steps": 1, "exportFormats": ["EVA02_TIMM", "TIMM"]}"""
+				.formatted(teacher)))
+			.andExpect(status().isBadRequest())
+			.andExpect(jsonPath("$.errors.length()").value(2))
+			.andExpect(jsonPath("$.errors[0].field").value("exportFormats[0]"))
+			.andExpect(jsonPath("$.errors[0].message", containsString("cannot be exported as EVA02_TIMM")))
+			.andExpect(jsonPath("$.errors[1].field").value("exportFormats[1]"))
+			.andExpect(jsonPath("$.errors[1].message", containsString("can be exported as [EVA02_TIMM], not TIMM")));
+	}
+
+	/** A checkpoint of the modern fixture set (the second configured one). */
+	private static String modernFixture(String relative) {
+		Path checkpoint = Fixtures.roots().get(1).resolve(relative);
+		assertThat(checkpoint).exists();
+		return checkpoint.toAbsolutePath().normalize().toString();
 	}
 
 	@Test
