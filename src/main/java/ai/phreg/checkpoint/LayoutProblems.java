@@ -20,10 +20,11 @@ final class LayoutProblems {
 
 	/**
 	 * PyTorch code rebuilds the MLP width as {@code int(dim * mlp_ratio)}; some widths
-	 * have no ratio that gives them back.
+	 * have no ratio that gives them back. Gated layers follow their family's own rule.
 	 */
 	LayoutProblems requireMlpRatio(ViTConfig config) {
-		return require((int) (config.embedDim() * ConfigJson.mlpRatio(config).doubleValue()) == config.mlpHiddenDim(),
+		return require(config.feedForward().gated()
+				|| (int) (config.embedDim() * ConfigJson.mlpRatio(config).doubleValue()) == config.mlpHiddenDim(),
 				"MLP width " + config.mlpHiddenDim() + " is not int(" + config.embedDim() + " * mlp_ratio) for any "
 						+ "ratio");
 	}

@@ -5,8 +5,10 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
@@ -22,6 +24,7 @@ import ai.phreg.checkpoint.safetensors.SafetensorsReader;
 import ai.phreg.checkpoint.safetensors.SafetensorsWriter;
 import ai.phreg.checkpoint.safetensors.TensorData;
 import ai.phreg.checkpoint.safetensors.TensorInfo;
+import ai.phreg.distill.FamilyProfile;
 import ai.phreg.distill.StudentFactory;
 import ai.phreg.model.ViTConfig;
 import ai.phreg.model.ViTOutput;
@@ -83,6 +86,46 @@ class CheckpointExporterTests {
 		return tests.stream();
 	}
 
+	/**
+	 * Every later fixture set's teachers (DINOv2 SwiGLU, DINOv3, EVA-02, SigLIP): each
+	 * format their students may be exported as either round-trips with the same weights
+	 * and outputs, or is refused with its writer's reasons before anything is written.
+	 * DINOv2 SwiGLU students must be writable in both DINOv2 layouts.
+	 */
+	@TestFactory
+	Stream<DynamicTest> modernStudentsRoundTripInEveryFormatThatCanHoldThem() throws IOException {
+		List<Path> laterSets = Fixtures.roots().subList(1, Fixtures.roots().size());
+		List<DynamicTest> tests = new ArrayList<>();
+		Set<CheckpointFormat> written = EnumSet.noneOf(CheckpointFormat.class);
+		for (FixtureCheckpoint fixture : FixtureCheckpoint.allSets()) {
+			if (!laterSets.contains(fixture.root())) {
+				continue;
+			}
+			tests.add(DynamicTest.dynamicTest(fixture.qualifiedName(), () -> {
+				try (NDManager manager = NDManager.newBaseManager()) {
+					LoadedModel teacher = CheckpointLoader.load(fixture.location(), manager);
+					VisionTransformer student = StudentFactory.create(teacher, REGISTERS, SEED, manager);
+					for (CheckpointFormat format : FamilyProfile.of(teacher.format()).exportFormats()) {
+						List<String> problems = CheckpointExporter.problems(student.config(), format);
+						if (problems.isEmpty()) {
+							assertRoundTrip(fixture, teacher, format, manager);
+							written.add(format);
+							continue;
+						}
+						Path target = target(fixture.name() + "-refused-" + format, format);
+						assertThatIllegalArgumentException()
+							.isThrownBy(() -> CheckpointExporter.export(student, format, target, DType.F32, Map.of()))
+							.withMessageContaining(problems.get(0));
+						assertThat(target).doesNotExist();
+					}
+				}
+			}));
+		}
+		tests.add(DynamicTest.dynamicTest("DINOv2 SwiGLU students were written in both DINOv2 layouts",
+				() -> assertThat(written).contains(CheckpointFormat.DINOV2_HUB, CheckpointFormat.DINOV2_HF)));
+		return tests.stream();
+	}
+
 	private void assertRoundTrip(FixtureCheckpoint fixture, LoadedModel teacher, CheckpointFormat format,
 			NDManager manager) throws IOException {
 		VisionTransformer student = StudentFactory.create(teacher, REGISTERS, SEED, manager);
@@ -112,7 +155,7 @@ class CheckpointExporterTests {
 				.containsExactlyInAnyOrderEntriesOf(Map.of("format", "pt", "phreg.teacher", fixture.name()));
 		}
 		for (String input : fixture.inputs()) {
-			NDArray pixels = FixtureCheckpoint.pixels(manager, input);
+			NDArray pixels = fixture.inputPixels(manager, input);
 			boolean nativeSize = pixels.getShape().get(2) == config.imageSize()
 					&& pixels.getShape().get(3) == config.imageSize();
 			// Off the native grid the target family's own resampling rule applies.
