@@ -3,7 +3,6 @@ package ai.phreg.checkpoint;
 import java.util.ArrayList;
 import java.util.List;
 
-import ai.phreg.model.FeedForward;
 import ai.phreg.model.ViTConfig;
 
 /** Collects the reasons a config does not fit a format. */
@@ -27,15 +26,6 @@ final class LayoutProblems {
 				|| (int) (config.embedDim() * ConfigJson.mlpRatio(config).doubleValue()) == config.mlpHiddenDim(),
 				"MLP width " + config.mlpHiddenDim() + " is not int(" + config.embedDim() + " * mlp_ratio) for any "
 						+ "ratio");
-	}
-
-	/**
-	 * The writers do not yet emit gated feed-forward layers; refusing beats writing a
-	 * checkpoint its library would build with a plain MLP.
-	 */
-	LayoutProblems requirePlainMlp(ViTConfig config) {
-		return require(config.feedForward() == FeedForward.MLP,
-				"exporting a " + config.feedForward() + " feed-forward layer is not supported yet");
 	}
 
 	List<String> list() {
