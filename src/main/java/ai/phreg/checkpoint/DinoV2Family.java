@@ -1,8 +1,5 @@
 package ai.phreg.checkpoint;
 
-import java.util.Arrays;
-
-import ai.phreg.checkpoint.safetensors.TensorData;
 import ai.phreg.model.FeedForward;
 import ai.phreg.model.MlpActivation;
 import ai.phreg.model.ViTConfig;
@@ -48,17 +45,7 @@ final class DinoV2Family {
 	 * which is what an untrained one holds.
 	 */
 	static void addMaskToken(String key, ViTConfig config, CarriedTensors carried, TensorSink sink) {
-		long[] shape = { 1, config.embedDim() };
-		TensorData stored = carried.get(CarriedTensors.MASK_TOKEN).orElse(null);
-		if (stored == null) {
-			sink.add(key, shape, new float[config.embedDim()]);
-			return;
-		}
-		if (!Arrays.equals(stored.shape(), shape)) {
-			throw new IllegalArgumentException("The carried mask token is " + Arrays.toString(stored.shape())
-					+ " but this model needs " + Arrays.toString(shape) + ": it comes from another model");
-		}
-		sink.addUnchanged(key, stored);
+		carried.addMaskToken(key, new long[] { 1, config.embedDim() }, sink);
 	}
 
 }

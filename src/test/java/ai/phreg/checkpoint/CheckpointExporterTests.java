@@ -90,7 +90,8 @@ class CheckpointExporterTests {
 	 * Every later fixture set's teachers (DINOv2 SwiGLU, DINOv3, EVA-02, SigLIP): each
 	 * format their students may be exported as either round-trips with the same weights
 	 * and outputs, or is refused with its writer's reasons before anything is written.
-	 * DINOv2 SwiGLU students must be writable in the hub, HF and timm layouts.
+	 * DINOv2 SwiGLU students must be writable in the hub, HF and timm layouts, DINOv3
+	 * students in the HF one.
 	 */
 	@TestFactory
 	Stream<DynamicTest> modernStudentsRoundTripInEveryFormatThatCanHoldThem() throws IOException {
@@ -121,9 +122,9 @@ class CheckpointExporterTests {
 				}
 			}));
 		}
-		tests.add(DynamicTest.dynamicTest("DINOv2 SwiGLU students were written in the hub, HF and timm layouts",
+		tests.add(DynamicTest.dynamicTest("DINOv2 SwiGLU and DINOv3 students were written in their layouts",
 				() -> assertThat(written).contains(CheckpointFormat.DINOV2_HUB, CheckpointFormat.DINOV2_HF,
-						CheckpointFormat.TIMM)));
+						CheckpointFormat.TIMM, CheckpointFormat.DINOV3_HF)));
 		return tests.stream();
 	}
 
@@ -208,11 +209,21 @@ class CheckpointExporterTests {
 	/**
 	 * The writers invert the converters exactly: a teacher exported in its own format
 	 * holds the fixture's tensors byte for byte (mask tokens, unused by phreg, carried
-	 * over unchanged), and the config says what the fixture's does.
+	 * over unchanged), and the config says what the fixture's does. The later sets'
+	 * teachers take part where their own format is written and its config is the
+	 * fixture's one file (DINOv2 SwiGLU hub and HF, DINOv3 HF).
 	 */
 	@TestFactory
 	Stream<DynamicTest> teachersExportToTheirFixtureFiles() throws IOException {
-		return FixtureCheckpoint.all().stream().map((fixture) -> DynamicTest.dynamicTest(fixture.name(), () -> {
+		Set<CheckpointFormat> laterSetFormats = EnumSet.of(CheckpointFormat.DINOV2_HUB, CheckpointFormat.DINOV2_HF,
+				CheckpointFormat.DINOV3_HF);
+		List<FixtureCheckpoint> fixtures = new ArrayList<>(FixtureCheckpoint.all());
+		for (FixtureCheckpoint fixture : FixtureCheckpoint.allSets()) {
+			if (!fixtures.contains(fixture) && laterSetFormats.contains(detectedFormat(fixture))) {
+				fixtures.add(fixture);
+			}
+		}
+		return fixtures.stream().map((fixture) -> DynamicTest.dynamicTest(fixture.qualifiedName(), () -> {
 			try (NDManager manager = NDManager.newBaseManager()) {
 				LoadedModel teacher = CheckpointLoader.load(fixture.location(), manager);
 				ExportedCheckpoint exported = CheckpointExporter.export(teacher.model(), teacher.carried(),
@@ -241,10 +252,11 @@ class CheckpointExporterTests {
 			throws IOException {
 		Path fixtureConfigs = fixture.location().resolveSibling(fixture.model() + ".config.json");
 		switch (format) {
-			case DINOV2_HF -> assertThat(written).isEqualTo(JSON.readTree(fixture.location().resolve("config.json")));
+			case DINOV2_HF, DINOV3_HF ->
+				assertThat(written).isEqualTo(JSON.readTree(fixture.location().resolve("config.json")));
 			case DINOV2_HUB -> assertSameSettings(written, JSON.readTree(fixtureConfigs), "img_size", "patch_size",
 					"in_chans", "embed_dim", "depth", "num_heads", "mlp_ratio", "qkv_bias", "init_values",
-					"num_register_tokens", "interpolate_antialias", "interpolate_offset");
+					"num_register_tokens", "interpolate_antialias", "interpolate_offset", "ffn_layer");
 			case TIMM -> assertSameSettings(written.path("model_args"), JSON.readTree(fixtureConfigs), "img_size",
 					"patch_size", "embed_dim", "depth", "num_heads", "mlp_ratio", "qkv_bias", "class_token",
 					"reg_tokens", "no_embed_class");
@@ -472,6 +484,12 @@ class CheckpointExporterTests {
 			}
 		}
 		return matches;
+	}
+
+	private static CheckpointFormat detectedFormat(FixtureCheckpoint fixture) throws IOException {
+		try (StateDict dict = StateDict.open(fixture.location())) {
+			return CheckpointLoader.convert(dict).format();
+		}
 	}
 
 	private static float[] values(VisionTransformer model, String name) {
