@@ -49,6 +49,12 @@ final class DinoV3Codec extends ReadOnlyCodec {
 	}
 
 	@Override
+	String notWritten() {
+		return "writing the original DINOv3 layout is not supported yet: its storage_tokens would hold the "
+				+ "registers, but its masked key bias and rope_embed buffers have no writer";
+	}
+
+	@Override
 	ViTConfig inferConfig(KeyLedger ledger, SidecarConfig sidecar, LoadOptions options)
 			throws InvalidCheckpointException {
 		int dim = (int) ledger.take("cls_token", 3).shape()[2];
