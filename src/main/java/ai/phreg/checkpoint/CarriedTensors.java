@@ -1,5 +1,6 @@
 package ai.phreg.checkpoint;
 
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
 
@@ -29,6 +30,24 @@ public record CarriedTensors(Map<String, TensorData> byName) {
 
 	public Optional<TensorData> get(String name) {
 		return Optional.ofNullable(this.byName.get(name));
+	}
+
+	/**
+	 * Writes the mask token a family's loader requires as {@code key}: the carried one
+	 * bit for bit, else zeros of {@code shape}, which is what an untrained one holds.
+	 * @throws IllegalArgumentException if the carried one has another shape
+	 */
+	void addMaskToken(String key, long[] shape, TensorSink sink) {
+		TensorData stored = get(MASK_TOKEN).orElse(null);
+		if (stored == null) {
+			sink.add(key, shape, new float[(int) Arrays.stream(shape).reduce(1, Math::multiplyExact)]);
+			return;
+		}
+		if (!Arrays.equals(stored.shape(), shape)) {
+			throw new IllegalArgumentException("The carried mask token is " + Arrays.toString(stored.shape())
+					+ " but this model needs " + Arrays.toString(shape) + ": it comes from another model");
+		}
+		sink.addUnchanged(key, stored);
 	}
 
 }

@@ -45,6 +45,15 @@ public final class CheckpointExporter {
 	}
 
 	/**
+	 * Why {@code format} cannot hold a model of {@code config} exactly, one sentence per
+	 * reason; empty when it can. A job asks this at submission, so that a student whose
+	 * format cannot be written is refused before it is trained.
+	 */
+	public static List<String> problems(ViTConfig config, CheckpointFormat format) {
+		return List.copyOf(FamilyCodecs.of(format).unsupported(config));
+	}
+
+	/**
 	 * Exports with the family's usual pixel statistics (ImageNet, CLIP's for CLIP) in the
 	 * configs that carry them.
 	 * @see #export(VisionTransformer, CheckpointFormat, Path, DType, Map, Normalization)

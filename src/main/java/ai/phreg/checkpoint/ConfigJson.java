@@ -1,5 +1,8 @@
 package ai.phreg.checkpoint;
 
+import java.util.Optional;
+
+import ai.phreg.model.FeedForward;
 import ai.phreg.model.ViTConfig;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
@@ -22,6 +25,26 @@ final class ConfigJson {
 			return JsonNodeFactory.instance.numberNode(config.mlpHiddenDim() / config.embedDim());
 		}
 		return JsonNodeFactory.instance.numberNode((double) config.mlpHiddenDim() / config.embedDim());
+	}
+
+	/**
+	 * The {@code mlp_ratio} from which DINOv2's SwiGLU code (hub {@code SwiGLUFFNFused},
+	 * transformers' {@code Dinov2WithRegistersSwiGLUFFN}) builds this model's gated
+	 * width: two thirds of {@code int(width * mlp_ratio)} rounded up to 8
+	 * ({@link FeedForward#swigluHidden}). The usual 4 when it gives the width back, else
+	 * one and a half times the width; empty when neither does (a width not a multiple of
+	 * 8).
+	 */
+	static Optional<JsonNode> swigluMlpRatio(ViTConfig config) {
+		int dim = config.embedDim();
+		for (int nominal : new int[] { 4 * dim, config.mlpHiddenDim() * 3 / 2 }) {
+			double ratio = (double) nominal / dim;
+			if ((int) (dim * ratio) == nominal && FeedForward.swigluHidden(nominal) == config.mlpHiddenDim()) {
+				return Optional.of((nominal % dim == 0) ? JsonNodeFactory.instance.numberNode(nominal / dim)
+						: JsonNodeFactory.instance.numberNode(ratio));
+			}
+		}
+		return Optional.empty();
 	}
 
 	/**

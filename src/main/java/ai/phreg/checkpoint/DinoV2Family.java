@@ -1,10 +1,9 @@
 package ai.phreg.checkpoint;
 
-import java.util.Arrays;
-
-import ai.phreg.checkpoint.safetensors.TensorData;
+import ai.phreg.model.FeedForward;
 import ai.phreg.model.MlpActivation;
 import ai.phreg.model.ViTConfig;
+import tools.jackson.databind.JsonNode;
 
 /** What both DINOv2 layouts, torch.hub and Hugging Face, share when written. */
 final class DinoV2Family {
@@ -21,9 +20,24 @@ final class DinoV2Family {
 					"DINOv2's position embedding has a class-token row, this "
 							+ "model's covers the patches only (timm no_embed_class)")
 			.require(config.projectionDim() == 0, "DINOv2 has no output projection, this model has one (CLIP's proj)")
-			.require(config.activation() == MlpActivation.GELU,
+			.require(config.feedForward() == FeedForward.MLP || config.feedForward() == FeedForward.SWIGLU_PACKED,
+					"DINOv2's feed-forward layer is an MLP or a packed SwiGLU (ViT-g), this model's is "
+							+ config.feedForward())
+			.require(config.feedForward().gated() || config.activation() == MlpActivation.GELU,
 					"DINOv2's MLP uses exact GELU, this model's uses " + config.activation())
+			.require(!config.feedForward().gated() || ConfigJson.swigluMlpRatio(config).isPresent(),
+					"DINOv2's SwiGLU width is two thirds of int(width * mlp_ratio) rounded up to 8, which no "
+							+ "mlp_ratio makes " + config.mlpHiddenDim())
 			.requireMlpRatio(config);
+	}
+
+	/**
+	 * The {@code mlp_ratio} DINOv2's code rebuilds this model's feed-forward width from;
+	 * {@link #rules} make sure there is one.
+	 */
+	static JsonNode mlpRatio(ViTConfig config) {
+		return config.feedForward().gated() ? ConfigJson.swigluMlpRatio(config).orElseThrow()
+				: ConfigJson.mlpRatio(config);
 	}
 
 	/**
@@ -31,17 +45,7 @@ final class DinoV2Family {
 	 * which is what an untrained one holds.
 	 */
 	static void addMaskToken(String key, ViTConfig config, CarriedTensors carried, TensorSink sink) {
-		long[] shape = { 1, config.embedDim() };
-		TensorData stored = carried.get(CarriedTensors.MASK_TOKEN).orElse(null);
-		if (stored == null) {
-			sink.add(key, shape, new float[config.embedDim()]);
-			return;
-		}
-		if (!Arrays.equals(stored.shape(), shape)) {
-			throw new IllegalArgumentException("The carried mask token is " + Arrays.toString(stored.shape())
-					+ " but this model needs " + Arrays.toString(shape) + ": it comes from another model");
-		}
-		sink.addUnchanged(key, stored);
+		carried.addMaskToken(key, new long[] { 1, config.embedDim() }, sink);
 	}
 
 }

@@ -22,7 +22,8 @@ import tools.jackson.databind.node.ObjectNode;
  * weights cannot tell (heads, position-embedding interpolation), which phreg's loader
  * reads back. The hub model declares a {@code mask_token} and loads strictly: the
  * source's is carried over unchanged (zeros without one); it only takes part in
- * masked-image pretraining.
+ * masked-image pretraining. ViT-g's SwiGLU layers are written as {@code w12}/{@code w3}
+ * with {@code ffn_layer: swiglufused} and the {@code mlp_ratio} their width comes from.
  */
 final class DinoV2HubCodec extends FamilyCodec {
 
@@ -129,7 +130,6 @@ final class DinoV2HubCodec extends FamilyCodec {
 	@Override
 	List<String> unsupported(ViTConfig config) {
 		return DinoV2Family.rules(config)
-			.requirePlainMlp(config)
 			.require(config.layerNormEps() == 1e-6f,
 					"hub DINOv2 uses LayerNorm eps 1e-6, this model " + config.layerNormEps())
 			.list();
@@ -168,7 +168,7 @@ final class DinoV2HubCodec extends FamilyCodec {
 		json.put("embed_dim", config.embedDim());
 		json.put("depth", config.depth());
 		json.put("num_heads", config.numHeads());
-		json.set("mlp_ratio", ConfigJson.mlpRatio(config));
+		json.set("mlp_ratio", DinoV2Family.mlpRatio(config));
 		json.put("qkv_bias", config.qkvBias());
 		json.put("ffn_bias", true);
 		json.put("proj_bias", true);
@@ -178,7 +178,7 @@ final class DinoV2HubCodec extends FamilyCodec {
 		else {
 			json.putNull("init_values");
 		}
-		json.put("ffn_layer", "mlp");
+		json.put("ffn_layer", config.feedForward().gated() ? "swiglufused" : "mlp");
 		json.put("block_chunks", 0);
 		json.put("num_register_tokens", config.numRegisters());
 		// The hub's two rules: +0.1 on the scale factor without antialiasing (plain

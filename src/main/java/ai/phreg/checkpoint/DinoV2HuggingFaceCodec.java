@@ -30,7 +30,8 @@ import tools.jackson.databind.node.ObjectNode;
  * value, and {@code embeddings.mask_token} is written (the source's, unchanged, else
  * zeros) so transformers finds no missing weight. Pixel statistics and the resize go to
  * {@code preprocessor_config.json}, so that {@code AutoImageProcessor} prepares images as
- * phreg does.
+ * phreg does. SwiGLU layers are written as {@code weights_in}/{@code weights_out} with
+ * {@code use_swiglu_ffn: true}.
  */
 final class DinoV2HuggingFaceCodec extends FamilyCodec {
 
@@ -173,7 +174,6 @@ final class DinoV2HuggingFaceCodec extends FamilyCodec {
 	@Override
 	List<String> unsupported(ViTConfig config) {
 		return DinoV2Family.rules(config)
-			.requirePlainMlp(config)
 			.require(config.layerScale(), "transformers' DINOv2 always has LayerScale, this model has none")
 			.list();
 	}
@@ -208,7 +208,7 @@ final class DinoV2HuggingFaceCodec extends FamilyCodec {
 		json.put("hidden_size", config.embedDim());
 		json.put("num_hidden_layers", config.depth());
 		json.put("num_attention_heads", config.numHeads());
-		json.set("mlp_ratio", ConfigJson.mlpRatio(config));
+		json.set("mlp_ratio", DinoV2Family.mlpRatio(config));
 		json.put("hidden_act", "gelu");
 		json.put("hidden_dropout_prob", 0.0);
 		json.put("attention_probs_dropout_prob", 0.0);
@@ -221,7 +221,7 @@ final class DinoV2HuggingFaceCodec extends FamilyCodec {
 		// Only the initial value of LayerScale; the trained scales are weights.
 		json.put("layerscale_value", 1.0);
 		json.put("drop_path_rate", 0.0);
-		json.put("use_swiglu_ffn", false);
+		json.put("use_swiglu_ffn", config.feedForward().gated());
 		// transformers' backbone settings, as save_pretrained writes them: the last
 		// stage.
 		json.putArray("out_features").add("stage" + config.depth());

@@ -15,7 +15,7 @@ import ai.phreg.model.ViTConfig;
  * ({@code w1}/{@code w2}/{@code w3}). The head width is read from the stored RoPE periods
  * ({@code head_dim / 4} of them), so no config is needed for the head count.
  */
-final class DinoV3Codec extends DinoV3Family {
+final class DinoV3Codec extends ReadOnlyCodec {
 
 	private static final KeyRenames SWIGLU_RENAMES = new KeyRenames().rename("reg_token", "storage_tokens")
 		.rename("(blocks\\.\\d+\\.mlp)\\.fc1_g\\.(\\w+)", "$1.w1.$2")
@@ -44,8 +44,14 @@ final class DinoV3Codec extends DinoV3Family {
 	}
 
 	@Override
-	String maskTokenKey() {
-		return "mask_token";
+	void ignoreUnused(KeyLedger ledger) {
+		DinoV3Family.carryMaskToken(ledger, "mask_token");
+	}
+
+	@Override
+	String notWritten() {
+		return "writing the original DINOv3 layout is not supported yet: its storage_tokens would hold the "
+				+ "registers, but its masked key bias and rope_embed buffers have no writer";
 	}
 
 	@Override
@@ -68,7 +74,7 @@ final class DinoV3Codec extends DinoV3Family {
 		boolean swiglu = ledger.has("blocks.0.mlp.w1.weight");
 		int hidden = (int) ledger.take(swiglu ? "blocks.0.mlp.w1.weight" : "blocks.0.mlp.fc1.weight", 2).shape()[0];
 		return ViTConfig.builder()
-			.setImageSize(sidecar.integer("img_size").orElse(IMAGE_SIZE))
+			.setImageSize(sidecar.integer("img_size").orElse(DinoV3Family.IMAGE_SIZE))
 			.setPatchSize((int) patch[2])
 			.setEmbedDim(dim)
 			.setDepth(ledger.countIndexed("blocks."))
@@ -79,10 +85,10 @@ final class DinoV3Codec extends DinoV3Family {
 			.optQkvBias(ledger.has("blocks.0.attn.qkv.bias"))
 			.optMaskedKeyBias(ledger.has("blocks.0.attn.qkv.bias_mask"))
 			.optLayerScale(ledger.has("blocks.0.ls1.gamma"))
-			.optLayerNormEps(LAYER_NORM_EPS)
+			.optLayerNormEps(DinoV3Family.LAYER_NORM_EPS)
 			.optRegisters(registers, format().registerPlacement())
 			.optPositionEmbedding(false)
-			.optRope(RotaryEmbedding.dinoV3(sidecar.number("pos_embed_rope_base").orElse(ROPE_BASE)))
+			.optRope(RotaryEmbedding.dinoV3(sidecar.number("pos_embed_rope_base").orElse(DinoV3Family.ROPE_BASE)))
 			.build();
 	}
 

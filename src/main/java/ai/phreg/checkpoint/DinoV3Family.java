@@ -1,10 +1,10 @@
 package ai.phreg.checkpoint;
 
 /**
- * What both DINOv3 layouts, the original repository's and Hugging Face's, share. Read
- * only for now (see {@link ReadOnlyCodec}).
+ * What both DINOv3 layouts, the original repository's (read only, see
+ * {@link ReadOnlyCodec}) and Hugging Face's (read and written), share.
  */
-abstract class DinoV3Family extends ReadOnlyCodec {
+final class DinoV3Family {
 
 	/** DINOv3's LayerNorms ({@code layernormbf16}) use eps 1e-5. */
 	static final float LAYER_NORM_EPS = 1e-5f;
@@ -18,12 +18,12 @@ abstract class DinoV3Family extends ReadOnlyCodec {
 	 */
 	static final int IMAGE_SIZE = 224;
 
-	@Override
-	final void ignoreUnused(KeyLedger ledger) {
-		ledger.carry(maskTokenKey(), CarriedTensors.MASK_TOKEN,
-				"mask token of masked-image pretraining, unused at inference");
+	private DinoV3Family() {
 	}
 
-	abstract String maskTokenKey();
+	/** Keeps the mask token of masked-image pretraining for exports. */
+	static void carryMaskToken(KeyLedger ledger, String key) {
+		ledger.carry(key, CarriedTensors.MASK_TOKEN, "mask token of masked-image pretraining, unused at inference");
+	}
 
 }

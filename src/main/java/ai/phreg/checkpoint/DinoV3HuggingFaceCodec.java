@@ -1,14 +1,18 @@
 package ai.phreg.checkpoint;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import ai.phreg.checkpoint.safetensors.DType;
+import ai.phreg.image.Normalization;
 import ai.phreg.model.FeedForward;
 import ai.phreg.model.MlpActivation;
 import ai.phreg.model.RotaryEmbedding;
 import ai.phreg.model.ViTConfig;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Hugging Face {@code DINOv3ViTModel} ({@code model.safetensors} and {@code config.json},
@@ -17,12 +21,26 @@ import ai.phreg.model.ViTConfig;
  * masked, {@code register_tokens} as registers, {@code up_proj}/{@code down_proj} or
  * {@code gate_proj}/{@code up_proj}/{@code down_proj} feed-forward layers. RoPE uses
  * {@code rope_theta}.
+ * <p>
+ * Writes the same layout, a folder as {@code save_pretrained} of the base model writes
+ * it. A PH-Reg student's registers are the teacher's storage tokens followed by the new
+ * ones, all in {@code embeddings.register_tokens} with {@code num_register_tokens} their
+ * total: transformers treats every one of them as the storage tokens are treated (after
+ * the class token, no position embedding, no RoPE), which is exactly how phreg runs the
+ * new registers. The absent key bias is not written ({@code key_bias: false}); the mask
+ * token is the teacher's, carried unchanged (zeros without one).
  */
-final class DinoV3HuggingFaceCodec extends DinoV3Family {
+final class DinoV3HuggingFaceCodec extends FamilyCodec {
 
 	private static final String HEADS = "num_attention_heads";
 
+	private static final String MASK_TOKEN = "embeddings.mask_token";
+
 	private static final Pattern QKV = Pattern.compile("blocks\\.(\\d+)\\.attn\\.qkv\\.(weight|bias)");
+
+	DinoV3HuggingFaceCodec() {
+		super(CheckpointLayout.HUGGING_FACE);
+	}
 
 	private static final KeyRenames RENAMES = new KeyRenames().rename("cls_token", "embeddings.cls_token")
 		.rename("reg_token", "embeddings.register_tokens")
@@ -51,8 +69,8 @@ final class DinoV3HuggingFaceCodec extends DinoV3Family {
 	}
 
 	@Override
-	String maskTokenKey() {
-		return "embeddings.mask_token";
+	void ignoreUnused(KeyLedger ledger) {
+		DinoV3Family.carryMaskToken(ledger, MASK_TOKEN);
 	}
 
 	@Override
@@ -70,7 +88,7 @@ final class DinoV3HuggingFaceCodec extends DinoV3Family {
 		}
 		boolean queryBias = ledger.has("layer.0.attention.q_proj.bias");
 		return ViTConfig.builder()
-			.setImageSize(sidecar.integer("image_size").orElse(IMAGE_SIZE))
+			.setImageSize(sidecar.integer("image_size").orElse(DinoV3Family.IMAGE_SIZE))
 			.setPatchSize((int) patch[2])
 			.setEmbedDim(dim)
 			.setDepth(ledger.countIndexed("layer."))
@@ -81,10 +99,11 @@ final class DinoV3HuggingFaceCodec extends DinoV3Family {
 			.optQkvBias(queryBias)
 			.optMaskedKeyBias(queryBias && !ledger.has("layer.0.attention.k_proj.bias"))
 			.optLayerScale(ledger.has("layer.0.layer_scale1.lambda1"))
-			.optLayerNormEps(sidecar.number("layer_norm_eps", 0, 1).orElse((double) LAYER_NORM_EPS).floatValue())
+			.optLayerNormEps(
+					sidecar.number("layer_norm_eps", 0, 1).orElse((double) DinoV3Family.LAYER_NORM_EPS).floatValue())
 			.optRegisters(registers, format().registerPlacement())
 			.optPositionEmbedding(false)
-			.optRope(RotaryEmbedding.dinoV3(sidecar.number("rope_theta").orElse(ROPE_BASE)))
+			.optRope(RotaryEmbedding.dinoV3(sidecar.number("rope_theta").orElse(DinoV3Family.ROPE_BASE)))
 			.build();
 	}
 
@@ -113,6 +132,92 @@ final class DinoV3HuggingFaceCodec extends DinoV3Family {
 				? TensorSource.zeros(prefix + "k_proj.bias (absent: zeros)", query.shape())
 				: ledger.take(prefix + "k_proj." + kind);
 		return TensorSource.concatRows(List.of(query, key, ledger.take(prefix + "v_proj." + kind)));
+	}
+
+	@Override
+	List<String> unsupported(ViTConfig config) {
+		RotaryEmbedding rope = config.rope();
+		return new LayoutProblems()
+			.require(rope != null && rope.style() == RotaryEmbedding.Style.DINOV3,
+					"DINOv3 rotates the patch tokens with its own RoPE, this model has " + rope)
+			.require(!config.positionEmbedding(), "DINOv3 has no learned position embedding, this model has one")
+			.require(config.classToken(), "DINOv3 starts with a class token, this model has none")
+			.require(config.finalNorm(), "DINOv3 ends with a LayerNorm, this model has none")
+			.require(config.patchBias(), "DINOv3's patch embedding has a bias, this model's has none")
+			.require(!config.preNorm(), "DINOv3 has no LayerNorm before the first block, this model has one")
+			.require(config.layerScale(), "transformers' DINOv3 always has LayerScale, this model has none")
+			.require(config.projectionDim() == 0, "DINOv3 has no output projection, this model has one")
+			.require(config.maskedKeyBias() || !config.qkvBias(),
+					"transformers' DINOv3 has a query and value bias but no key bias, this model has a key bias")
+			.require(config.feedForward() == FeedForward.MLP || config.feedForward() == FeedForward.SWIGLU,
+					"DINOv3's feed-forward layer is an MLP or a SwiGLU, this model's is " + config.feedForward())
+			.require(config.feedForward().gated() || config.activation() == MlpActivation.GELU,
+					"DINOv3's MLP uses exact GELU, this model's uses " + config.activation())
+			.list();
+	}
+
+	@Override
+	void addTensors(String parameter, long[] shape, float[] values, ViTConfig config, TensorSink sink) {
+		Matcher qkv = QKV.matcher(parameter);
+		if (!qkv.matches()) {
+			sink.add(RENAMES.apply(parameter), shape, values);
+			return;
+		}
+		String prefix = "layer." + qkv.group(1) + ".attention.";
+		String kind = qkv.group(2);
+		// The fused rows are [query; key; value], each a third of the first axis.
+		long[] part = shape.clone();
+		part[0] = shape[0] / 3;
+		int length = values.length / 3;
+		List<String> projections = List.of("q_proj", "k_proj", "v_proj");
+		for (int i = 0; i < projections.size(); i++) {
+			boolean maskedKeyBias = i == 1 && kind.equals("bias") && config.maskedKeyBias();
+			if (!maskedKeyBias) {
+				sink.add(prefix + projections.get(i) + "." + kind, part,
+						Arrays.copyOfRange(values, i * length, (i + 1) * length));
+			}
+		}
+	}
+
+	@Override
+	void addRequiredExtras(ViTConfig config, CarriedTensors carried, TensorSink sink) {
+		carried.addMaskToken(MASK_TOKEN, new long[] { 1, 1, config.embedDim() }, sink);
+	}
+
+	@Override
+	ObjectNode config(ViTConfig config, DType dtype, Normalization normalization) {
+		boolean gated = config.feedForward().gated();
+		ObjectNode json = ConfigJson.object();
+		json.putArray("architectures").add("DINOv3ViTModel");
+		json.put("model_type", "dinov3_vit");
+		json.put("patch_size", config.patchSize());
+		json.put("hidden_size", config.embedDim());
+		json.put("intermediate_size", config.mlpHiddenDim());
+		json.put("num_hidden_layers", config.depth());
+		json.put(HEADS, config.numHeads());
+		json.put("hidden_act", gated ? "silu" : "gelu");
+		json.put("attention_dropout", 0.0);
+		json.put("initializer_range", 0.02);
+		json.put("layer_norm_eps", ConfigJson.decimal(config.layerNormEps()));
+		json.put("rope_theta", config.rope().base());
+		json.put("image_size", config.imageSize());
+		json.put("num_channels", 3);
+		json.put("query_bias", config.qkvBias());
+		json.put("key_bias", config.qkvBias() && !config.maskedKeyBias());
+		json.put("value_bias", config.qkvBias());
+		json.put("proj_bias", true);
+		json.put("mlp_bias", true);
+		// Only LayerScale's initial value; the trained scales are weights.
+		json.put("layerscale_value", 1.0);
+		json.put("drop_path_rate", 0.0);
+		json.put("use_gated_mlp", gated);
+		json.put("num_register_tokens", config.numRegisters());
+		// Training-time position augmentations, off at inference, as the hub configs.
+		json.putNull("pos_embed_shift");
+		json.putNull("pos_embed_jitter");
+		json.put("pos_embed_rescale", 2.0);
+		json.put("torch_dtype", dtype.torchName());
+		return json;
 	}
 
 }

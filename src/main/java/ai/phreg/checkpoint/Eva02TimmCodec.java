@@ -24,6 +24,13 @@ import ai.phreg.model.ViTConfig;
  */
 final class Eva02TimmCodec extends ReadOnlyCodec {
 
+	@Override
+	String notWritten() {
+		return "writing timm Eva (EVA-02) checkpoints is not supported yet: the student's registers would go in "
+				+ "timm's reg_token (num_reg_tokens), whose position-embedding and RoPE handling phreg has not "
+				+ "been checked against";
+	}
+
 	private static final Pattern QKV = Pattern.compile("blocks\\.(\\d+)\\.attn\\.qkv\\.(weight|bias)");
 
 	/** timm's EVA-02 defaults, used when no config says otherwise. */

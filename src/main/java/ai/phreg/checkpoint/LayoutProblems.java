@@ -3,7 +3,6 @@ package ai.phreg.checkpoint;
 import java.util.ArrayList;
 import java.util.List;
 
-import ai.phreg.model.FeedForward;
 import ai.phreg.model.ViTConfig;
 
 /** Collects the reasons a config does not fit a format. */
@@ -20,21 +19,13 @@ final class LayoutProblems {
 
 	/**
 	 * PyTorch code rebuilds the MLP width as {@code int(dim * mlp_ratio)}; some widths
-	 * have no ratio that gives them back.
+	 * have no ratio that gives them back. Gated layers follow their family's own rule.
 	 */
 	LayoutProblems requireMlpRatio(ViTConfig config) {
-		return require((int) (config.embedDim() * ConfigJson.mlpRatio(config).doubleValue()) == config.mlpHiddenDim(),
+		return require(config.feedForward().gated()
+				|| (int) (config.embedDim() * ConfigJson.mlpRatio(config).doubleValue()) == config.mlpHiddenDim(),
 				"MLP width " + config.mlpHiddenDim() + " is not int(" + config.embedDim() + " * mlp_ratio) for any "
 						+ "ratio");
-	}
-
-	/**
-	 * The writers do not yet emit gated feed-forward layers; refusing beats writing a
-	 * checkpoint its library would build with a plain MLP.
-	 */
-	LayoutProblems requirePlainMlp(ViTConfig config) {
-		return require(config.feedForward() == FeedForward.MLP,
-				"exporting a " + config.feedForward() + " feed-forward layer is not supported yet");
 	}
 
 	List<String> list() {

@@ -8,8 +8,9 @@ import ai.phreg.model.ViTConfig;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * A family phreg reads but does not write yet: exports to it are refused with the reason
- * (through {@link #unsupported}) before anything is written, never approximated.
+ * A family phreg reads but does not write: exports to it are refused with the reason
+ * (through {@link #unsupported}) before anything is written, never approximated, and a
+ * job asking for it is refused at submission.
  */
 abstract class ReadOnlyCodec extends FamilyCodec {
 
@@ -23,9 +24,11 @@ abstract class ReadOnlyCodec extends FamilyCodec {
 		});
 	}
 
-	private String notWritten() {
-		return "writing " + format().description() + " checkpoints is not supported yet";
-	}
+	/**
+	 * Why this layout is not written, and what to export as instead where there is an
+	 * alternative.
+	 */
+	abstract String notWritten();
 
 	@Override
 	final List<String> unsupported(ViTConfig config) {

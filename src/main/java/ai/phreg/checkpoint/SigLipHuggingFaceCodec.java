@@ -19,6 +19,12 @@ import ai.phreg.model.ViTConfig;
  */
 final class SigLipHuggingFaceCodec extends SigLipFamily {
 
+	@Override
+	String notWritten() {
+		return "transformers' SiglipVisionModel has no register tokens (its config has no num_register_tokens "
+				+ "and its embeddings only patches), so a PH-Reg student cannot be written in its layout";
+	}
+
 	private static final String PREFIX = "vision_model.";
 
 	private static final String HEAD = PREFIX + "head.";

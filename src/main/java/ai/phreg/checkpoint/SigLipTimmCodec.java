@@ -15,6 +15,13 @@ import ai.phreg.model.ViTConfig;
 final class SigLipTimmCodec extends SigLipFamily {
 
 	@Override
+	String notWritten() {
+		return "writing timm SigLIP checkpoints is not supported yet: the student's registers would go in "
+				+ "timm's reg_token (reg_tokens) of a class-token-free model, which phreg has not been checked "
+				+ "against";
+	}
+
+	@Override
 	CheckpointFormat format() {
 		return CheckpointFormat.SIGLIP_TIMM;
 	}

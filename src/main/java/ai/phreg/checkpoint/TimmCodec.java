@@ -35,6 +35,12 @@ import tools.jackson.databind.node.ObjectNode;
  * {@code no_embed_class}, timm adds {@code pos_embed} after prepending the class and
  * register tokens, so it needs a row for each: the register rows are written as zeros,
  * which is exactly phreg's "no position embedding for registers".
+ * <p>
+ * A packed SwiGLU (DINOv2 ViT-g) is written as timm's
+ * {@code vit_giant_patch14_reg4_dinov2} does it: the registered architecture is that one,
+ * whose defaults supply {@code mlp_layer=SwiGLUPacked} (a class, which a JSON config
+ * cannot name), with {@code act_layer: silu} and {@code mlp_ratio = 2h/D}, the width of
+ * the packed {@code fc1}.
  */
 final class TimmCodec extends FamilyCodec {
 
@@ -175,7 +181,14 @@ final class TimmCodec extends FamilyCodec {
 
 	@Override
 	List<String> unsupported(ViTConfig config) {
-		return new LayoutProblems().requirePlainMlp(config)
+		boolean packed = config.feedForward() == FeedForward.SWIGLU_PACKED;
+		return new LayoutProblems()
+			.require(config.feedForward() == FeedForward.MLP || packed,
+					"timm's VisionTransformer is written with an MLP or a packed SwiGLU (SwiGLUPacked), this model has "
+							+ config.feedForward())
+			.require(!packed || (int) (config.embedDim() * packedRatio(config)) == 2 * config.mlpHiddenDim(),
+					"timm builds SwiGLUPacked's fc1 int(width * mlp_ratio) wide, which no mlp_ratio makes "
+							+ 2 * config.mlpHiddenDim())
 			.require(config.patchBias() != config.preNorm(),
 					"timm's patch embedding has a bias exactly when there is no pre-norm, this model has "
 							+ (config.patchBias() ? "both" : "neither"))
@@ -185,6 +198,11 @@ final class TimmCodec extends FamilyCodec {
 					"timm's VisionTransformer has no output projection, this model has one (CLIP's proj)")
 			.requireMlpRatio(config)
 			.list();
+	}
+
+	/** SwiGLUPacked's {@code mlp_ratio}: its {@code fc1} packs gate and value. */
+	private static double packedRatio(ViTConfig config) {
+		return 2.0 * config.mlpHiddenDim() / config.embedDim();
 	}
 
 	@Override
@@ -205,6 +223,7 @@ final class TimmCodec extends FamilyCodec {
 	@Override
 	ObjectNode config(ViTConfig config, DType dtype, Normalization normalization) {
 		ObjectNode json = ConfigJson.object();
+		boolean packed = config.feedForward() == FeedForward.SWIGLU_PACKED;
 		json.put("architecture", architecture(config));
 		json.put("num_classes", 0);
 		json.put("num_features", config.embedDim());
@@ -215,7 +234,12 @@ final class TimmCodec extends FamilyCodec {
 		args.put("embed_dim", config.embedDim());
 		args.put("depth", config.depth());
 		args.put("num_heads", config.numHeads());
-		args.set("mlp_ratio", ConfigJson.mlpRatio(config));
+		if (packed) {
+			args.put("mlp_ratio", packedRatio(config));
+		}
+		else {
+			args.set("mlp_ratio", ConfigJson.mlpRatio(config));
+		}
 		args.put("qkv_bias", config.qkvBias());
 		args.put("class_token", true);
 		args.put("reg_tokens", config.numRegisters());
@@ -225,7 +249,12 @@ final class TimmCodec extends FamilyCodec {
 			// Only LayerScale's initial value; the trained scales are weights.
 			args.put("init_values", 1e-5);
 		}
-		args.put("act_layer", (config.activation() == MlpActivation.QUICK_GELU) ? "quick_gelu" : "gelu");
+		else if (packed) {
+			// The giant architecture's default would add LayerScale.
+			args.putNull("init_values");
+		}
+		args.put("act_layer",
+				packed ? "silu" : (config.activation() == MlpActivation.QUICK_GELU) ? "quick_gelu" : "gelu");
 		args.put("global_pool", "token");
 		args.put("dynamic_img_size", true);
 		ObjectNode pretrained = json.putObject("pretrained_cfg");

@@ -2,13 +2,16 @@ package ai.phreg.job;
 
 import java.io.IOException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import ai.phreg.checkpoint.CheckpointExporter;
 import ai.phreg.checkpoint.CheckpointFormat;
 import ai.phreg.distill.FamilyProfile;
 import ai.phreg.distill.MemoryEstimate;
 import ai.phreg.distill.MemoryEstimate.MemoryLimitException;
+import ai.phreg.model.ViTConfig;
 import ai.phreg.model.VisionTransformer;
 import ai.phreg.system.PhregProperties;
 import org.springframework.beans.factory.ObjectProvider;
@@ -118,13 +121,7 @@ class SpecChecks {
 		else {
 			checkMemory(spec, teacher, problems);
 		}
-		Set<CheckpointFormat> writable = FamilyProfile.of(teacher.format()).exportFormats();
-		for (int i = 0; i < spec.exportFormats().size(); i++) {
-			if (!writable.contains(spec.exportFormats().get(i))) {
-				problems.put("exportFormats[" + i + "]", "a " + teacher.format() + " teacher's student can be exported"
-						+ " as " + writable + ", not " + spec.exportFormats().get(i));
-			}
-		}
+		checkExports(spec, teacher, problems);
 		if (spec.unlock() == Unlock.CUSTOM) {
 			try {
 				spec.unlock()
@@ -136,6 +133,41 @@ class SpecChecks {
 			}
 			catch (IllegalArgumentException ex) {
 				problems.put("unlockPatterns", ex.getMessage());
+			}
+		}
+	}
+
+	/**
+	 * Refuses export formats the student cannot be written in, at submission rather than
+	 * after training: formats outside the teacher's family, and formats whose writer
+	 * cannot hold the student (a family phreg reads but does not write yet). Without
+	 * explicit formats the teacher's own is checked, reported on {@code exportFormats}.
+	 */
+	private void checkExports(DistillSpec spec, TeacherDescription teacher, Map<String, String> problems) {
+		ViTConfig taught = teacher.config();
+		ViTConfig student = taught.toBuilder()
+			.optRegisters(taught.numRegisters() + spec.registers(), teacher.format().registerPlacement())
+			.build();
+		if (spec.exportFormats().isEmpty()) {
+			List<String> unwritable = CheckpointExporter.problems(student, teacher.format());
+			if (!unwritable.isEmpty()) {
+				problems.put("exportFormats", "the student of this " + teacher.format() + " teacher cannot be exported "
+						+ "in its teacher's format: " + String.join("; ", unwritable));
+			}
+			return;
+		}
+		Set<CheckpointFormat> writable = FamilyProfile.of(teacher.format()).exportFormats();
+		for (int i = 0; i < spec.exportFormats().size(); i++) {
+			CheckpointFormat format = spec.exportFormats().get(i);
+			if (!writable.contains(format)) {
+				problems.put("exportFormats[" + i + "]", "a " + teacher.format() + " teacher's student can be exported"
+						+ " as " + writable + ", not " + format);
+				continue;
+			}
+			List<String> unwritable = CheckpointExporter.problems(student, format);
+			if (!unwritable.isEmpty()) {
+				problems.put("exportFormats[" + i + "]",
+						"the student cannot be exported as " + format + ": " + String.join("; ", unwritable));
 			}
 		}
 	}

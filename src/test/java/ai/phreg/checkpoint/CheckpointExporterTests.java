@@ -5,8 +5,10 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
@@ -22,6 +24,7 @@ import ai.phreg.checkpoint.safetensors.SafetensorsReader;
 import ai.phreg.checkpoint.safetensors.SafetensorsWriter;
 import ai.phreg.checkpoint.safetensors.TensorData;
 import ai.phreg.checkpoint.safetensors.TensorInfo;
+import ai.phreg.distill.FamilyProfile;
 import ai.phreg.distill.StudentFactory;
 import ai.phreg.model.ViTConfig;
 import ai.phreg.model.ViTOutput;
@@ -83,6 +86,48 @@ class CheckpointExporterTests {
 		return tests.stream();
 	}
 
+	/**
+	 * Every later fixture set's teachers (DINOv2 SwiGLU, DINOv3, EVA-02, SigLIP): each
+	 * format their students may be exported as either round-trips with the same weights
+	 * and outputs, or is refused with its writer's reasons before anything is written.
+	 * DINOv2 SwiGLU students must be writable in the hub, HF and timm layouts, DINOv3
+	 * students in the HF one.
+	 */
+	@TestFactory
+	Stream<DynamicTest> modernStudentsRoundTripInEveryFormatThatCanHoldThem() throws IOException {
+		List<Path> laterSets = Fixtures.roots().subList(1, Fixtures.roots().size());
+		List<DynamicTest> tests = new ArrayList<>();
+		Set<CheckpointFormat> written = EnumSet.noneOf(CheckpointFormat.class);
+		for (FixtureCheckpoint fixture : FixtureCheckpoint.allSets()) {
+			if (!laterSets.contains(fixture.root())) {
+				continue;
+			}
+			tests.add(DynamicTest.dynamicTest(fixture.qualifiedName(), () -> {
+				try (NDManager manager = NDManager.newBaseManager()) {
+					LoadedModel teacher = CheckpointLoader.load(fixture.location(), manager);
+					VisionTransformer student = StudentFactory.create(teacher, REGISTERS, SEED, manager);
+					for (CheckpointFormat format : FamilyProfile.of(teacher.format()).exportFormats()) {
+						List<String> problems = CheckpointExporter.problems(student.config(), format);
+						if (problems.isEmpty()) {
+							assertRoundTrip(fixture, teacher, format, manager);
+							written.add(format);
+							continue;
+						}
+						Path target = target(fixture.name() + "-refused-" + format, format);
+						assertThatIllegalArgumentException()
+							.isThrownBy(() -> CheckpointExporter.export(student, format, target, DType.F32, Map.of()))
+							.withMessageContaining(problems.get(0));
+						assertThat(target).doesNotExist();
+					}
+				}
+			}));
+		}
+		tests.add(DynamicTest.dynamicTest("DINOv2 SwiGLU and DINOv3 students were written in their layouts",
+				() -> assertThat(written).contains(CheckpointFormat.DINOV2_HUB, CheckpointFormat.DINOV2_HF,
+						CheckpointFormat.TIMM, CheckpointFormat.DINOV3_HF)));
+		return tests.stream();
+	}
+
 	private void assertRoundTrip(FixtureCheckpoint fixture, LoadedModel teacher, CheckpointFormat format,
 			NDManager manager) throws IOException {
 		VisionTransformer student = StudentFactory.create(teacher, REGISTERS, SEED, manager);
@@ -112,7 +157,7 @@ class CheckpointExporterTests {
 				.containsExactlyInAnyOrderEntriesOf(Map.of("format", "pt", "phreg.teacher", fixture.name()));
 		}
 		for (String input : fixture.inputs()) {
-			NDArray pixels = FixtureCheckpoint.pixels(manager, input);
+			NDArray pixels = fixture.inputPixels(manager, input);
 			boolean nativeSize = pixels.getShape().get(2) == config.imageSize()
 					&& pixels.getShape().get(3) == config.imageSize();
 			// Off the native grid the target family's own resampling rule applies.
@@ -164,11 +209,21 @@ class CheckpointExporterTests {
 	/**
 	 * The writers invert the converters exactly: a teacher exported in its own format
 	 * holds the fixture's tensors byte for byte (mask tokens, unused by phreg, carried
-	 * over unchanged), and the config says what the fixture's does.
+	 * over unchanged), and the config says what the fixture's does. The later sets'
+	 * teachers take part where their own format is written and its config is the
+	 * fixture's one file (DINOv2 SwiGLU hub and HF, DINOv3 HF).
 	 */
 	@TestFactory
 	Stream<DynamicTest> teachersExportToTheirFixtureFiles() throws IOException {
-		return FixtureCheckpoint.all().stream().map((fixture) -> DynamicTest.dynamicTest(fixture.name(), () -> {
+		Set<CheckpointFormat> laterSetFormats = EnumSet.of(CheckpointFormat.DINOV2_HUB, CheckpointFormat.DINOV2_HF,
+				CheckpointFormat.DINOV3_HF);
+		List<FixtureCheckpoint> fixtures = new ArrayList<>(FixtureCheckpoint.all());
+		for (FixtureCheckpoint fixture : FixtureCheckpoint.allSets()) {
+			if (!fixtures.contains(fixture) && laterSetFormats.contains(detectedFormat(fixture))) {
+				fixtures.add(fixture);
+			}
+		}
+		return fixtures.stream().map((fixture) -> DynamicTest.dynamicTest(fixture.qualifiedName(), () -> {
 			try (NDManager manager = NDManager.newBaseManager()) {
 				LoadedModel teacher = CheckpointLoader.load(fixture.location(), manager);
 				ExportedCheckpoint exported = CheckpointExporter.export(teacher.model(), teacher.carried(),
@@ -197,10 +252,11 @@ class CheckpointExporterTests {
 			throws IOException {
 		Path fixtureConfigs = fixture.location().resolveSibling(fixture.model() + ".config.json");
 		switch (format) {
-			case DINOV2_HF -> assertThat(written).isEqualTo(JSON.readTree(fixture.location().resolve("config.json")));
+			case DINOV2_HF, DINOV3_HF ->
+				assertThat(written).isEqualTo(JSON.readTree(fixture.location().resolve("config.json")));
 			case DINOV2_HUB -> assertSameSettings(written, JSON.readTree(fixtureConfigs), "img_size", "patch_size",
 					"in_chans", "embed_dim", "depth", "num_heads", "mlp_ratio", "qkv_bias", "init_values",
-					"num_register_tokens", "interpolate_antialias", "interpolate_offset");
+					"num_register_tokens", "interpolate_antialias", "interpolate_offset", "ffn_layer");
 			case TIMM -> assertSameSettings(written.path("model_args"), JSON.readTree(fixtureConfigs), "img_size",
 					"patch_size", "embed_dim", "depth", "num_heads", "mlp_ratio", "qkv_bias", "class_token",
 					"reg_tokens", "no_embed_class");
@@ -428,6 +484,12 @@ class CheckpointExporterTests {
 			}
 		}
 		return matches;
+	}
+
+	private static CheckpointFormat detectedFormat(FixtureCheckpoint fixture) throws IOException {
+		try (StateDict dict = StateDict.open(fixture.location())) {
+			return CheckpointLoader.convert(dict).format();
+		}
 	}
 
 	private static float[] values(VisionTransformer model, String name) {

@@ -10,28 +10,36 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
+import ai.djl.util.Pair;
 import ai.phreg.FixtureCheckpoint;
 import ai.phreg.Fixtures;
+import ai.phreg.checkpoint.CheckpointExporter;
 import ai.phreg.checkpoint.CheckpointLoader;
 import ai.phreg.checkpoint.LoadedModel;
+import ai.phreg.checkpoint.safetensors.DType;
 import ai.phreg.imagesource.ImageFolder;
+import ai.phreg.model.VisionTransformer;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 /**
  * A few PH-Reg steps on one checkpoint of every model of every fixture set beyond the
  * first (DINOv2 SwiGLU, DINOv3, EVA-02, SigLIP): the run completes with finite losses,
  * the unlocked parameters move, and every other parameter stays bit-identical to the
- * teacher's.
+ * teacher's. The student is exported in its teacher's format and read back, or, for the
+ * formats not written yet, refused with the reason before anything is written.
  */
 class ModernFamilyDistillationTests {
 
 	private static final long STEPS = 2;
 
 	@TestFactory
-	Stream<DynamicTest> aShortRunTrainsOnlyTheUnlockedParameters() throws IOException {
+	Stream<DynamicTest> aShortRunTrainsOnlyTheUnlockedParameters(@TempDir Path folder) throws IOException {
 		List<Path> laterSets = Fixtures.roots().subList(1, Fixtures.roots().size());
 		Map<String, FixtureCheckpoint> onePerModel = new LinkedHashMap<>();
 		for (FixtureCheckpoint fixture : FixtureCheckpoint.allSets()) {
@@ -41,10 +49,39 @@ class ModernFamilyDistillationTests {
 		}
 		return onePerModel.values()
 			.stream()
-			.map((fixture) -> DynamicTest.dynamicTest(fixture.qualifiedName(), () -> assertShortRun(fixture)));
+			.map((fixture) -> DynamicTest.dynamicTest(fixture.qualifiedName(), () -> assertShortRun(fixture, folder)));
 	}
 
-	private static void assertShortRun(FixtureCheckpoint fixture) throws IOException {
+	/**
+	 * The student in its teacher's format: written and read back with the same weights
+	 * where the format can hold it, else refused with the writer's reasons and nothing
+	 * left behind.
+	 */
+	private static void assertExportsOrIsRefused(LoadedModel teacher, VisionTransformer student, Path folder,
+			NDManager manager) throws IOException {
+		Path target = folder.resolve(teacher.format() + "-" + student.config().hashCode())
+			.resolve(FamilyProfile.of(teacher.format()).isSingleFile() ? "student.safetensors" : "student");
+		List<String> problems = CheckpointExporter.problems(student.config(), teacher.format());
+		if (!problems.isEmpty()) {
+			assertThatIllegalArgumentException()
+				.isThrownBy(() -> CheckpointExporter.export(student, teacher.format(), target, DType.F32, Map.of(),
+						teacher.normalization()))
+				.withMessageContaining(problems.get(0));
+			assertThat(target).doesNotExist();
+			return;
+		}
+		CheckpointExporter.export(student, teacher.carried(), teacher.format(), target, DType.F32, Map.of(),
+				teacher.normalization());
+		LoadedModel loaded = CheckpointLoader.load(target, manager);
+		assertThat(loaded.format()).isEqualTo(teacher.format());
+		for (Pair<String, Parameter> parameter : student.getParameters()) {
+			assertThat(loaded.model().getParameters().get(parameter.getKey()).getArray().toFloatArray())
+				.as(parameter.getKey())
+				.containsExactly(parameter.getValue().getArray().toFloatArray());
+		}
+	}
+
+	private static void assertShortRun(FixtureCheckpoint fixture, Path folder) throws IOException {
 		try (NDManager manager = NDManager.newBaseManager()) {
 			LoadedModel teacher = CheckpointLoader.load(fixture.location(), manager);
 			// The teacher's native input: a multiple of its patch size.
@@ -65,6 +102,7 @@ class ModernFamilyDistillationTests {
 					assertThat(changed).as("%s changed", name).isEqualTo(distiller.unlockedParameters().contains(name));
 				}
 				assertThat(distiller.unlockedParameters()).contains("reg_token", "patch_embed.proj.weight");
+				assertExportsOrIsRefused(teacher, distiller.student(), folder, manager);
 			}
 		}
 	}

@@ -1,11 +1,17 @@
 package ai.phreg.job;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.function.Predicate;
+import java.util.stream.Stream;
 
 import ai.djl.ndarray.NDManager;
+import ai.phreg.Fixtures;
 import ai.phreg.checkpoint.LoadedModel;
 import ai.phreg.system.FailureMessages;
 import ai.phreg.TemporaryStorage;
@@ -87,6 +93,49 @@ class SubmissionChecksAndFailureMessagesTests extends TemporaryStorage {
 		await(id, (view) -> view.state().isActive(), Duration.ofMinutes(2));
 		this.jobs.stop(id);
 		await(id, (view) -> view.state() == JobState.STOPPED, Duration.ofMinutes(2));
+	}
+
+	/**
+	 * phreg reads EVA-02 checkpoints but does not write them yet: a job on such a teacher
+	 * must be refused before training, not fail at its export.
+	 */
+	@Test
+	void aStudentWhoseExportFormatCannotBeWrittenIsRefusedBeforeTraining() throws Exception {
+		String teacher = modernFixture("eva02/eva02_vit.timm.safetensors");
+
+		this.mvc.perform(submit("""
+				{"teacher": "%s", "images": "demo", "steps": 1}""".formatted(teacher)))
+			.andExpect(status().isBadRequest())
+			.andExpect(jsonPath("$.errors.length()").value(1))
+			.andExpect(jsonPath("$.errors[0].field").value("exportFormats"))
+			.andExpect(jsonPath("$.errors[0].message", containsString("EVA02_TIMM teacher cannot be exported")))
+			.andExpect(jsonPath("$.errors[0].message", containsString("not supported")));
+		this.mvc
+			.perform(submit("""
+					{"teacher": "%s", "images": "demo", "steps": 1, "exportFormats": ["EVA02_TIMM", "TIMM"]}"""
+				.formatted(teacher)))
+			.andExpect(status().isBadRequest())
+			.andExpect(jsonPath("$.errors.length()").value(2))
+			.andExpect(jsonPath("$.errors[0].field").value("exportFormats[0]"))
+			.andExpect(jsonPath("$.errors[0].message", containsString("cannot be exported as EVA02_TIMM")))
+			.andExpect(jsonPath("$.errors[1].field").value("exportFormats[1]"))
+			.andExpect(jsonPath("$.errors[1].message", containsString("can be exported as [EVA02_TIMM], not TIMM")));
+	}
+
+	/**
+	 * A checkpoint of the modern fixture set (the second configured one), copied with its
+	 * folder's sidecar configs under the storage root, the only root jobs here may name.
+	 */
+	private static String modernFixture(String relative) throws IOException {
+		Path source = Fixtures.roots().get(1).resolve(relative);
+		assertThat(source).exists();
+		Path folder = Files.createDirectories(STORAGE.resolve("modern-fixtures").resolve(relative).getParent());
+		try (Stream<Path> files = Files.list(source.getParent())) {
+			for (Path file : files.filter(Files::isRegularFile).toList()) {
+				Files.copy(file, folder.resolve(file.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+			}
+		}
+		return folder.resolve(source.getFileName()).toAbsolutePath().normalize().toString();
 	}
 
 	@Test
