@@ -3,6 +3,8 @@ package ai.phreg.checkpoint;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -11,12 +13,16 @@ import tools.jackson.databind.JsonNode;
 /**
  * The {@code README.md} of an exported Hugging Face folder, as the hub shows it: what the
  * model is, how to load it, the settings it was distilled with and, when the job held
- * images out, the artifact figures of teacher and student on them.
+ * images out, the artifact figures of teacher and student on them and their before/after
+ * pictures, copied into the folder so that the card shows them wherever it goes.
  */
 public final class ModelCard {
 
 	/** The file name the hub and {@code huggingface_hub.ModelCard.load} read. */
 	public static final String FILE = "README.md";
+
+	/** The folder, beside the card, that its pictures are copied to. */
+	public static final String PICTURES = "pictures";
 
 	private static final String[][] FIGURES = {
 			{ "outlier fraction (share of patch tokens above the teacher's norm" + " threshold)", "outlierFraction" },
@@ -35,10 +41,11 @@ public final class ModelCard {
 	 * @param settings the settings in effect, by name
 	 * @param evaluation the job's evaluation ({@code images}, {@code teacher} and
 	 * {@code student} figures), or null without held-out images
+	 * @param pictures the evaluation's before/after pictures (PNG), in the order shown
 	 * @return the card's file
 	 */
-	public static Path write(Path folder, String teacher, int registers, Map<String, ?> settings, JsonNode evaluation)
-			throws IOException {
+	public static Path write(Path folder, String teacher, int registers, Map<String, ?> settings, JsonNode evaluation,
+			List<Path> pictures) throws IOException {
 		StringBuilder card = new StringBuilder();
 		card.append("---\nlibrary_name: transformers\npipeline_tag: image-feature-extraction\n")
 			.append("tags:\n- vision-transformer\n- registers\n- ph-reg\n- phreg\n---\n\n");
@@ -65,6 +72,19 @@ public final class ModelCard {
 				card.append(String.format(Locale.ROOT, "| %s | %.4g | %.4g |%n", figure[0],
 						evaluation.path("teacher").path(figure[1]).asDouble(Double.NaN),
 						evaluation.path("student").path(figure[1]).asDouble(Double.NaN)));
+			}
+		}
+		if (!pictures.isEmpty()) {
+			// Each picture: input, teacher norms, student norms (one colour scale),
+			// teacher
+			// PCA, student PCA.
+			card.append("\n## Pictures\n\nPer held-out image: the input, the patch-token norms of teacher and ")
+				.append("student on one colour scale, and the first three principal components of their features.\n\n");
+			Path copies = Files.createDirectories(folder.resolve(PICTURES));
+			for (Path picture : pictures) {
+				String name = picture.getFileName().toString();
+				Files.copy(picture, copies.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+				card.append("![").append(name).append("](").append(PICTURES).append('/').append(name).append(")\n\n");
 			}
 		}
 		Path file = folder.resolve(FILE);

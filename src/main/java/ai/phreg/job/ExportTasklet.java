@@ -1,11 +1,14 @@
 package ai.phreg.job;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 import ai.djl.ndarray.NDManager;
 import ai.phreg.checkpoint.CheckpointExporter;
@@ -72,7 +75,20 @@ class ExportTasklet extends JobStepTasklet {
 			.properties()
 			.forEach((entry) -> settings.put(entry.getKey(),
 					entry.getValue().isValueNode() ? entry.getValue().asString() : entry.getValue().toString()));
-		ModelCard.write(folder, job.spec().teacher(), registers, settings, evaluation);
+		ModelCard.write(folder, job.spec().teacher(), registers, settings, evaluation, pictures());
+	}
+
+	/**
+	 * The evaluation's before/after pictures, by name; none when it held no images out.
+	 */
+	private List<Path> pictures() throws IOException {
+		Path folder = this.folders.pictures(this.jobId);
+		if (!Files.isDirectory(folder)) {
+			return List.of();
+		}
+		try (Stream<Path> files = Files.list(folder)) {
+			return files.filter((file) -> file.getFileName().toString().endsWith(".png")).sorted().toList();
+		}
 	}
 
 	private void writeReport(PreparedJob job, List<Export> exports) throws Exception {

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.regex.Pattern;
 
 import ai.phreg.job.JobProgress;
 import org.junit.jupiter.api.Test;
@@ -57,7 +58,15 @@ class DistillCommandTests {
 			.contains("| batchSize | 2 |")
 			.contains("| steps | 3 |")
 			.contains("On 2 held-out images at 224 px")
-			.containsPattern("\\| outlier fraction [^|]*\\| [0-9.e-]+ \\| [0-9.e-]+ \\|");
+			.containsPattern("\\| outlier fraction [^|]*\\| [0-9.e-]+ \\| [0-9.e-]+ \\|")
+			.contains("## Pictures");
+		// every picture the card shows is in the folder, one per held-out image
+		List<String> shown = Pattern.compile("!\\[[^]]*]\\((pictures/[^)]+\\.png)\\)")
+			.matcher(card)
+			.results()
+			.map((match) -> match.group(1))
+			.toList();
+		assertThat(shown).hasSize(2).allSatisfy((picture) -> assertThat(huggingFace.resolve(picture)).isRegularFile());
 		try (var database = Files.list(this.work.resolve("db"))) {
 			assertThat(database.map((file) -> file.getFileName().toString())).anyMatch((name) -> name.endsWith(".db"));
 		}
