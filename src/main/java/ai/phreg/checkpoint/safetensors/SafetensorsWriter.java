@@ -17,6 +17,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import java.util.UUID;
 
 import tools.jackson.databind.node.ArrayNode;
@@ -85,7 +86,9 @@ public final class SafetensorsWriter {
 		ObjectNode root = SafetensorsHeader.JSON.createObjectNode();
 		if (!metadata.isEmpty()) {
 			ObjectNode meta = root.putObject(SafetensorsHeader.METADATA_KEY);
-			metadata.forEach((key, value) -> meta.put(Objects.requireNonNull(key, "metadata key"),
+			// sorted, so the same metadata gives the same bytes whatever map the caller
+			// passed
+			new TreeMap<>(metadata).forEach((key, value) -> meta.put(Objects.requireNonNull(key, "metadata key"),
 					Objects.requireNonNull(value, () -> "metadata value of '" + key + "'")));
 		}
 		long offset = 0;

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -151,6 +152,22 @@ class SafetensorsRoundTripTests {
 			assertThatExceptionOfType(UnsupportedOperationException.class)
 				.isThrownBy(() -> reader.metadata().put("x", "y"));
 		}
+	}
+
+	@Test
+	void theSameMetadataInAnyOrderGivesTheSameBytes() throws IOException {
+		Map<String, String> forward = new LinkedHashMap<>();
+		forward.put("format", "pt");
+		forward.put("phreg.registers", "4");
+		Map<String, String> backward = new LinkedHashMap<>();
+		backward.put("phreg.registers", "4");
+		backward.put("format", "pt");
+		List<TensorData> tensors = List.of(TensorData.ofFloats("a", new long[] { 1 }, new float[] { 1 }, DType.F32));
+		Path first = dir.resolve("forward.safetensors");
+		Path second = dir.resolve("backward.safetensors");
+		SafetensorsWriter.write(first, forward, tensors);
+		SafetensorsWriter.write(second, backward, tensors);
+		assertThat(Files.readAllBytes(second)).isEqualTo(Files.readAllBytes(first));
 	}
 
 	@Test
