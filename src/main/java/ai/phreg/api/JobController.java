@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Objects;
 
+import ai.phreg.job.JobList;
 import ai.phreg.job.JobService;
 import ai.phreg.job.JobState;
 import ai.phreg.job.JobView;
@@ -85,16 +86,12 @@ class JobController {
 	ResponseEntity<List<JobView>> list(@RequestParam(required = false) JobState state,
 			@RequestParam(required = false) @Min(0) Integer page,
 			@RequestParam(required = false) @Min(1) @Max(MAX_PAGE_SIZE) Integer size) {
-		List<JobView> matching = this.jobs.list()
-			.stream()
-			.filter((job) -> state == null || job.state() == state)
-			.toList();
-		List<JobView> shown = matching;
-		if (size != null) {
-			int from = (int) Math.min(matching.size(), (long) Objects.requireNonNullElse(page, 0) * size);
-			shown = matching.subList(from, Math.min(matching.size(), from + size));
-		}
-		return ResponseEntity.ok().header(TOTAL_COUNT, Integer.toString(matching.size())).body(shown);
+		// Without a size there is one page, whatever page was asked for.
+		int count = (size != null) ? size : Integer.MAX_VALUE;
+		int from = (size != null) ? (int) Math.min(Integer.MAX_VALUE, (long) Objects.requireNonNullElse(page, 0) * size)
+				: 0;
+		JobList shown = this.jobs.list(state, from, count);
+		return ResponseEntity.ok().header(TOTAL_COUNT, Integer.toString(shown.total())).body(shown.jobs());
 	}
 
 	@GetMapping("/{id}")

@@ -92,8 +92,21 @@ class DistillJobService implements JobService {
 	}
 
 	@Override
-	public List<JobView> list() {
-		return this.records.all().stream().map(this::view).toList();
+	public JobList list(JobState state, int from, int count) {
+		if (state == null) {
+			return new JobList(this.records.page(from, count).stream().map(this::view).toList(), this.records.count());
+		}
+		// A job's state comes from its Spring Batch executions, not from a column, so
+		// only
+		// the filter reads every job; the views, with their files, are built for the
+		// page.
+		List<JobRecord> matching = this.records.all()
+			.stream()
+			.filter((record) -> this.states.of(record) == state)
+			.toList();
+		int start = Math.min(from, matching.size());
+		int end = (int) Math.min(matching.size(), (long) start + count);
+		return new JobList(matching.subList(start, end).stream().map(this::view).toList(), matching.size());
 	}
 
 	@Override

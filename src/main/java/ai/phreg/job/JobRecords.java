@@ -61,6 +61,18 @@ class JobRecords {
 		return this.jdbc.sql("select * from phreg_job order by created_at desc, id").query(this::map).list();
 	}
 
+	/** At most {@code count} jobs, newest first, skipping the {@code from} newest. */
+	List<JobRecord> page(int from, int count) {
+		return this.jdbc.sql("select * from phreg_job order by created_at desc, id limit ? offset ?")
+			.params(count, from)
+			.query(this::map)
+			.list();
+	}
+
+	int count() {
+		return this.jdbc.sql("select count(*) from phreg_job").query(Integer.class).single();
+	}
+
 	/**
 	 * Jobs whose state can change without a user asking: queued, starting, running or
 	 * stopping (by the state last seen, which is indexed).

@@ -16,8 +16,13 @@ public interface JobService {
 	 */
 	JobView submit(DistillSpec spec, String idempotencyKey);
 
-	/** Every job, newest first. */
-	List<JobView> list();
+	/**
+	 * Jobs newest first, in one state or in any, by page.
+	 * @param state the state to list, {@code null} for every job
+	 * @param from how many matching jobs to skip
+	 * @param count the most jobs to show
+	 */
+	JobList list(JobState state, int from, int count);
 
 	/**
 	 * @throws UnknownJobException for an unknown id

@@ -6,6 +6,7 @@ import java.util.Map;
 import ai.phreg.checkpoint.CheckpointFormat;
 import ai.phreg.job.DistillSpec;
 import ai.phreg.job.InvalidSpecException;
+import ai.phreg.job.JobList;
 import ai.phreg.job.JobService;
 import ai.phreg.job.JobState;
 import ai.phreg.job.JobStateException;
@@ -108,8 +109,8 @@ class JobControllerTests {
 
 	@Test
 	void listShowsEveryJob() throws Exception {
-		given(this.jobs.list())
-			.willReturn(List.of(JobViews.view("j2", JobState.QUEUED), JobViews.view("j1", JobState.COMPLETED)));
+		given(this.jobs.list(null, 0, Integer.MAX_VALUE)).willReturn(
+				new JobList(List.of(JobViews.view("j2", JobState.QUEUED), JobViews.view("j1", JobState.COMPLETED)), 2));
 
 		this.mvc.perform(get("/api/v1/jobs"))
 			.andExpect(status().isOk())

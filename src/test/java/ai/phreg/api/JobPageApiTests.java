@@ -12,6 +12,7 @@ import java.util.zip.ZipInputStream;
 
 import ai.phreg.checkpoint.CheckpointFormat;
 import ai.phreg.distill.FamilyProfile;
+import ai.phreg.job.JobList;
 import ai.phreg.job.JobService;
 import ai.phreg.job.JobState;
 import ai.phreg.job.StepRecord;
@@ -92,10 +93,12 @@ class JobPageApiTests {
 	}
 
 	@Test
-	void theListFiltersByStateAndPagesWithTheTotalCount() throws Exception {
-		given(this.jobs.list()).willReturn(List.of(JobViews.view("j5", JobState.COMPLETED),
-				JobViews.view("j4", JobState.FAILED), JobViews.view("j3", JobState.COMPLETED),
-				JobViews.view("j2", JobState.COMPLETED), JobViews.view("j1", JobState.STARTED)));
+	void theListAsksTheServiceForOneStateAndOnePageAndShowsTheTotalCount() throws Exception {
+		given(this.jobs.list(JobState.COMPLETED, 2, 2))
+			.willReturn(new JobList(List.of(JobViews.view("j2", JobState.COMPLETED)), 3));
+		given(this.jobs.list(null, 0, 2)).willReturn(
+				new JobList(List.of(JobViews.view("j5", JobState.COMPLETED), JobViews.view("j4", JobState.FAILED)), 5));
+		given(this.jobs.list(null, 18, 2)).willReturn(new JobList(List.of(), 5));
 
 		this.mvc.perform(get("/api/v1/jobs").param("state", "COMPLETED").param("page", "1").param("size", "2"))
 			.andExpect(status().isOk())
@@ -106,6 +109,7 @@ class JobPageApiTests {
 			.andExpect(jsonPath("$[*].id", contains("j5", "j4")));
 		this.mvc.perform(get("/api/v1/jobs").param("page", "9").param("size", "2"))
 			.andExpect(status().isOk())
+			.andExpect(header().string("X-Total-Count", "5"))
 			.andExpect(jsonPath("$").isEmpty());
 		this.mvc.perform(get("/api/v1/jobs").param("size", "0")).andExpect(status().isBadRequest());
 		this.mvc.perform(get("/api/v1/jobs").param("state", "SLEEPING")).andExpect(status().isBadRequest());
