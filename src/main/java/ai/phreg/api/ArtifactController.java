@@ -37,6 +37,7 @@ import org.springframework.web.util.UriComponentsBuilder;
  * support {@code Range} requests (206, 416), conditional requests on the content-derived
  * {@code ETag}, and carry an RFC 9530 {@code Repr-Digest}.
  */
+@ServiceOnly
 @RestController
 @RequestMapping(ArtifactController.ARTIFACTS)
 @Tag(name = "Artifacts", description = "Files a job produced")

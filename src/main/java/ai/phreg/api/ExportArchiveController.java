@@ -37,6 +37,7 @@ import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBo
  * entries sit in a folder of the archive's name, so that unpacking gives a folder a
  * loader can be pointed at.
  */
+@ServiceOnly
 @RestController
 @Tag(name = "Artifacts", description = "Files a job produced")
 class ExportArchiveController {

@@ -42,6 +42,7 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 import org.springframework.web.util.UriComponentsBuilder;
 
 /** Submitting, listing, following, stopping and restarting distillation jobs. */
+@ServiceOnly
 @RestController
 @RequestMapping(JobController.JOBS)
 @Tag(name = "Jobs", description = "Distillation jobs")

@@ -18,6 +18,7 @@ import org.springframework.web.bind.annotation.RestController;
  * The values a job takes when it does not say, for forms that show them: the paper's, the
  * service's and each checkpoint family's.
  */
+@ServiceOnly
 @RestController
 @Tag(name = "Jobs", description = "Distillation jobs")
 class JobDefaultsController {

@@ -1,5 +1,6 @@
 package ai.phreg.distill;
 
+import java.io.IOException;
 import java.util.List;
 
 import ai.djl.ndarray.NDManager;
@@ -82,6 +83,15 @@ public final class TargetPrefill {
 	 */
 	public int viewSets() {
 		return this.viewSets;
+	}
+
+	/**
+	 * Deletes the cache's temporary files left by writers that died mid-write: for a
+	 * range run again after its first run was killed.
+	 * @return how many were deleted
+	 */
+	public int removeAbandonedWrites() throws IOException {
+		return this.cached.cache().removeAbandonedWrites();
 	}
 
 	/**

@@ -22,6 +22,7 @@ import org.springframework.batch.integration.partition.StepExecutionRequest;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.micrometer.metrics.autoconfigure.MeterRegistryCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.integration.amqp.dsl.Amqp;
@@ -152,6 +153,16 @@ class RemoteTargetsConfiguration {
 			.inputChannel(workerRequests)
 			.tasklet(targetsTasklet, new ResourcelessTransactionManager())
 			.build();
+	}
+
+	/**
+	 * A worker's meters carry its name ({@code pid@host}) as the tag {@code worker}, so
+	 * several workers, on one host or many, are told apart in one Prometheus.
+	 */
+	@Bean
+	@ConditionalOnProperty(name = "phreg.targets.worker", havingValue = "true")
+	MeterRegistryCustomizer<MeterRegistry> workerNameOnMeters() {
+		return (registry) -> registry.config().commonTags("worker", TargetsStepConfiguration.WORKER_NAME);
 	}
 
 	static String toJson(StepExecutionRequest request) {

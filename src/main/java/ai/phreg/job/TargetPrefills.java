@@ -1,15 +1,19 @@
 package ai.phreg.job;
 
 import java.io.IOException;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import ai.djl.ndarray.NDManager;
 import ai.phreg.checkpoint.LoadedModel;
 import ai.phreg.distill.TargetPrefill;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import org.springframework.beans.factory.DisposableBean;
@@ -21,9 +25,12 @@ import org.springframework.stereotype.Component;
  * (threads of a local step or successive requests to a worker) and released once another
  * job's partition arrives and none of the job's own is running.
  * <p>
- * Meters: {@code phreg.targets.partitions} (by outcome), {@code phreg.targets.images} and
- * the timer {@code phreg.targets.partition.time}, from which images per second per
- * process follow.
+ * Meters: {@code phreg.targets.partitions} (by outcome: completed, stopped, failed),
+ * {@code phreg.targets.images} (counted image by image, so a rate over a window follows
+ * the work in progress), {@code phreg.targets.images.rate} (images per second of the
+ * partition that advanced last; a worker runs one at a time) and the timer
+ * {@code phreg.targets.partition.time}. A worker tags them with its name
+ * ({@link RemoteTargetsConfiguration}), so several workers are told apart.
  */
 @Component
 class TargetPrefills implements DisposableBean {
@@ -32,30 +39,32 @@ class TargetPrefills implements DisposableBean {
 
 	private final Map<String, Session> sessions = new HashMap<>();
 
-	private final Counter completed;
-
-	private final Counter failed;
+	private final Map<Outcome, Counter> partitions = new EnumMap<>(Outcome.class);
 
 	private final Counter images;
 
 	private final Timer partitionTime;
 
+	/** {@code phreg.targets.images.rate}, as the bits of a double. */
+	private final AtomicLong imagesPerSecond = new AtomicLong(Double.doubleToLongBits(0));
+
 	TargetPrefills(JobInputs inputs, MeterRegistry meters) {
 		this.inputs = inputs;
-		this.completed = partitions(meters, "completed");
-		this.failed = partitions(meters, "failed");
+		for (Outcome outcome : Outcome.values()) {
+			this.partitions.put(outcome,
+					Counter.builder("phreg.targets.partitions")
+						.description("targets partitions this process ran, by how they ended")
+						.tag("outcome", outcome.name().toLowerCase(Locale.ROOT))
+						.register(meters));
+		}
 		this.images = Counter.builder("phreg.targets.images")
 			.description("Images whose teacher targets this process made sure of (computed or found)")
 			.register(meters);
+		Gauge.builder("phreg.targets.images.rate", this.imagesPerSecond, (bits) -> Double.longBitsToDouble(bits.get()))
+			.description("Images per second of the targets partition this process advanced last")
+			.register(meters);
 		this.partitionTime = Timer.builder("phreg.targets.partition.time")
 			.description("Wall time of the targets partitions this process ran")
-			.register(meters);
-	}
-
-	private static Counter partitions(MeterRegistry meters, String outcome) {
-		return Counter.builder("phreg.targets.partitions")
-			.description("targets partitions this process ran")
-			.tag("outcome", outcome)
 			.register(meters);
 	}
 
@@ -78,11 +87,23 @@ class TargetPrefills implements DisposableBean {
 		this.sessions.get(jobId).users--;
 	}
 
-	/** Records a partition that ended, with its images and wall time. */
-	void record(boolean success, int imageCount, long nanos) {
-		(success ? this.completed : this.failed).increment();
-		this.images.increment(imageCount);
+	/** Records an image of a partition started {@code nanos} ago, its {@code done}th. */
+	void recordImage(int done, long nanos) {
+		this.images.increment();
+		this.imagesPerSecond.set(Double.doubleToLongBits(done / (nanos / 1e9)));
+	}
+
+	/** Records a partition that ended, with its wall time. */
+	void recordPartition(Outcome outcome, long nanos) {
+		this.partitions.get(outcome).increment();
 		this.partitionTime.record(nanos, TimeUnit.NANOSECONDS);
+	}
+
+	/** How a partition ended. */
+	enum Outcome {
+
+		COMPLETED, STOPPED, FAILED
+
 	}
 
 	/**

@@ -7,9 +7,14 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import java.util.zip.CRC32C;
+
+import ai.phreg.checkpoint.safetensors.SafetensorsReader;
+import ai.phreg.distill.cache.TargetCache;
 
 /**
  * The shards of a target cache folder: each shard's path relative to the folder, with the
@@ -35,6 +40,37 @@ final class TargetShards {
 			throw new UncheckedIOException(ex);
 		}
 		return shards;
+	}
+
+	/** The writers' temporary files in a target cache folder. */
+	static List<Path> temporaryFiles(Path folder) throws IOException {
+		try (Stream<Path> files = Files.walk(folder)) {
+			return files.filter((file) -> TargetCache.isTemporary(file.getFileName().toString())).toList();
+		}
+	}
+
+	/**
+	 * The shards of a target cache folder that do not verify: unreadable, or whose tensor
+	 * bytes do not have the checksum their metadata records.
+	 */
+	static List<Path> unverified(Path folder) throws IOException {
+		try (Stream<Path> files = Files.walk(folder)) {
+			return files.filter(Files::isRegularFile)
+				.filter((file) -> !TargetCache.isTemporary(file.getFileName().toString()))
+				.filter((file) -> !verifies(file))
+				.toList();
+		}
+	}
+
+	private static boolean verifies(Path shard) {
+		try (SafetensorsReader reader = SafetensorsReader.open(shard)) {
+			CRC32C crc = new CRC32C();
+			crc.update(reader.readBytes(TargetCache.TENSOR));
+			return Long.toHexString(crc.getValue()).equals(reader.metadata().get(TargetCache.CHECKSUM));
+		}
+		catch (IOException | RuntimeException ex) {
+			return false;
+		}
 	}
 
 	private static String sha256(Path file) throws IOException {

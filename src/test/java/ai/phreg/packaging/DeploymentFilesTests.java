@@ -49,7 +49,9 @@ class DeploymentFilesTests {
 			"spring_batch_step_seconds_max", "process_cpu_usage", "jvm_memory_used_bytes", "jvm_memory_committed_bytes",
 			"jvm_memory_max_bytes", "jvm_gc_pause_seconds_count", "jvm_gc_pause_seconds_sum",
 			"jvm_gc_pause_seconds_max", "jvm_threads_live_threads", "jvm_buffer_memory_used_bytes",
-			"jvm_classes_loaded_classes");
+			"jvm_classes_loaded_classes", "phreg_targets_images_total", "phreg_targets_images_rate",
+			"phreg_targets_partitions_total", "phreg_targets_queue_depth", "phreg_targets_partition_time_seconds_sum",
+			"phreg_targets_partition_time_seconds_count", "phreg_targets_partition_time_seconds_max");
 
 	/** The service's own metrics, each of which the dashboard must show. */
 	private static final Set<String> PHREG_METRICS = Set.of("phreg_distill_loss", "phreg_distill_step",
@@ -58,7 +60,9 @@ class DeploymentFilesTests {
 			"phreg_distill_progress_ratio", "phreg_distill_images_per_second", "phreg_distill_learning_rate",
 			"phreg_distill_teacher_seconds_sum", "phreg_distill_teacher_seconds_count",
 			"phreg_distill_student_seconds_sum", "phreg_distill_student_seconds_count", "phreg_queue_length",
-			"phreg_jobs");
+			"phreg_jobs", "phreg_targets_images_total", "phreg_targets_images_rate", "phreg_targets_partitions_total",
+			"phreg_targets_queue_depth", "phreg_targets_partition_time_seconds_sum",
+			"phreg_targets_partition_time_seconds_count");
 
 	private static final Set<String> PROMQL_WORDS = Set.of("by", "without", "on", "ignoring", "group_left",
 			"group_right", "bool", "and", "or", "unless", "offset", "inf", "nan");
@@ -277,6 +281,8 @@ class DeploymentFilesTests {
 		assertThat(text(worker, "image")).isEqualTo(text(map(services, "phreg"), "image"));
 		assertThat(text(map(worker, "environment"), "SPRING_PROFILES_ACTIVE")).isEqualTo("worker");
 		assertThat(worker).as("scaled with --scale: no fixed ports").doesNotContainKey("ports");
+		assertThat(String.join(" ", strings(map(worker, "healthcheck").get("test"))))
+			.contains("http://127.0.0.1:8081/actuator/health/readiness");
 		assertThat(strings(worker.get("volumes")))
 			.anySatisfy((volume) -> assertThat(volume).isEqualTo("phreg-data:/data"));
 
@@ -295,6 +301,16 @@ class DeploymentFilesTests {
 		assertThat(list(container, "env")).map(DeploymentFilesTests::asMap)
 			.anySatisfy((variable) -> assertThat(variable).containsEntry("name", "SPRING_PROFILES_ACTIVE")
 				.containsEntry("value", "worker"));
+		assertThat(list(container, "ports")).map(DeploymentFilesTests::asMap)
+			.singleElement()
+			.satisfies((port) -> assertThat(port).containsEntry("name", "http").containsEntry("containerPort", 8081));
+		for (String probe : List.of("startupProbe", "livenessProbe", "readinessProbe")) {
+			assertThat(text(map(map(container, probe), "httpGet"), "path")).as(probe)
+				.startsWith("/actuator/health/" + (probe.equals("readinessProbe") ? "readiness" : "liveness"));
+		}
+		assertThat(map(map(map(deployment, "spec"), "template"), "metadata").get("annotations"))
+			.isEqualTo(Map.of("prometheus.io/scrape", "true", "prometheus.io/port", "8081", "prometheus.io/path",
+					"/actuator/prometheus"));
 		Map<String, Object> volume = single(scaleOut.resolve("pvc-rwx-patch.yaml"));
 		assertThat(strings(map(volume, "spec").get("accessModes"))).containsExactly("ReadWriteMany");
 	}

@@ -51,14 +51,8 @@ public final class SafetensorsWriter {
 	 */
 	public static void write(Path file, Map<String, String> metadata, Collection<TensorData> tensors)
 			throws IOException {
-		List<TensorData> sorted = new ArrayList<>(tensors);
-		sorted.sort(Comparator.comparing(TensorData::name));
-		for (int i = 1; i < sorted.size(); i++) {
-			if (sorted.get(i).name().equals(sorted.get(i - 1).name())) {
-				throw new IllegalArgumentException("duplicate tensor name '" + sorted.get(i).name() + "' for " + file);
-			}
-		}
-		byte[] header = header(file, (metadata != null) ? metadata : Map.of(), sorted);
+		List<TensorData> sorted = sorted(file.toString(), tensors);
+		byte[] header = header(file.toString(), (metadata != null) ? metadata : Map.of(), sorted);
 		Path target = file.toAbsolutePath();
 		// Not Files.createTempFile: its owner-only permissions would carry over to the
 		// target.
@@ -66,13 +60,7 @@ public final class SafetensorsWriter {
 		try {
 			try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW,
 					StandardOpenOption.WRITE)) {
-				ByteBuffer prefix = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length);
-				writeFully(channel, prefix.flip());
-				writeFully(channel, ByteBuffer.wrap(header));
-				for (TensorData tensor : sorted) {
-					writeFully(channel, tensor.bytes());
-				}
-				channel.force(true);
+				write(channel, header, sorted);
 			}
 			move(temp, target);
 		}
@@ -82,7 +70,40 @@ public final class SafetensorsWriter {
 		}
 	}
 
-	private static byte[] header(Path file, Map<String, String> metadata, List<TensorData> sorted) {
+	/**
+	 * Writes a safetensors file's bytes to an open channel and forces them to the device,
+	 * for a caller that places the file itself.
+	 * @param name what the file is called in error messages
+	 * @see #write(Path, Map, Collection)
+	 */
+	public static void write(FileChannel channel, String name, Map<String, String> metadata,
+			Collection<TensorData> tensors) throws IOException {
+		List<TensorData> sorted = sorted(name, tensors);
+		write(channel, header(name, (metadata != null) ? metadata : Map.of(), sorted), sorted);
+	}
+
+	private static List<TensorData> sorted(String name, Collection<TensorData> tensors) {
+		List<TensorData> sorted = new ArrayList<>(tensors);
+		sorted.sort(Comparator.comparing(TensorData::name));
+		for (int i = 1; i < sorted.size(); i++) {
+			if (sorted.get(i).name().equals(sorted.get(i - 1).name())) {
+				throw new IllegalArgumentException("duplicate tensor name '" + sorted.get(i).name() + "' for " + name);
+			}
+		}
+		return sorted;
+	}
+
+	private static void write(FileChannel channel, byte[] header, List<TensorData> sorted) throws IOException {
+		ByteBuffer prefix = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length);
+		writeFully(channel, prefix.flip());
+		writeFully(channel, ByteBuffer.wrap(header));
+		for (TensorData tensor : sorted) {
+			writeFully(channel, tensor.bytes());
+		}
+		channel.force(true);
+	}
+
+	private static byte[] header(String file, Map<String, String> metadata, List<TensorData> sorted) {
 		ObjectNode root = SafetensorsHeader.JSON.createObjectNode();
 		if (!metadata.isEmpty()) {
 			ObjectNode meta = root.putObject(SafetensorsHeader.METADATA_KEY);

@@ -3,12 +3,22 @@ package ai.phreg.distill.cache;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 
 import ai.djl.ndarray.NDArray;
@@ -32,6 +42,15 @@ import ai.phreg.checkpoint.safetensors.TensorInfo;
  * and counted as rejected, and the caller recomputes the target. Shards are written to a
  * temporary file and moved into place, so a reader never sees half a shard.
  * <p>
+ * A shard's temporary file is named after it ({@code .<shard>.<random>.tmp}) and its
+ * writer holds an exclusive lock on it from creation until it is moved into place. A
+ * temporary file whose lock can be taken was left by a writer that died (the system
+ * releases a process's locks when it ends, SIGKILL included), so
+ * {@link #removeAbandonedWrites} deletes it, holding the lock; one another live writer is
+ * writing, in this process or another (a request RabbitMQ redelivered while its first
+ * worker still runs), is left alone. The shared storage must honour POSIX locks across
+ * hosts, as local disks and NFSv4 do.
+ * <p>
  * Why whole crops and not full-image maps cut to size: the teacher's attention is global
  * and its position embeddings depend on the input size, so the features of a crop are not
  * a crop of the full image's features, and crops are not aligned to patches. Keying by
@@ -40,11 +59,13 @@ import ai.phreg.checkpoint.safetensors.TensorInfo;
  */
 public final class TargetCache {
 
-	static final String TENSOR = "target";
+	/** The name of a shard's one tensor. */
+	public static final String TENSOR = "target";
 
 	static final String KEY = "phreg.target_key";
 
-	static final String CHECKSUM = "phreg.crc32c";
+	/** The metadata entry with the CRC-32C of a shard's tensor bytes, in hexadecimal. */
+	public static final String CHECKSUM = "phreg.crc32c";
 
 	private final Path folder;
 
@@ -54,11 +75,19 @@ public final class TargetCache {
 
 	private long rejected;
 
+	/** Temporary files this process is writing: see {@link #deleteIfAbandoned}. */
+	private static final Set<Path> WRITING = ConcurrentHashMap.newKeySet();
+
+	/** Writes that lose their temporary file to a sweep before locking it, in a row. */
+	private static final int WRITE_ATTEMPTS = 3;
+
 	/**
+	 * Opens the cache and removes the temporary files of writers that died.
 	 * @param folder the shard folder, created if absent
 	 */
 	public TargetCache(Path folder) throws IOException {
 		this.folder = Files.createDirectories(folder);
+		removeAbandonedWrites();
 	}
 
 	/**
@@ -98,14 +127,84 @@ public final class TargetCache {
 	public void write(TargetKey key, NDArray target) throws IOException {
 		byte[] halves = target.toType(DataType.FLOAT16, true).toByteArray();
 		ByteBuffer bytes = ByteBuffer.wrap(halves).order(ByteOrder.LITTLE_ENDIAN);
-		Path file = fileOf(key);
+		Path file = fileOf(key).toAbsolutePath();
 		Files.createDirectories(file.getParent());
 		// Sorted metadata: a shard written twice, in any process, has the same bytes (the
 		// order of Map.of differs between JVMs).
-		SafetensorsWriter.write(
-				file, new TreeMap<>(Map.of(KEY, key.text(), CHECKSUM, Long.toHexString(checksum(bytes.duplicate())),
-						"format", "pt")),
-				List.of(new TensorData(TENSOR, DType.F16, target.getShape().getShape(), bytes)));
+		Map<String, String> metadata = new TreeMap<>(
+				Map.of(KEY, key.text(), CHECKSUM, Long.toHexString(checksum(bytes.duplicate())), "format", "pt"));
+		List<TensorData> tensors = List.of(new TensorData(TENSOR, DType.F16, target.getShape().getShape(), bytes));
+		for (int attempt = 1; !writeLocked(file, metadata, tensors); attempt++) {
+			if (attempt == WRITE_ATTEMPTS) {
+				throw new IOException("The temporary files of " + file + " were taken for abandoned " + attempt
+						+ " times in a row: does the cache folder's file system honour POSIX locks?");
+			}
+		}
+	}
+
+	/**
+	 * Writes a shard through a locked temporary file, moved into place under the lock;
+	 * false when a sweep took the new file for abandoned before it could be locked.
+	 */
+	private static boolean writeLocked(Path file, Map<String, String> metadata, List<TensorData> tensors)
+			throws IOException {
+		Path temp = file.resolveSibling("." + file.getFileName() + "." + UUID.randomUUID() + ".tmp");
+		WRITING.add(temp);
+		try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+				FileLock lock = channel.lock()) {
+			if (!Files.exists(temp)) {
+				// Another process's sweep locked and deleted it between creation and
+				// lock.
+				return false;
+			}
+			SafetensorsWriter.write(channel, file.toString(), metadata, tensors);
+			Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+			return true;
+		}
+		finally {
+			Files.deleteIfExists(temp);
+			WRITING.remove(temp);
+		}
+	}
+
+	/**
+	 * Deletes the temporary files of writers that died mid-write (see the class comment).
+	 * Reads every subfolder's listing: run it when a cache is opened or a partition runs
+	 * again, not per shard.
+	 * @return how many were deleted
+	 */
+	public int removeAbandonedWrites() throws IOException {
+		int removed = 0;
+		try (Stream<Path> files = Files.find(this.folder, 2,
+				(path, attributes) -> attributes.isRegularFile() && isTemporary(path.getFileName().toString()))) {
+			for (Path temp : (Iterable<Path>) files::iterator) {
+				if (deleteIfAbandoned(temp.toAbsolutePath())) {
+					removed++;
+				}
+			}
+		}
+		return removed;
+	}
+
+	/** Whether a file in the cache folder is a writer's temporary file. */
+	public static boolean isTemporary(String name) {
+		return name.startsWith(".") && name.endsWith(".tmp");
+	}
+
+	private static boolean deleteIfAbandoned(Path temp) throws IOException {
+		// A file this process writes is never opened here: closing another channel on it
+		// would release the writer's lock (POSIX locks belong to the process).
+		if (WRITING.contains(temp)) {
+			return false;
+		}
+		try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE);
+				FileLock lock = channel.tryLock()) {
+			return lock != null && Files.deleteIfExists(temp);
+		}
+		catch (NoSuchFileException | OverlappingFileLockException ex) {
+			// Moved into place or removed meanwhile, or locked by this process.
+			return false;
+		}
 	}
 
 	/** Targets read back so far. */

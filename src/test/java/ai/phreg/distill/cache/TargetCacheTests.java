@@ -1,12 +1,16 @@
 package ai.phreg.distill.cache;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
+import java.util.concurrent.CountDownLatch;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -149,6 +153,59 @@ class TargetCacheTests {
 
 	private long columns() {
 		return this.target.getShape().get(1);
+	}
+
+	@Test
+	void temporaryFilesOfDeadWritersAreRemovedAndThoseOfLiveWritersKept() throws Exception {
+		TargetCache cache = new TargetCache(this.folder);
+		cache.write(KEY, this.target);
+		Path shard = cache.fileOf(KEY);
+		assertThat(TargetCache.isTemporary(shard.getFileName().toString())).isFalse();
+		// Its writer died: nobody holds its lock.
+		Path abandoned = shard.resolveSibling("." + shard.getFileName() + ".abandoned.tmp");
+		Files.write(abandoned, new byte[] { 1, 2, 3 });
+		Path live = shard.resolveSibling("." + shard.getFileName() + ".live.tmp");
+		Process writer = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-cp",
+				System.getProperty("java.class.path"), LiveWriter.class.getName(), live.toString())
+			.redirectError(ProcessBuilder.Redirect.INHERIT)
+			.start();
+		try (BufferedReader output = new BufferedReader(new InputStreamReader(writer.getInputStream()))) {
+			assertThat(output.readLine()).as("the other writer's report").isEqualTo(LiveWriter.LOCKED);
+
+			new TargetCache(this.folder);
+
+			assertThat(abandoned).doesNotExist();
+			assertThat(live).as("another live process's temporary file").exists();
+			assertThat(TargetCache.isTemporary(live.getFileName().toString())).isTrue();
+			assertThat(cache.read(KEY, rows(), columns(), this.manager)).as("the shard itself").isNotNull();
+
+			writer.destroyForcibly().waitFor();
+
+			assertThat(cache.removeAbandonedWrites()).as("removed once its writer died").isEqualTo(1);
+			assertThat(live).doesNotExist();
+		}
+		finally {
+			writer.destroyForcibly().waitFor();
+		}
+	}
+
+	/**
+	 * Another process writing a temporary file: creates and locks it, says so, and holds
+	 * the lock until it is killed.
+	 */
+	static final class LiveWriter {
+
+		static final String LOCKED = "locked";
+
+		public static void main(String[] args) throws Exception {
+			try (FileChannel channel = FileChannel.open(Path.of(args[0]), StandardOpenOption.CREATE_NEW,
+					StandardOpenOption.WRITE); FileLock lock = channel.lock()) {
+				System.out.println(LOCKED);
+				System.out.flush();
+				new CountDownLatch(1).await();
+			}
+		}
+
 	}
 
 }
