@@ -12,6 +12,8 @@ interface CheckpointLayout {
 	 */
 	CheckpointLayout HUGGING_FACE = folder("model.safetensors", "config.json");
 
+	String EXTENSION = ".safetensors";
+
 	CheckpointFiles files(Path target);
 
 	/**
@@ -20,6 +22,23 @@ interface CheckpointLayout {
 	 */
 	static CheckpointLayout folder(String weights, String config) {
 		return (folder) -> new CheckpointFiles(folder, folder.resolve(weights), folder.resolve(config));
+	}
+
+	/**
+	 * One {@code <name>.safetensors} file, its config beside it as
+	 * {@code <name>.config.json}, as repositories that publish a bare state dict have it.
+	 * @param family what the file is, for the message when the target is not such a file
+	 */
+	static CheckpointLayout singleFile(String family) {
+		return (target) -> {
+			String name = target.getFileName().toString();
+			if (!name.endsWith(EXTENSION) || name.length() == EXTENSION.length()) {
+				throw new IllegalArgumentException(
+						"A " + family + " checkpoint is one <name>" + EXTENSION + " file, not " + target);
+			}
+			String stem = name.substring(0, name.length() - EXTENSION.length());
+			return new CheckpointFiles(target, target, target.resolveSibling(stem + ".config.json"));
+		};
 	}
 
 }

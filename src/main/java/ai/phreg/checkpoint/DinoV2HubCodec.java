@@ -1,6 +1,5 @@
 package ai.phreg.checkpoint;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 
@@ -38,7 +37,7 @@ final class DinoV2HubCodec extends FamilyCodec {
 		.rename("(.+)", "$1");
 
 	DinoV2HubCodec() {
-		super(DinoV2HubCodec::singleFile);
+		super(CheckpointLayout.singleFile("DINOv2 hub"));
 	}
 
 	@Override
@@ -125,27 +124,12 @@ final class DinoV2HubCodec extends FamilyCodec {
 				"mask token of masked-image pretraining, unused at inference (kept for exports)");
 	}
 
-	private static final String EXTENSION = ".safetensors";
-
 	@Override
 	List<String> unsupported(ViTConfig config) {
 		return DinoV2Family.rules(config)
 			.require(config.layerNormEps() == 1e-6f,
 					"hub DINOv2 uses LayerNorm eps 1e-6, this model " + config.layerNormEps())
 			.list();
-	}
-
-	/**
-	 * One {@code <name>.safetensors} file, its config beside it as
-	 * {@code <name>.config.json}.
-	 */
-	private static CheckpointFiles singleFile(Path target) {
-		String name = target.getFileName().toString();
-		if (!name.endsWith(EXTENSION) || name.length() == EXTENSION.length()) {
-			throw new IllegalArgumentException("A DINOv2 hub checkpoint is one <name>.safetensors file, not " + target);
-		}
-		String stem = name.substring(0, name.length() - EXTENSION.length());
-		return new CheckpointFiles(target, target, target.resolveSibling(stem + ".config.json"));
 	}
 
 	@Override

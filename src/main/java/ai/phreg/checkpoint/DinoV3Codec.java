@@ -1,11 +1,17 @@
 package ai.phreg.checkpoint;
 
+import java.util.Arrays;
+import java.util.List;
 import java.util.Set;
 
+import ai.phreg.checkpoint.safetensors.DType;
+import ai.phreg.checkpoint.safetensors.TensorData;
+import ai.phreg.image.Normalization;
 import ai.phreg.model.FeedForward;
 import ai.phreg.model.MlpActivation;
 import ai.phreg.model.RotaryEmbedding;
 import ai.phreg.model.ViTConfig;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * facebookresearch/dinov3 checkpoints ({@code dinov3_vit*16_pretrain_*.pth} as
@@ -14,8 +20,24 @@ import ai.phreg.model.ViTConfig;
  * out by the {@code bias_mask} buffer, an MLP ({@code fc1}/{@code fc2}) or a SwiGLU
  * ({@code w1}/{@code w2}/{@code w3}). The head width is read from the stored RoPE periods
  * ({@code head_dim / 4} of them), so no config is needed for the head count.
+ * <p>
+ * Writes the same layout, one {@code <name>.safetensors} file with
+ * {@code <name>.config.json} holding the constructor arguments of
+ * {@code DinoVisionTransformer} (as {@code dinov3.hub.backbones._make_dinov3_vit} takes
+ * them), so that {@code load_state_dict(strict=True)} takes the file. A PH-Reg student's
+ * registers are the teacher's storage tokens followed by the new ones, all in
+ * {@code storage_tokens} with {@code n_storage_tokens} their total: DINOv3 places them
+ * after the class token and leaves them out of RoPE, exactly as phreg runs them. The qkv
+ * bias is written as the model holds it, its stored (masked) key third included, with the
+ * {@code bias_mask} buffer that masks it; the mask token and the RoPE periods are the
+ * teacher's, carried unchanged (zeros, and the periods computed from the base, without
+ * them).
  */
-final class DinoV3Codec extends ReadOnlyCodec {
+final class DinoV3Codec extends FamilyCodec {
+
+	private static final String PERIODS = "rope_embed.periods";
+
+	private static final String MASK_TOKEN = "mask_token";
 
 	private static final KeyRenames SWIGLU_RENAMES = new KeyRenames().rename("reg_token", "storage_tokens")
 		.rename("(blocks\\.\\d+\\.mlp)\\.fc1_g\\.(\\w+)", "$1.w1.$2")
@@ -26,6 +48,10 @@ final class DinoV3Codec extends ReadOnlyCodec {
 	/** The plain MLP keeps timm's {@code fc1}/{@code fc2} names. */
 	private static final KeyRenames MLP_RENAMES = new KeyRenames().rename("reg_token", "storage_tokens")
 		.rename("(.+)", "$1");
+
+	DinoV3Codec() {
+		super(CheckpointLayout.singleFile("DINOv3"));
+	}
 
 	@Override
 	CheckpointFormat format() {
@@ -45,13 +71,8 @@ final class DinoV3Codec extends ReadOnlyCodec {
 
 	@Override
 	void ignoreUnused(KeyLedger ledger) {
-		DinoV3Family.carryMaskToken(ledger, "mask_token");
-	}
-
-	@Override
-	String notWritten() {
-		return "writing the original DINOv3 layout is not supported yet: its storage_tokens would hold the "
-				+ "registers, but its masked key bias and rope_embed buffers have no writer";
+		DinoV3Family.carryMaskToken(ledger, MASK_TOKEN);
+		ledger.carry(PERIODS, CarriedTensors.ROPE_PERIODS, "RoPE periods, recomputed from the base (kept for exports)");
 	}
 
 	@Override
@@ -61,7 +82,7 @@ final class DinoV3Codec extends ReadOnlyCodec {
 		long[] patch = ledger.take("patch_embed.proj.weight", 4).shape();
 		int registers = ledger.has("storage_tokens") ? (int) ledger.take("storage_tokens", 3).shape()[1] : 0;
 		// Only the count is used: the values are recomputed from the RoPE base.
-		long periods = ledger.take("rope_embed.periods", 1).shape()[0];
+		long periods = ledger.shape(PERIODS, 1)[0];
 		if (periods < 1 || dim % (4 * periods) != 0) {
 			throw new InvalidCheckpointException("rope_embed.periods of " + ledger.location() + " has " + periods
 					+ " entries, which fits no head width dividing the width " + dim);
@@ -121,6 +142,101 @@ final class DinoV3Codec extends ReadOnlyCodec {
 		}
 		KeyRenames renames = config.feedForward().gated() ? SWIGLU_RENAMES : MLP_RENAMES;
 		return ledger.take(renames.apply(parameter));
+	}
+
+	@Override
+	List<String> unsupported(ViTConfig config) {
+		return DinoV3Family.rules(config)
+			.require(config.layerNormEps() == DinoV3Family.LAYER_NORM_EPS,
+					"DINOv3's LayerNorms use eps 1e-5, this model's " + config.layerNormEps())
+			.require(!config.feedForward().gated() || ConfigJson.swigluMlpRatio(config).isPresent(),
+					"DINOv3's SwiGLU width is two thirds of int(width * ffn_ratio) rounded up to 8, which no "
+							+ "ffn_ratio makes " + config.mlpHiddenDim())
+			.requireMlpRatio(config)
+			.list();
+	}
+
+	@Override
+	void addTensors(String parameter, long[] shape, float[] values, ViTConfig config, TensorSink sink) {
+		KeyRenames renames = config.feedForward().gated() ? SWIGLU_RENAMES : MLP_RENAMES;
+		sink.add(renames.apply(parameter), shape, values);
+		if (parameter.endsWith(".attn.qkv.bias") && config.maskedKeyBias()) {
+			// DINOv3's own mask: ones for the query and value thirds, zeros for the key.
+			float[] mask = new float[values.length];
+			int third = values.length / 3;
+			Arrays.fill(mask, 0, third, 1f);
+			Arrays.fill(mask, 2 * third, mask.length, 1f);
+			sink.add(parameter + "_mask", shape, mask);
+		}
+	}
+
+	@Override
+	void addRequiredExtras(ViTConfig config, CarriedTensors carried, TensorSink sink) {
+		carried.addMaskToken(MASK_TOKEN, new long[] { 1, config.embedDim() }, sink);
+		long[] shape = { config.headDim() / 4 };
+		TensorData stored = carried.get(CarriedTensors.ROPE_PERIODS).orElse(null);
+		if (stored != null && Arrays.equals(stored.shape(), shape)) {
+			sink.addUnchanged(PERIODS, stored);
+		}
+		else {
+			sink.add(PERIODS, shape, periods(config));
+		}
+	}
+
+	/**
+	 * DINOv3's {@code base ** (2 * arange(head_dim / 4) / (head_dim / 2))}, the exponent
+	 * in float32 as its code computes it.
+	 */
+	private static float[] periods(ViTConfig config) {
+		int half = config.headDim() / 2;
+		float[] periods = new float[config.headDim() / 4];
+		for (int j = 0; j < periods.length; j++) {
+			periods[j] = (float) Math.pow(config.rope().base(), (float) (2 * j) / half);
+		}
+		return periods;
+	}
+
+	@Override
+	ObjectNode config(ViTConfig config, DType dtype, Normalization normalization) {
+		boolean gated = config.feedForward().gated();
+		ObjectNode json = ConfigJson.object();
+		json.put("arch", "dinov3.models.vision_transformer.DinoVisionTransformer");
+		json.put("img_size", config.imageSize());
+		json.put("patch_size", config.patchSize());
+		json.put("in_chans", 3);
+		json.put("pos_embed_rope_base", config.rope().base());
+		json.putNull("pos_embed_rope_min_period");
+		json.putNull("pos_embed_rope_max_period");
+		json.put("pos_embed_rope_normalize_coords", "separate");
+		// Training-time coordinate augmentations, off at inference, as the hub models.
+		json.putNull("pos_embed_rope_shift_coords");
+		json.putNull("pos_embed_rope_jitter_coords");
+		json.put("pos_embed_rope_rescale_coords", 2);
+		json.put("pos_embed_rope_dtype", "fp32");
+		json.put("embed_dim", config.embedDim());
+		json.put("depth", config.depth());
+		json.put("num_heads", config.numHeads());
+		json.set("ffn_ratio", gated ? ConfigJson.swigluMlpRatio(config).orElseThrow() : ConfigJson.mlpRatio(config));
+		json.put("qkv_bias", config.qkvBias());
+		json.put("drop_path_rate", 0.0);
+		if (config.layerScale()) {
+			// Only LayerScale's initial value; the trained scales are weights.
+			json.put("layerscale_init", 1e-5);
+		}
+		else {
+			json.putNull("layerscale_init");
+		}
+		json.put("norm_layer", "layernormbf16");
+		json.put("ffn_layer", gated ? "swiglu" : "mlp");
+		json.put("ffn_bias", true);
+		json.put("proj_bias", true);
+		json.put("n_storage_tokens", config.numRegisters());
+		json.put("mask_k_bias", config.maskedKeyBias());
+		json.put("untie_cls_and_patch_norms", false);
+		json.put("untie_global_and_local_cls_norm", false);
+		ConfigJson.decimals(json.putArray("mean"), normalization.mean());
+		ConfigJson.decimals(json.putArray("std"), normalization.std());
+		return json;
 	}
 
 }

@@ -136,23 +136,10 @@ final class DinoV3HuggingFaceCodec extends FamilyCodec {
 
 	@Override
 	List<String> unsupported(ViTConfig config) {
-		RotaryEmbedding rope = config.rope();
-		return new LayoutProblems()
-			.require(rope != null && rope.style() == RotaryEmbedding.Style.DINOV3,
-					"DINOv3 rotates the patch tokens with its own RoPE, this model has " + rope)
-			.require(!config.positionEmbedding(), "DINOv3 has no learned position embedding, this model has one")
-			.require(config.classToken(), "DINOv3 starts with a class token, this model has none")
-			.require(config.finalNorm(), "DINOv3 ends with a LayerNorm, this model has none")
-			.require(config.patchBias(), "DINOv3's patch embedding has a bias, this model's has none")
-			.require(!config.preNorm(), "DINOv3 has no LayerNorm before the first block, this model has one")
+		return DinoV3Family.rules(config)
 			.require(config.layerScale(), "transformers' DINOv3 always has LayerScale, this model has none")
-			.require(config.projectionDim() == 0, "DINOv3 has no output projection, this model has one")
 			.require(config.maskedKeyBias() || !config.qkvBias(),
 					"transformers' DINOv3 has a query and value bias but no key bias, this model has a key bias")
-			.require(config.feedForward() == FeedForward.MLP || config.feedForward() == FeedForward.SWIGLU,
-					"DINOv3's feed-forward layer is an MLP or a SwiGLU, this model's is " + config.feedForward())
-			.require(config.feedForward().gated() || config.activation() == MlpActivation.GELU,
-					"DINOv3's MLP uses exact GELU, this model's uses " + config.activation())
 			.list();
 	}
 

@@ -7,20 +7,18 @@ import ai.phreg.model.PositionResampling;
 import ai.phreg.model.ViTConfig;
 
 /**
- * What both SigLIP vision-tower layouts share: no class token, a position embedding over
- * the patches only, plain pre-norm blocks without LayerScale, a final norm and the MAP
- * head; pixels scaled to [-1, 1]. The layouts differ in their key names and in how they
- * resample the position embedding off the native grid (timm antialiased, transformers
- * not). Read only for now.
+ * What both SigLIP vision-tower layouts, timm's (read and written) and Hugging Face's
+ * (read only), share: no class token, a position embedding over the patches only, plain
+ * pre-norm blocks without LayerScale, a final norm and the MAP head; pixels scaled to
+ * [-1, 1]. The layouts differ in their key names and in how they resample the position
+ * embedding off the native grid (timm antialiased, transformers not).
  */
-abstract class SigLipFamily extends ReadOnlyCodec {
+final class SigLipFamily {
 
-	static final Normalization SIGLIP = Normalization.of(new double[] { 0.5, 0.5, 0.5 },
+	static final Normalization NORMALIZATION = Normalization.of(new double[] { 0.5, 0.5, 0.5 },
 			new double[] { 0.5, 0.5, 0.5 });
 
-	@Override
-	final Normalization defaultNormalization() {
-		return SIGLIP;
+	private SigLipFamily() {
 	}
 
 	/**

@@ -5,6 +5,7 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import ai.phreg.image.Normalization;
 import ai.phreg.model.MlpActivation;
 import ai.phreg.model.PositionResampling;
 import ai.phreg.model.ViTConfig;
@@ -17,7 +18,7 @@ import ai.phreg.model.ViTConfig;
  * transformers resamples the position embedding without antialiasing
  * ({@code interpolate_pos_encoding}).
  */
-final class SigLipHuggingFaceCodec extends SigLipFamily {
+final class SigLipHuggingFaceCodec extends ReadOnlyCodec {
 
 	@Override
 	String notWritten() {
@@ -43,6 +44,11 @@ final class SigLipHuggingFaceCodec extends SigLipFamily {
 		.rename("attn_pool\\.proj\\.(\\w+)", HEAD + "attention.out_proj.$1")
 		.rename("attn_pool\\.norm\\.(\\w+)", HEAD + "layernorm.$1")
 		.rename("attn_pool\\.mlp\\.(fc\\d)\\.(\\w+)", HEAD + "mlp.$1.$2");
+
+	@Override
+	Normalization defaultNormalization() {
+		return SigLipFamily.NORMALIZATION;
+	}
 
 	@Override
 	CheckpointFormat format() {
@@ -78,8 +84,9 @@ final class SigLipHuggingFaceCodec extends SigLipFamily {
 			default ->
 				throw new InvalidCheckpointException("Unsupported hidden_act '" + activation + "' in " + sidecar);
 		};
-		return siglip(squareSide(pos[0], PREFIX + "embeddings.position_embedding.weight") * (int) patch[2],
-				(int) patch[2], dim, mlpActivation, PositionResampling.BICUBIC)
+		return SigLipFamily
+			.siglip(squareSide(pos[0], PREFIX + "embeddings.position_embedding.weight") * (int) patch[2],
+					(int) patch[2], dim, mlpActivation, PositionResampling.BICUBIC)
 			.setDepth(ledger.countIndexed(PREFIX + "encoder.layers."))
 			.setNumHeads(HeadCount.resolve(sidecar.integer(HEADS), HEADS, dim, sidecar, options, ledger.location()))
 			.setMlpHiddenDim((int) ledger.take(PREFIX + "encoder.layers.0.mlp.fc1.weight", 2).shape()[0])

@@ -1,6 +1,5 @@
 package ai.phreg.checkpoint;
 
-import java.io.IOException;
 import java.util.List;
 import java.util.Set;
 
@@ -73,7 +72,8 @@ final class TimmCodec extends FamilyCodec {
 		long rows = ledger.take("pos_embed", 3).shape()[1];
 		long[] patch = ledger.take("patch_embed.proj.weight", 4).shape();
 		int registers = ledger.has("reg_token") ? (int) ledger.take("reg_token", 3).shape()[1] : 0;
-		boolean patchesOnly = sidecar.bool(setting(sidecar, "no_embed_class")).orElseGet(() -> isSquare(rows));
+		boolean patchesOnly = sidecar.bool(setting(sidecar, "no_embed_class"))
+			.orElseGet(() -> TimmLayout.isSquare(rows));
 		int grid = squareSide(patchesOnly ? rows : rows - 1 - registers, "pos_embed");
 		// SwiGLUPacked (vit_giant_patch14_reg4_dinov2): fc1 packs gate and value, so fc2
 		// reads half of what fc1 writes.
@@ -102,12 +102,8 @@ final class TimmCodec extends FamilyCodec {
 			.build();
 	}
 
-	/**
-	 * The key of a model argument in timm's hub config ({@code model_args}) or a flat
-	 * config.
-	 */
 	private static String setting(SidecarConfig sidecar, String key) {
-		return sidecar.first("model_args." + key, key);
+		return TimmLayout.setting(sidecar, key);
 	}
 
 	@Override
@@ -123,54 +119,12 @@ final class TimmCodec extends FamilyCodec {
 			.flag(setting(sidecar, "qkv_bias"), config.qkvBias(), "query/key/value biases");
 	}
 
-	private static boolean isSquare(long count) {
-		long side = Math.round(Math.sqrt(count));
-		return side * side == count;
-	}
-
 	@Override
 	TensorSource tensorFor(String parameter, ViTConfig config, KeyLedger ledger) throws InvalidCheckpointException {
 		TensorSource source = ledger.take(parameter);
 		boolean registerRows = parameter.equals("pos_embed") && config.classTokenPositioned()
 				&& config.numRegisters() > 0;
-		return registerRows ? withoutRegisterRows(source, config.numRegisters()) : source;
-	}
-
-	/**
-	 * The position embedding without the rows of the registers (rows 1..R, after the
-	 * class token), which must be zero for phreg's model to compute what timm computes.
-	 */
-	private static TensorSource withoutRegisterRows(TensorSource source, int registers) {
-		long[] shape = source.shape();
-		long[] kept = { shape[0], shape[1] - registers, shape[2] };
-		int dim = (int) shape[2];
-		return new TensorSource() {
-			@Override
-			public long[] shape() {
-				return kept.clone();
-			}
-
-			@Override
-			public String name() {
-				return source.name();
-			}
-
-			@Override
-			public float[] read() throws IOException {
-				float[] all = source.read();
-				for (int i = dim; i < (1 + registers) * dim; i++) {
-					if (all[i] != 0f) {
-						throw new InvalidCheckpointException("timm pos_embed gives register token " + (i / dim - 1)
-								+ " a non-zero position embedding; phreg's models give registers none, so this "
-								+ "checkpoint cannot be loaded exactly (only zero rows, as phreg exports, can)");
-					}
-				}
-				float[] values = new float[all.length - registers * dim];
-				System.arraycopy(all, 0, values, 0, dim);
-				System.arraycopy(all, (1 + registers) * dim, values, dim, values.length - dim);
-				return values;
-			}
-		};
+		return registerRows ? TimmLayout.withoutRegisterRows(source, 1, config.numRegisters()) : source;
 	}
 
 	@Override
@@ -213,22 +167,14 @@ final class TimmCodec extends FamilyCodec {
 			return;
 		}
 		// [1, 1+N, D] -> [1, 1+R+N, D]: zero rows for the registers after the class row.
-		int dim = (int) shape[2];
-		float[] withRegisters = new float[values.length + registers * dim];
-		System.arraycopy(values, 0, withRegisters, 0, dim);
-		System.arraycopy(values, dim, withRegisters, (1 + registers) * dim, values.length - dim);
-		sink.add(parameter, new long[] { shape[0], shape[1] + registers, dim }, withRegisters);
+		TimmLayout.addWithZeroRegisterRows(parameter, shape, values, 1, registers, sink);
 	}
 
 	@Override
 	ObjectNode config(ViTConfig config, DType dtype, Normalization normalization) {
-		ObjectNode json = ConfigJson.object();
 		boolean packed = config.feedForward() == FeedForward.SWIGLU_PACKED;
-		json.put("architecture", architecture(config));
-		json.put("num_classes", 0);
-		json.put("num_features", config.embedDim());
-		json.put("global_pool", "token");
-		ObjectNode args = json.putObject("model_args");
+		ObjectNode json = TimmLayout.hubConfig(architecture(config), "token", config, normalization);
+		ObjectNode args = (ObjectNode) json.get("model_args");
 		args.put("img_size", config.imageSize());
 		args.put("patch_size", config.patchSize());
 		args.put("embed_dim", config.embedDim());
@@ -257,17 +203,6 @@ final class TimmCodec extends FamilyCodec {
 				packed ? "silu" : (config.activation() == MlpActivation.QUICK_GELU) ? "quick_gelu" : "gelu");
 		args.put("global_pool", "token");
 		args.put("dynamic_img_size", true);
-		ObjectNode pretrained = json.putObject("pretrained_cfg");
-		pretrained.putArray("input_size").add(3).add(config.imageSize()).add(config.imageSize());
-		ConfigJson.decimals(pretrained.putArray("mean"), normalization.mean());
-		ConfigJson.decimals(pretrained.putArray("std"), normalization.std());
-		pretrained.put("num_classes", 0);
-		// phreg's preprocessing: bicubic resize of the shorter side to the input size,
-		// then a centre crop of all of it.
-		pretrained.put("interpolation", "bicubic");
-		pretrained.put("crop_pct", 1.0);
-		pretrained.put("crop_mode", "center");
-		pretrained.put("architecture", architecture(config));
 		return json;
 	}
 

@@ -35,22 +35,26 @@ public enum FamilyProfile {
 	TIMM(CheckpointFormat.TIMM, 1e-4, 5e-6, false, CheckpointFormat.TIMM),
 
 	/**
-	 * DINOv3 in its original layout: DINOv2's rates. Storage tokens count as the
-	 * teacher's own registers; new registers follow them and get no RoPE.
+	 * DINOv3 in its original layout (one {@code .safetensors} file): DINOv2's rates.
+	 * Storage tokens count as the teacher's own registers; new registers follow them and
+	 * get no RoPE, in both DINOv3 layouts.
 	 */
-	DINOV3(CheckpointFormat.DINOV3, 1e-4, 5e-6, true, CheckpointFormat.DINOV3),
+	DINOV3(CheckpointFormat.DINOV3, 1e-4, 5e-6, true, CheckpointFormat.DINOV3, CheckpointFormat.DINOV3_HF),
 
 	/** DINOv3 through Hugging Face transformers ({@code DINOv3ViTModel}). */
-	DINOV3_HF(CheckpointFormat.DINOV3_HF, 1e-4, 5e-6, false, CheckpointFormat.DINOV3_HF),
-
-	/** EVA-02 in timm's layout: one {@code .safetensors} file. */
-	EVA02_TIMM(CheckpointFormat.EVA02_TIMM, 1e-4, 5e-6, true, CheckpointFormat.EVA02_TIMM),
+	DINOV3_HF(CheckpointFormat.DINOV3_HF, 1e-4, 5e-6, false, CheckpointFormat.DINOV3_HF, CheckpointFormat.DINOV3),
 
 	/**
-	 * SigLIP in timm's layout. Without a class token, registers open the sequence (before
-	 * the patches, as timm's {@code reg_token}).
+	 * EVA-02 in timm's layout, written as timm's hub folder ({@code config.json} with
+	 * {@code model_args}).
 	 */
-	SIGLIP_TIMM(CheckpointFormat.SIGLIP_TIMM, 1e-4, 5e-6, true, CheckpointFormat.SIGLIP_TIMM),
+	EVA02_TIMM(CheckpointFormat.EVA02_TIMM, 1e-4, 5e-6, false, CheckpointFormat.EVA02_TIMM),
+
+	/**
+	 * SigLIP in timm's layout, written as timm's hub folder. Without a class token,
+	 * registers open the sequence (before the patches, as timm's {@code reg_token}).
+	 */
+	SIGLIP_TIMM(CheckpointFormat.SIGLIP_TIMM, 1e-4, 5e-6, false, CheckpointFormat.SIGLIP_TIMM),
 
 	/** SigLIP through Hugging Face transformers ({@code SiglipVisionModel}). */
 	SIGLIP_HF(CheckpointFormat.SIGLIP_HF, 1e-4, 5e-6, false, CheckpointFormat.SIGLIP_HF);

@@ -13,7 +13,9 @@ public enum Pooling {
 	MEAN_PATCHES,
 
 	/**
-	 * SigLIP's multi-head attention pooling head ({@code attn_pool}, {@link MapHead}).
+	 * SigLIP's multi-head attention pooling head ({@code attn_pool}, {@link MapHead})
+	 * over the patch tokens (registers excluded, as timm's default
+	 * {@code pool_include_prefix=False}).
 	 */
 	MAP
 

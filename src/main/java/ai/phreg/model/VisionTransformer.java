@@ -266,7 +266,9 @@ public final class VisionTransformer extends NamedBlock {
 		NDArray pooled = switch (this.config.pooling()) {
 			case CLASS_TOKEN -> cls;
 			case MEAN_PATCHES -> this.poolNorm.forward(store, patchTokens.mean(new int[] { 1 }), training);
-			case MAP -> this.mapHead.forward(store, tokens, training);
+			// As timm (pool_include_prefix=False): registers, which the head was never
+			// trained with, stay out of the pooled vector.
+			case MAP -> this.mapHead.forward(store, patchTokens, training);
 		};
 		return new ViTOutput(embedding.patches(), embedding.positionUsed(), embedding.tokens(), hiddenStates, prenorm,
 				tokens, cls, registerTokens, patchTokens, projected, pooled, embedding.gridHeight(),

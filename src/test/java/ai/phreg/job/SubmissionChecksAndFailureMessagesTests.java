@@ -96,46 +96,50 @@ class SubmissionChecksAndFailureMessagesTests extends TemporaryStorage {
 	}
 
 	/**
-	 * phreg reads EVA-02 checkpoints but does not write them yet: a job on such a teacher
-	 * must be refused before training, not fail at its export.
+	 * phreg reads transformers' SigLIP towers but cannot write a student in their layout,
+	 * which has no registers: a job on such a teacher must be refused before training,
+	 * not fail at its export.
 	 */
 	@Test
 	void aStudentWhoseExportFormatCannotBeWrittenIsRefusedBeforeTraining() throws Exception {
-		String teacher = modernFixture("eva02/eva02_vit.timm.safetensors");
+		String teacher = modernFixture("siglip/siglip_vit.hf");
 
 		this.mvc.perform(submit("""
 				{"teacher": "%s", "images": "demo", "steps": 1}""".formatted(teacher)))
 			.andExpect(status().isBadRequest())
 			.andExpect(jsonPath("$.errors.length()").value(1))
 			.andExpect(jsonPath("$.errors[0].field").value("exportFormats"))
-			.andExpect(jsonPath("$.errors[0].message", containsString("EVA02_TIMM teacher cannot be exported")))
-			.andExpect(jsonPath("$.errors[0].message", containsString("not supported")));
+			.andExpect(jsonPath("$.errors[0].message", containsString("SIGLIP_HF teacher cannot be exported")))
+			.andExpect(jsonPath("$.errors[0].message", containsString("no register tokens")));
 		this.mvc
 			.perform(submit("""
-					{"teacher": "%s", "images": "demo", "steps": 1, "exportFormats": ["EVA02_TIMM", "TIMM"]}"""
+					{"teacher": "%s", "images": "demo", "steps": 1, "exportFormats": ["SIGLIP_HF", "TIMM"]}"""
 				.formatted(teacher)))
 			.andExpect(status().isBadRequest())
 			.andExpect(jsonPath("$.errors.length()").value(2))
 			.andExpect(jsonPath("$.errors[0].field").value("exportFormats[0]"))
-			.andExpect(jsonPath("$.errors[0].message", containsString("cannot be exported as EVA02_TIMM")))
+			.andExpect(jsonPath("$.errors[0].message", containsString("cannot be exported as SIGLIP_HF")))
 			.andExpect(jsonPath("$.errors[1].field").value("exportFormats[1]"))
-			.andExpect(jsonPath("$.errors[1].message", containsString("can be exported as [EVA02_TIMM], not TIMM")));
+			.andExpect(jsonPath("$.errors[1].message", containsString("can be exported as [SIGLIP_HF], not TIMM")));
 	}
 
 	/**
-	 * A checkpoint of the modern fixture set (the second configured one), copied with its
-	 * folder's sidecar configs under the storage root, the only root jobs here may name.
+	 * A checkpoint of the modern fixture set (the second configured one), copied under
+	 * the storage root, the only root jobs here may name: a folder checkpoint with its
+	 * files, a single file with its folder's sidecar configs.
 	 */
 	private static String modernFixture(String relative) throws IOException {
 		Path source = Fixtures.roots().get(1).resolve(relative);
 		assertThat(source).exists();
-		Path folder = Files.createDirectories(STORAGE.resolve("modern-fixtures").resolve(relative).getParent());
-		try (Stream<Path> files = Files.list(source.getParent())) {
+		Path target = STORAGE.resolve("modern-fixtures").resolve(relative);
+		Path sourceFolder = Files.isDirectory(source) ? source : source.getParent();
+		Path folder = Files.createDirectories(Files.isDirectory(source) ? target : target.getParent());
+		try (Stream<Path> files = Files.list(sourceFolder)) {
 			for (Path file : files.filter(Files::isRegularFile).toList()) {
 				Files.copy(file, folder.resolve(file.getFileName()), StandardCopyOption.REPLACE_EXISTING);
 			}
 		}
-		return folder.resolve(source.getFileName()).toAbsolutePath().normalize().toString();
+		return target.toAbsolutePath().normalize().toString();
 	}
 
 	@Test

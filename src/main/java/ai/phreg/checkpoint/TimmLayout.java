@@ -1,0 +1,114 @@
+package ai.phreg.checkpoint;
+
+import java.io.IOException;
+
+import ai.phreg.image.Normalization;
+import ai.phreg.model.ViTConfig;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * What timm's checkpoints share whatever the model class ({@code VisionTransformer},
+ * {@code Eva}): model arguments under {@code model_args} in its hub configs (flat in
+ * others), a {@code pretrained_cfg} with the preprocessing, and a position embedding that
+ * has a row for every prefix token (class and registers) unless {@code no_embed_class}.
+ * <p>
+ * phreg gives registers no position embedding, so register rows are written as zeros,
+ * which is exactly that, and only zero rows are read back.
+ */
+final class TimmLayout {
+
+	private TimmLayout() {
+	}
+
+	/**
+	 * The key of a model argument in timm's hub config ({@code model_args}) or a flat
+	 * config.
+	 */
+	static String setting(SidecarConfig sidecar, String key) {
+		return sidecar.first("model_args." + key, key);
+	}
+
+	/**
+	 * The position embedding {@code [1, rows, D]} without the {@code registers} rows from
+	 * row {@code first} (after the class row, if any), which must be zero for phreg's
+	 * model to compute what timm computes.
+	 */
+	static TensorSource withoutRegisterRows(TensorSource source, int first, int registers) {
+		long[] shape = source.shape();
+		long[] kept = { shape[0], shape[1] - registers, shape[2] };
+		int dim = (int) shape[2];
+		return new TensorSource() {
+			@Override
+			public long[] shape() {
+				return kept.clone();
+			}
+
+			@Override
+			public String name() {
+				return source.name();
+			}
+
+			@Override
+			public float[] read() throws IOException {
+				float[] all = source.read();
+				for (int i = first * dim; i < (first + registers) * dim; i++) {
+					if (all[i] != 0f) {
+						throw new InvalidCheckpointException("timm pos_embed gives register token " + (i / dim - first)
+								+ " a non-zero position embedding; phreg's models give registers "
+								+ "none, so this checkpoint cannot be loaded exactly (only zero rows, as phreg "
+								+ "exports, can)");
+					}
+				}
+				float[] values = new float[all.length - registers * dim];
+				System.arraycopy(all, 0, values, 0, first * dim);
+				System.arraycopy(all, (first + registers) * dim, values, first * dim, values.length - first * dim);
+				return values;
+			}
+		};
+	}
+
+	/**
+	 * Writes the position embedding {@code [1, rows, D]} with {@code registers} zero rows
+	 * inserted at row {@code first}.
+	 */
+	static void addWithZeroRegisterRows(String key, long[] shape, float[] values, int first, int registers,
+			TensorSink sink) {
+		int dim = (int) shape[2];
+		float[] withRegisters = new float[values.length + registers * dim];
+		System.arraycopy(values, 0, withRegisters, 0, first * dim);
+		System.arraycopy(values, first * dim, withRegisters, (first + registers) * dim, values.length - first * dim);
+		sink.add(key, new long[] { shape[0], shape[1] + registers, dim }, withRegisters);
+	}
+
+	/**
+	 * The top of a timm hub {@code config.json}: the registered {@code architecture}, no
+	 * classifier, and {@code pretrained_cfg} with phreg's preprocessing; the caller adds
+	 * the {@code model_args} it returns.
+	 */
+	static ObjectNode hubConfig(String architecture, String globalPool, ViTConfig config, Normalization normalization) {
+		ObjectNode json = ConfigJson.object();
+		json.put("architecture", architecture);
+		json.put("num_classes", 0);
+		json.put("num_features", config.embedDim());
+		json.put("global_pool", globalPool);
+		json.putObject("model_args");
+		ObjectNode pretrained = json.putObject("pretrained_cfg");
+		pretrained.putArray("input_size").add(3).add(config.imageSize()).add(config.imageSize());
+		ConfigJson.decimals(pretrained.putArray("mean"), normalization.mean());
+		ConfigJson.decimals(pretrained.putArray("std"), normalization.std());
+		pretrained.put("num_classes", 0);
+		// phreg's preprocessing: bicubic resize of the shorter side to the input size,
+		// then a centre crop of all of it.
+		pretrained.put("interpolation", "bicubic");
+		pretrained.put("crop_pct", 1.0);
+		pretrained.put("crop_mode", "center");
+		pretrained.put("architecture", architecture);
+		return json;
+	}
+
+	static boolean isSquare(long count) {
+		long side = Math.round(Math.sqrt(count));
+		return side * side == count;
+	}
+
+}
