@@ -1,6 +1,7 @@
 package ai.phreg.checkpoint;
 
 import java.io.IOException;
+import java.nio.FloatBuffer;
 import java.util.List;
 import java.util.Set;
 
@@ -142,12 +143,16 @@ final class TimmCodec extends FamilyCodec {
 	 */
 	private static TensorSource withoutRegisterRows(TensorSource source, int registers) {
 		long[] shape = source.shape();
-		long[] kept = { shape[0], shape[1] - registers, shape[2] };
+		TensorSource table = source.reshaped(shape[1], shape[2]);
+		TensorSource registerRows = TensorSource.rows(table, 1, 1 + registers);
+		TensorSource kept = TensorSource
+			.concatRows(List.of(TensorSource.rows(table, 0, 1), TensorSource.rows(table, 1 + registers, shape[1])))
+			.reshaped(shape[0], shape[1] - registers, shape[2]);
 		int dim = (int) shape[2];
 		return new TensorSource() {
 			@Override
 			public long[] shape() {
-				return kept.clone();
+				return kept.shape();
 			}
 
 			@Override
@@ -156,19 +161,16 @@ final class TimmCodec extends FamilyCodec {
 			}
 
 			@Override
-			public float[] read() throws IOException {
-				float[] all = source.read();
-				for (int i = dim; i < (1 + registers) * dim; i++) {
-					if (all[i] != 0f) {
-						throw new InvalidCheckpointException("timm pos_embed gives register token " + (i / dim - 1)
+			public void readInto(long from, FloatBuffer target) throws IOException {
+				float[] registerValues = registerRows.read();
+				for (int i = 0; i < registerValues.length; i++) {
+					if (registerValues[i] != 0f) {
+						throw new InvalidCheckpointException("timm pos_embed gives register token " + (i / dim)
 								+ " a non-zero position embedding; phreg's models give registers none, so this "
 								+ "checkpoint cannot be loaded exactly (only zero rows, as phreg exports, can)");
 					}
 				}
-				float[] values = new float[all.length - registers * dim];
-				System.arraycopy(all, 0, values, 0, dim);
-				System.arraycopy(all, (1 + registers) * dim, values, dim, values.length - dim);
-				return values;
+				kept.readInto(from, target);
 			}
 		};
 	}
