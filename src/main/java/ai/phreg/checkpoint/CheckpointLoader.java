@@ -1,6 +1,9 @@
 package ai.phreg.checkpoint;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -12,6 +15,7 @@ import java.util.stream.Collectors;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.phreg.checkpoint.safetensors.DirectBuffers;
 import ai.phreg.checkpoint.safetensors.TensorData;
 import ai.phreg.model.ViTConfig;
 import ai.phreg.model.VisionTransformer;
@@ -24,16 +28,27 @@ import ai.phreg.model.VisionTransformer;
  */
 public final class CheckpointLoader {
 
+	/**
+	 * The most one piece of a parameter takes on its way from the checkpoint into the
+	 * model: parameters larger than this (DINOv3-7B's feed-forward weights are 134 MB in
+	 * float32) are copied a few rows at a time.
+	 */
+	public static final int STAGING_BYTES = 64 << 20;
+
 	private CheckpointLoader() {
 	}
 
-	/** Detects the family and maps the checkpoint without reading any tensor values. */
+	/**
+	 * Detects the family and maps the checkpoint without reading tensor values (beyond
+	 * small buffers checked against the architecture).
+	 */
 	public static ConvertedCheckpoint convert(StateDict dict) throws IOException {
 		return convert(dict, LoadOptions.DEFAULTS);
 	}
 
 	/**
-	 * Detects the family and maps the checkpoint without reading any tensor values.
+	 * Detects the family and maps the checkpoint without reading tensor values (beyond
+	 * small buffers checked against the architecture, such as DINOv3's RoPE periods).
 	 * @param dict the open checkpoint
 	 * @param options what the checkpoint cannot tell, such as the number of heads
 	 * @return the architecture and where each parameter comes from
@@ -83,21 +98,69 @@ public final class CheckpointLoader {
 					converted.normalization(), converted.parameters(), converted.ignored(), converted.carried());
 			checkShapes(location, adjusted);
 			VisionTransformer model = VisionTransformer.create(adjusted.config(), manager);
-			NonFiniteScan scan = new NonFiniteScan();
-			for (Map.Entry<String, TensorSource> parameter : adjusted.parameters().entrySet()) {
-				float[] values = parameter.getValue().read();
-				scan.scan(parameter.getValue().name(), values);
-				model.setParameter(parameter.getKey(), values);
-			}
-			scan.check("Checkpoint " + location, "A model with such weights computes NaN features; download or "
-					+ "export the checkpoint again, or pick an earlier one.");
+			long stagingBytes = fill(model, adjusted.parameters(), location, STAGING_BYTES);
 			Map<String, TensorData> carried = new LinkedHashMap<>();
 			for (Map.Entry<String, String> entry : adjusted.carried().entrySet()) {
 				carried.put(entry.getKey(), dict.copy(entry.getValue()));
 			}
+			LoadFootprint footprint = new LoadFootprint(stagingBytes, dict.largestTransientMapping(),
+					dict.transientMappedBytes());
 			return new LoadedModel(location.toString(), adjusted.format(), model, adjusted.normalization(),
-					adjusted.ignored(), new CarriedTensors(carried));
+					adjusted.ignored(), new CarriedTensors(carried), footprint);
 		}
+	}
+
+	/**
+	 * Streams every parameter's values from the checkpoint into the model, whole rows at
+	 * a time through one direct float32 buffer: each piece is read from its mapped file
+	 * region (converted from the stored dtype, the region unmapped at once), scanned for
+	 * non-finite values and copied into the parameter by the engine, which reads the
+	 * buffer where it lies. Peak memory is the model plus that buffer and one mapped
+	 * piece.
+	 * @param limitBytes the most the buffer may take; it is smaller when the largest
+	 * parameter is, and larger only when a single row does not fit
+	 * @return the bytes of the buffer
+	 */
+	static long fill(VisionTransformer model, Map<String, TensorSource> parameters, Path location, int limitBytes)
+			throws IOException {
+		long largestParameter = 0;
+		long largestRow = 0;
+		for (TensorSource source : parameters.values()) {
+			largestParameter = Math.max(largestParameter, source.elementCount());
+			largestRow = Math.max(largestRow, rowLength(source));
+		}
+		long stagingFloats = Math.max(largestRow, Math.min(largestParameter, limitBytes / Float.BYTES));
+		ByteBuffer staging = ByteBuffer.allocateDirect(Math.toIntExact(stagingFloats * Float.BYTES))
+			.order(ByteOrder.nativeOrder());
+		try {
+			NonFiniteScan scan = new NonFiniteScan();
+			for (Map.Entry<String, TensorSource> parameter : parameters.entrySet()) {
+				TensorSource source = parameter.getValue();
+				long rowLength = rowLength(source);
+				long rowsPerPiece = stagingFloats / rowLength;
+				long rows = source.elementCount() / rowLength;
+				for (long first = 0; first < rows; first += rowsPerPiece) {
+					int count = Math.toIntExact(Math.min(rowsPerPiece, rows - first) * rowLength);
+					FloatBuffer piece = staging.clear().asFloatBuffer().limit(count);
+					source.readInto(first * rowLength, piece);
+					scan.scan(source.name(), piece.flip());
+					model.setParameterRows(parameter.getKey(), first, staging.limit(count * Float.BYTES));
+				}
+			}
+			scan.check("Checkpoint " + location, "A model with such weights computes NaN features; download or "
+					+ "export the checkpoint again, or pick an earlier one.");
+		}
+		finally {
+			DirectBuffers.release(staging);
+		}
+		return staging.capacity();
+	}
+
+	/** Elements per index of the first axis; a scalar is one row of one. */
+	private static long rowLength(TensorSource source) {
+		long[] shape = source.shape();
+		return (shape.length == 0 || shape[0] == 0) ? Math.max(1, source.elementCount())
+				: source.elementCount() / shape[0];
 	}
 
 	private static FamilyCodec detect(StateDict dict) throws InvalidCheckpointException {

@@ -1,5 +1,7 @@
 package ai.phreg.checkpoint;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
@@ -53,6 +55,9 @@ final class DinoV3Codec extends FamilyCodec {
 		super(CheckpointLayout.singleFile("DINOv3"));
 	}
 
+	/** Relative difference allowed between stored and computed periods: bfloat16's. */
+	private static final double PERIOD_TOLERANCE = 0x1p-8;
+
 	@Override
 	CheckpointFormat format() {
 		return CheckpointFormat.DINOV3;
@@ -76,13 +81,13 @@ final class DinoV3Codec extends FamilyCodec {
 	}
 
 	@Override
-	ViTConfig inferConfig(KeyLedger ledger, SidecarConfig sidecar, LoadOptions options)
-			throws InvalidCheckpointException {
+	ViTConfig inferConfig(KeyLedger ledger, SidecarConfig sidecar, LoadOptions options) throws IOException {
 		int dim = (int) ledger.take("cls_token", 3).shape()[2];
 		long[] patch = ledger.take("patch_embed.proj.weight", 4).shape();
 		int registers = ledger.has("storage_tokens") ? (int) ledger.take("storage_tokens", 3).shape()[1] : 0;
-		// Only the count is used: the values are recomputed from the RoPE base.
-		long periods = ledger.shape(PERIODS, 1)[0];
+		// Carried for exports; the model recomputes the values from the RoPE base.
+		TensorSource storedPeriods = ledger.peek(PERIODS, 1);
+		long periods = storedPeriods.shape()[0];
 		if (periods < 1 || dim % (4 * periods) != 0) {
 			throw new InvalidCheckpointException("rope_embed.periods of " + ledger.location() + " has " + periods
 					+ " entries, which fits no head width dividing the width " + dim);
@@ -92,6 +97,9 @@ final class DinoV3Codec extends FamilyCodec {
 			throw new InvalidCheckpointException("Config " + sidecar
 					+ " sets RoPE min/max periods; phreg computes the periods from pos_embed_rope_base only");
 		}
+		RotaryEmbedding rope = RotaryEmbedding
+			.dinoV3(sidecar.number("pos_embed_rope_base").orElse(DinoV3Family.ROPE_BASE));
+		checkPeriods(ledger.location(), storedPeriods, rope, dim / heads);
 		boolean swiglu = ledger.has("blocks.0.mlp.w1.weight");
 		int hidden = (int) ledger.take(swiglu ? "blocks.0.mlp.w1.weight" : "blocks.0.mlp.fc1.weight", 2).shape()[0];
 		return ViTConfig.builder()
@@ -109,8 +117,29 @@ final class DinoV3Codec extends FamilyCodec {
 			.optLayerNormEps(DinoV3Family.LAYER_NORM_EPS)
 			.optRegisters(registers, format().registerPlacement())
 			.optPositionEmbedding(false)
-			.optRope(RotaryEmbedding.dinoV3(sidecar.number("pos_embed_rope_base").orElse(DinoV3Family.ROPE_BASE)))
+			.optRope(rope)
 			.build();
+	}
+
+	/**
+	 * The model recomputes the periods from the base and the head width, as upstream
+	 * does; stored periods that differ mean other RoPE frequencies (another base, a
+	 * min/max period rule, a tampered buffer), which would load silently wrong. Compared
+	 * to within bfloat16's precision, the narrowest dtype a checkpoint stores them in.
+	 */
+	private static void checkPeriods(Path location, TensorSource stored, RotaryEmbedding rope, int headDim)
+			throws IOException {
+		float[] actual = stored.read();
+		double[] expected = rope.periods(headDim);
+		for (int j = 0; j < actual.length; j++) {
+			if (!(Math.abs(actual[j] - expected[j]) <= PERIOD_TOLERANCE * expected[j])) {
+				throw new InvalidCheckpointException("rope_embed.periods of " + location + " holds "
+						+ Arrays.toString(actual) + ", but pos_embed_rope_base " + rope.base() + " and head width "
+						+ headDim + " give " + Arrays.toString(expected) + " (base^(4j/" + headDim + ")); period " + j
+						+ " differs. phreg computes the periods from the base, so these weights "
+						+ "would run with other RoPE frequencies than they were trained with");
+			}
+		}
 	}
 
 	@Override

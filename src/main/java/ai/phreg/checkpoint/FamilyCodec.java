@@ -1,5 +1,6 @@
 package ai.phreg.checkpoint;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -49,10 +50,10 @@ abstract class FamilyCodec {
 
 	/**
 	 * The architecture, from the weights' shapes and, for what the weights cannot tell,
-	 * the config or the caller's options.
+	 * the config or the caller's options. Tensor values are not read here, except small
+	 * buffers that must agree with the architecture (DINOv3's RoPE periods).
 	 */
-	abstract ViTConfig inferConfig(KeyLedger ledger, SidecarConfig sidecar, LoadOptions options)
-			throws InvalidCheckpointException;
+	abstract ViTConfig inferConfig(KeyLedger ledger, SidecarConfig sidecar, LoadOptions options) throws IOException;
 
 	/**
 	 * Lists what the family's config declares about the architecture, so that a config
@@ -77,8 +78,7 @@ abstract class FamilyCodec {
 		return Normalization.IMAGENET;
 	}
 
-	final ConvertedCheckpoint convert(KeyLedger ledger, SidecarConfig sidecar, LoadOptions options)
-			throws InvalidCheckpointException {
+	final ConvertedCheckpoint convert(KeyLedger ledger, SidecarConfig sidecar, LoadOptions options) throws IOException {
 		ViTConfig config;
 		Normalization normalization;
 		try {

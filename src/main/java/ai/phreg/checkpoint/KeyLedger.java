@@ -59,16 +59,16 @@ final class KeyLedger {
 	}
 
 	/**
-	 * The shape of the tensor under {@code key}, checking its number of dimensions,
-	 * without marking it used (for a tensor that {@link #carry} keeps).
+	 * The tensor under {@code key}, checking its number of dimensions, without marking it
+	 * used (for a tensor that {@link #carry} keeps).
 	 */
-	long[] shape(String key, int rank) throws InvalidCheckpointException {
+	TensorSource peek(String key, int rank) throws InvalidCheckpointException {
 		TensorSource source = this.dict.tensors().get(key);
 		if (source == null || source.shape().length != rank) {
 			throw new InvalidCheckpointException(
 					"Checkpoint " + this.dict.location() + " has no " + rank + "-dimensional tensor '" + key + "'");
 		}
-		return source.shape();
+		return source;
 	}
 
 	/**

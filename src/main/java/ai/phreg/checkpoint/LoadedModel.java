@@ -16,14 +16,15 @@ import ai.phreg.model.VisionTransformer;
  * @param normalization the pixel mean/std of the model
  * @param ignored checkpoint tensors deliberately not loaded, with the reason
  * @param carried unused tensors kept as stored, for exports of this model or its students
+ * @param footprint what loading held besides the model
  */
 public record LoadedModel(String origin, CheckpointFormat format, VisionTransformer model, Normalization normalization,
-		Map<String, String> ignored, CarriedTensors carried) {
+		Map<String, String> ignored, CarriedTensors carried, LoadFootprint footprint) {
 
 	/** A model that carries no unused tensors, such as one built rather than loaded. */
 	public LoadedModel(String origin, CheckpointFormat format, VisionTransformer model, Normalization normalization,
 			Map<String, String> ignored) {
-		this(origin, format, model, normalization, ignored, CarriedTensors.NONE);
+		this(origin, format, model, normalization, ignored, CarriedTensors.NONE, LoadFootprint.NONE);
 	}
 
 	public long parameterCount() {

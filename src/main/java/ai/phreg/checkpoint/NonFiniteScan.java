@@ -1,5 +1,6 @@
 package ai.phreg.checkpoint;
 
+import java.nio.FloatBuffer;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
@@ -14,18 +15,23 @@ final class NonFiniteScan {
 
 	private final Map<String, Long> counts = new TreeMap<>();
 
-	void scan(String tensor, float[] values) {
-		scan(tensor, values, DType.F32);
-	}
-
 	/**
 	 * Counts the values that are not finite once stored as {@code dtype}: beyond 65504, a
 	 * finite float becomes an infinite F16.
 	 */
 	void scan(String tensor, float[] values, DType dtype) {
+		scan(tensor, FloatBuffer.wrap(values), dtype);
+	}
+
+	/** Counts the values from {@code values}' position to its limit, leaving both. */
+	void scan(String tensor, FloatBuffer values) {
+		scan(tensor, values, DType.F32);
+	}
+
+	private void scan(String tensor, FloatBuffer values, DType dtype) {
 		long count = 0;
-		for (float value : values) {
-			if (!finiteAs(value, dtype)) {
+		for (int i = values.position(); i < values.limit(); i++) {
+			if (!finiteAs(values.get(i), dtype)) {
 				count++;
 			}
 		}

@@ -1,7 +1,7 @@
 package ai.phreg.checkpoint;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -139,9 +139,20 @@ public final class StateDict implements AutoCloseable {
 		if (!(this.tensors.get(key) instanceof StoredTensor stored)) {
 			throw new IllegalArgumentException("No tensor '" + key + "' in " + this.location);
 		}
-		ByteBuffer mapped = stored.reader().readBytes(key);
-		ByteBuffer copy = ByteBuffer.allocate(mapped.remaining()).put(mapped).flip();
-		return new TensorData(key, stored.info().dtype(), stored.info().shape(), copy);
+		return new TensorData(key, stored.info().dtype(), stored.info().shape(), stored.reader().copyBytes(key));
+	}
+
+	/**
+	 * Bytes of the files mapped right now to read values: zero whenever no read is
+	 * running, as every read releases its mappings.
+	 */
+	public long transientMappedBytes() {
+		return this.readers.stream().mapToLong(SafetensorsReader::transientMappedBytes).sum();
+	}
+
+	/** The largest single mapping any read of this checkpoint has made so far. */
+	public long largestTransientMapping() {
+		return this.readers.stream().mapToLong(SafetensorsReader::largestTransientMapping).max().orElse(0);
 	}
 
 	/** The {@code __metadata__} of the first file. */
@@ -169,8 +180,8 @@ public final class StateDict implements AutoCloseable {
 		}
 
 		@Override
-		public float[] read() throws IOException {
-			return this.reader.readFloats(this.info.name());
+		public void readInto(long from, FloatBuffer target) throws IOException {
+			this.reader.readFloats(this.info.name(), from, target);
 		}
 
 	}

@@ -1,13 +1,15 @@
 package ai.phreg.checkpoint;
 
 import java.io.IOException;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
 
 /**
  * A tensor of a checkpoint with its shape known up front and its values read only when a
- * parameter is filled, so a multi-gigabyte checkpoint never sits in memory twice.
+ * parameter is filled, and then range by range, so a multi-gigabyte checkpoint never sits
+ * in memory twice.
  */
 public interface TensorSource {
 
@@ -16,8 +18,19 @@ public interface TensorSource {
 	/** The checkpoint key(s) the values come from, for messages. */
 	String name();
 
-	/** Row-major values as float32, whatever the stored dtype. */
-	float[] read() throws IOException;
+	/**
+	 * Writes the row-major float32 values from element {@code from} on into
+	 * {@code target}, as many as it has room for, whatever the stored dtype; its position
+	 * ends at its limit.
+	 */
+	void readInto(long from, FloatBuffer target) throws IOException;
+
+	/** All row-major values as float32, whatever the stored dtype. */
+	default float[] read() throws IOException {
+		float[] values = new float[Math.toIntExact(elementCount())];
+		readInto(0, FloatBuffer.wrap(values));
+		return values;
+	}
 
 	default long elementCount() {
 		return Arrays.stream(shape()).reduce(1, Math::multiplyExact);
@@ -43,8 +56,8 @@ public interface TensorSource {
 			}
 
 			@Override
-			public float[] read() throws IOException {
-				return source.read();
+			public void readInto(long from, FloatBuffer target) throws IOException {
+				source.readInto(from, target);
 			}
 		};
 	}
@@ -79,15 +92,23 @@ public interface TensorSource {
 			}
 
 			@Override
-			public float[] read() throws IOException {
-				float[] values = new float[Math.toIntExact(elementCount())];
-				int offset = 0;
-				for (TensorSource part : parts) {
-					float[] chunk = part.read();
-					System.arraycopy(chunk, 0, values, offset, chunk.length);
-					offset += chunk.length;
+			public void readInto(long from, FloatBuffer target) throws IOException {
+				if (from < 0 || from + target.remaining() > elementCount()) {
+					throw new IllegalArgumentException("elements [" + from + ", " + (from + target.remaining())
+							+ ") are not inside " + name() + " " + Arrays.toString(stacked));
 				}
-				return values;
+				long next = from;
+				long partStart = 0;
+				for (TensorSource part : parts) {
+					long partEnd = partStart + part.elementCount();
+					if (target.hasRemaining() && next < partEnd) {
+						int count = (int) Math.min(target.remaining(), partEnd - next);
+						part.readInto(next - partStart, target.slice().limit(count));
+						target.position(target.position() + count);
+						next += count;
+					}
+					partStart = partEnd;
+				}
 			}
 		};
 	}
@@ -109,8 +130,10 @@ public interface TensorSource {
 			}
 
 			@Override
-			public float[] read() {
-				return new float[Math.toIntExact(elementCount())];
+			public void readInto(long from, FloatBuffer target) {
+				while (target.hasRemaining()) {
+					target.put(0f);
+				}
 			}
 		};
 	}
@@ -141,9 +164,8 @@ public interface TensorSource {
 			}
 
 			@Override
-			public float[] read() throws IOException {
-				return Arrays.copyOfRange(source.read(), Math.toIntExact(from * rowLength),
-						Math.toIntExact(to * rowLength));
+			public void readInto(long element, FloatBuffer target) throws IOException {
+				source.readInto(from * rowLength + element, target);
 			}
 		};
 	}

@@ -1,6 +1,8 @@
 package ai.phreg.checkpoint;
 
 import java.io.IOException;
+import java.nio.FloatBuffer;
+import java.util.List;
 
 import ai.phreg.image.Normalization;
 import ai.phreg.model.ViTConfig;
@@ -35,12 +37,18 @@ final class TimmLayout {
 	 */
 	static TensorSource withoutRegisterRows(TensorSource source, int first, int registers) {
 		long[] shape = source.shape();
-		long[] kept = { shape[0], shape[1] - registers, shape[2] };
+		// [1, rows, D] -> [rows, D] to take rows, and back without the register rows
+		TensorSource table = source.reshaped(shape[1], shape[2]);
+		TensorSource registerRows = TensorSource.rows(table, first, first + registers);
+		TensorSource kept = TensorSource
+			.concatRows(
+					List.of(TensorSource.rows(table, 0, first), TensorSource.rows(table, first + registers, shape[1])))
+			.reshaped(shape[0], shape[1] - registers, shape[2]);
 		int dim = (int) shape[2];
 		return new TensorSource() {
 			@Override
 			public long[] shape() {
-				return kept.clone();
+				return kept.shape();
 			}
 
 			@Override
@@ -49,20 +57,16 @@ final class TimmLayout {
 			}
 
 			@Override
-			public float[] read() throws IOException {
-				float[] all = source.read();
-				for (int i = first * dim; i < (first + registers) * dim; i++) {
-					if (all[i] != 0f) {
-						throw new InvalidCheckpointException("timm pos_embed gives register token " + (i / dim - first)
-								+ " a non-zero position embedding; phreg's models give registers "
-								+ "none, so this checkpoint cannot be loaded exactly (only zero rows, as phreg "
-								+ "exports, can)");
+			public void readInto(long from, FloatBuffer target) throws IOException {
+				float[] registerValues = registerRows.read();
+				for (int i = 0; i < registerValues.length; i++) {
+					if (registerValues[i] != 0f) {
+						throw new InvalidCheckpointException("timm pos_embed gives register token " + (i / dim)
+								+ " a non-zero position embedding; phreg's models give registers none, so this "
+								+ "checkpoint cannot be loaded exactly (only zero rows, as phreg exports, can)");
 					}
 				}
-				float[] values = new float[all.length - registers * dim];
-				System.arraycopy(all, 0, values, 0, first * dim);
-				System.arraycopy(all, (first + registers) * dim, values, first * dim, values.length - first * dim);
-				return values;
+				kept.readInto(from, target);
 			}
 		};
 	}

@@ -55,6 +55,25 @@ public record RotaryEmbedding(Style style, double base, int referenceGrid) {
 	}
 
 	/**
+	 * DINOv3's periods for a head width, {@code base^(4j/headDim)} for
+	 * {@code j < headDim/4}: what upstream stores as {@code rope_embed.periods}.
+	 */
+	public double[] periods(int headDim) {
+		if (this.style != Style.DINOV3) {
+			throw new IllegalStateException(this.style + " RoPE has no periods");
+		}
+		double[] periods = new double[headDim / 4];
+		for (int j = 0; j < periods.length; j++) {
+			periods[j] = dinoV3Period(j, periods.length);
+		}
+		return periods;
+	}
+
+	private double dinoV3Period(int j, int quarter) {
+		return Math.pow(this.base, 4.0 * j / (4 * quarter));
+	}
+
+	/**
 	 * The sine and cosine tables {@code [h·w, headDim]} for an {@code h × w} patch grid,
 	 * patches row-major, computed in double precision and rounded once.
 	 */
@@ -86,7 +105,7 @@ public record RotaryEmbedding(Style style, double base, int referenceGrid) {
 			double rowAngle;
 			double columnAngle;
 			if (this.style == Style.DINOV3) {
-				double period = Math.pow(this.base, 4.0 * j / (4 * quarter));
+				double period = dinoV3Period(j, quarter);
 				double y = 2 * ((r + 0.5) / gridHeight) - 1;
 				double x = 2 * ((c + 0.5) / gridWidth) - 1;
 				rowAngle = 2 * Math.PI * y / period;

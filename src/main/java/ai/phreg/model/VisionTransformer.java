@@ -1,5 +1,6 @@
 package ai.phreg.model;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -113,6 +114,19 @@ public final class VisionTransformer extends NamedBlock {
 					+ expected + " values, got " + values.length);
 		}
 		ArrayValues.copyInto(parameter.getArray(), values);
+	}
+
+	/**
+	 * Copies float32 values in native byte order (a direct buffer, read where it lies)
+	 * into whole rows of the named parameter's first axis, from {@code firstRow} on; how
+	 * a checkpoint streams into the model a bounded piece at a time.
+	 */
+	public void setParameterRows(String name, long firstRow, ByteBuffer values) {
+		Parameter parameter = getParameters().get(name);
+		if (parameter == null) {
+			throw new IllegalArgumentException("No parameter named '" + name + "'");
+		}
+		ArrayValues.copyRowsInto(parameter.getArray(), firstRow, values);
 	}
 
 	/** Runs the model for inference or training on pixels {@code (B, 3, H, W)}. */

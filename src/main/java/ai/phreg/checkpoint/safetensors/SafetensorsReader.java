@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+import java.nio.MappedByteBuffer;
 import java.nio.ShortBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -14,6 +16,7 @@ import java.util.Map;
 import java.util.NavigableSet;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -21,8 +24,9 @@ import java.util.stream.Stream;
  * Random access to the tensors of one safetensors file. The header is validated in full
  * by {@link #open}, so every later read stays inside the file; tensor bytes are then
  * memory-mapped region by region with {@code long} offsets. Only the tensor asked for is
- * touched, which keeps multi-gigabyte checkpoints out of the heap and makes files beyond
- * 2 GiB work.
+ * touched, and the typed reads unmap each region once converted, which keeps
+ * multi-gigabyte checkpoints out of the heap and out of the resident memory of the
+ * process and makes files beyond 2 GiB work.
  * <p>
  * Safe for concurrent reads from several threads: every read maps its own region.
  */
@@ -51,6 +55,10 @@ public final class SafetensorsReader implements AutoCloseable {
 	private final List<TensorInfo> tensorList;
 
 	private final int chunkBytes;
+
+	private final AtomicLong transientMappedBytes = new AtomicLong();
+
+	private final AtomicLong largestTransientMapping = new AtomicLong();
 
 	private SafetensorsReader(Path file, FileChannel channel, SafetensorsHeader header, int chunkBytes) {
 		this.file = file;
@@ -153,36 +161,59 @@ public final class SafetensorsReader implements AutoCloseable {
 	 * @throws IOException if the file cannot be read
 	 */
 	public float[] readFloats(String name) throws IOException {
+		float[] values = new float[arrayLength(info(name))];
+		readFloats(name, 0, FloatBuffer.wrap(values));
+		return values;
+	}
+
+	/**
+	 * Reads {@code target.remaining()} values of a floating-point tensor, from element
+	 * {@code from} on (row-major), into {@code target} as float32, converting the stored
+	 * dtype as {@link #readFloats(String)} does. Only that range of the file is mapped, a
+	 * bounded piece at a time, and each piece is unmapped once converted, so neither the
+	 * heap nor the resident pages of the process ever hold more than one piece of the
+	 * file.
+	 * @param name tensor name
+	 * @param from the first element to read
+	 * @param target receives the values from its position on; its position ends at its
+	 * limit
+	 * @throws IllegalArgumentException for integer dtypes or a range outside the tensor
+	 * @throws IOException if the file cannot be read
+	 */
+	public void readFloats(String name, long from, FloatBuffer target) throws IOException {
 		TensorInfo info = info(name);
 		if (!info.dtype().isFloatingPoint()) {
 			throw new IllegalArgumentException("tensor '" + name + "' in " + this.file + " is " + info.dtype()
 					+ ", not floating point; use readInts");
 		}
-		float[] values = new float[arrayLength(info)];
-		forEachChunk(info, (bytes, offset, count) -> {
+		long count = target.remaining();
+		if (from < 0 || from + count > info.elementCount()) {
+			throw new IllegalArgumentException("elements [" + from + ", " + (from + count) + ") are not inside tensor '"
+					+ name + "' of " + info.elementCount() + " elements in " + this.file);
+		}
+		forEachChunk(info, from, count, (bytes, offset, chunk) -> {
 			switch (info.dtype()) {
-				case F32 -> bytes.asFloatBuffer().get(values, offset, count);
+				case F32 -> target.put(bytes.asFloatBuffer());
 				case F64 -> {
 					DoubleBuffer doubles = bytes.asDoubleBuffer();
-					for (int i = 0; i < count; i++) {
-						values[offset + i] = (float) doubles.get(i);
+					for (int i = 0; i < chunk; i++) {
+						target.put((float) doubles.get(i));
 					}
 				}
 				case F16 -> {
 					ShortBuffer halves = bytes.asShortBuffer();
-					for (int i = 0; i < count; i++) {
-						values[offset + i] = HalfFloats.halfToFloat(halves.get(i));
+					for (int i = 0; i < chunk; i++) {
+						target.put(HalfFloats.halfToFloat(halves.get(i)));
 					}
 				}
 				case BF16 -> {
 					ShortBuffer halves = bytes.asShortBuffer();
-					for (int i = 0; i < count; i++) {
-						values[offset + i] = HalfFloats.bfloat16ToFloat(halves.get(i));
+					for (int i = 0; i < chunk; i++) {
+						target.put(HalfFloats.bfloat16ToFloat(halves.get(i)));
 					}
 				}
 			}
 		});
-		return values;
 	}
 
 	/**
@@ -197,7 +228,7 @@ public final class SafetensorsReader implements AutoCloseable {
 	public int[] readInts(String name) throws IOException {
 		TensorInfo info = integerInfo(name, "readInts");
 		int[] values = new int[arrayLength(info)];
-		forEachChunk(info, (bytes, offset, count) -> {
+		forEachChunk(info, 0, values.length, (bytes, offset, count) -> {
 			if (info.dtype() == DType.I32) {
 				bytes.asIntBuffer().get(values, offset, count);
 				return;
@@ -226,7 +257,7 @@ public final class SafetensorsReader implements AutoCloseable {
 	public long[] readLongs(String name) throws IOException {
 		TensorInfo info = integerInfo(name, "readLongs");
 		long[] values = new long[arrayLength(info)];
-		forEachChunk(info, (bytes, offset, count) -> {
+		forEachChunk(info, 0, values.length, (bytes, offset, count) -> {
 			if (info.dtype() == DType.I64) {
 				bytes.asLongBuffer().get(values, offset, count);
 				return;
@@ -255,6 +286,39 @@ public final class SafetensorsReader implements AutoCloseable {
 					+ " bytes, more than one ByteBuffer can address (" + Integer.MAX_VALUE + ")");
 		}
 		return map(info, info.begin(), info.byteLength());
+	}
+
+	/**
+	 * A heap copy of the raw bytes of one tensor, the mapping they were read through
+	 * released at once.
+	 * @param name tensor name
+	 * @return a little-endian buffer of exactly {@link TensorInfo#byteLength} bytes
+	 * @throws IllegalArgumentException if the tensor exceeds what one buffer can address
+	 * @throws IOException if the file cannot be read
+	 */
+	public ByteBuffer copyBytes(String name) throws IOException {
+		TensorInfo info = info(name);
+		if (info.byteLength() > MAX_ARRAY_ELEMENTS) {
+			throw new IllegalArgumentException("tensor '" + name + "' in " + this.file + " has " + info.byteLength()
+					+ " bytes, more than one array can hold (" + MAX_ARRAY_ELEMENTS + ")");
+		}
+		ByteBuffer copy = ByteBuffer.allocate((int) info.byteLength()).order(ByteOrder.LITTLE_ENDIAN);
+		forEachChunk(info, 0, info.elementCount(), (bytes, offset, count) -> copy.put(bytes));
+		return copy.flip();
+	}
+
+	/**
+	 * Bytes of this file mapped right now by the typed reads, which release each mapping
+	 * once its values are converted: zero whenever no read is running. Mappings handed
+	 * out by {@link #readBytes} are the caller's and not counted.
+	 */
+	public long transientMappedBytes() {
+		return this.transientMappedBytes.get();
+	}
+
+	/** The largest single mapping the typed reads have made so far. */
+	public long largestTransientMapping() {
+		return this.largestTransientMapping.get();
 	}
 
 	@Override
@@ -294,23 +358,33 @@ public final class SafetensorsReader implements AutoCloseable {
 	}
 
 	/**
-	 * Maps the tensor in pieces of at most {@code chunkBytes}: one mapping cannot exceed
-	 * 2 GiB, yet an F32 tensor of two billion elements is 8 GB.
+	 * Maps elements {@code [from, from + count)} of the tensor in pieces of at most
+	 * {@code chunkBytes}, each unmapped as soon as the consumer returns: one mapping
+	 * cannot exceed 2 GiB, yet an F32 tensor of two billion elements is 8 GB, and a
+	 * mapping left to the collector keeps every page read through it resident.
 	 */
-	private void forEachChunk(TensorInfo info, ChunkConsumer consumer) throws IOException {
+	private void forEachChunk(TensorInfo info, long from, long count, ChunkConsumer consumer) throws IOException {
 		int elementSize = info.dtype().byteSize();
-		long total = info.elementCount();
 		long perChunk = this.chunkBytes / elementSize;
 		long done = 0;
-		while (done < total) {
-			int count = (int) Math.min(perChunk, total - done);
-			consumer.accept(map(info, info.begin() + done * elementSize, (long) count * elementSize), (int) done,
-					count);
-			done += count;
+		while (done < count) {
+			int chunk = (int) Math.min(perChunk, count - done);
+			long length = (long) chunk * elementSize;
+			MappedByteBuffer bytes = map(info, info.begin() + (from + done) * elementSize, length);
+			this.largestTransientMapping.accumulateAndGet(length, Math::max);
+			this.transientMappedBytes.addAndGet(length);
+			try {
+				consumer.accept(bytes, (int) done, chunk);
+			}
+			finally {
+				DirectBuffers.release(bytes);
+				this.transientMappedBytes.addAndGet(-length);
+			}
+			done += chunk;
 		}
 	}
 
-	private ByteBuffer map(TensorInfo info, long begin, long length) throws IOException {
+	private MappedByteBuffer map(TensorInfo info, long begin, long length) throws IOException {
 		if (!this.channel.isOpen()) {
 			throw new IllegalStateException("reader for " + this.file + " is closed");
 		}
@@ -322,8 +396,9 @@ public final class SafetensorsReader implements AutoCloseable {
 			throw new SafetensorsFormatException(this.file, "file shrank to " + this.channel.size()
 					+ " bytes since it was opened; tensor '" + info.name() + "' ends at byte " + fileEnd);
 		}
-		return this.channel.map(FileChannel.MapMode.READ_ONLY, this.dataStart + begin, length)
-			.order(ByteOrder.LITTLE_ENDIAN);
+		MappedByteBuffer bytes = this.channel.map(FileChannel.MapMode.READ_ONLY, this.dataStart + begin, length);
+		bytes.order(ByteOrder.LITTLE_ENDIAN);
+		return bytes;
 	}
 
 	private String nearbyNames(String name) {
