@@ -69,6 +69,8 @@ try {
   await page.click('#stop-job');
   await page.waitForSelector('#job-state:text-is("STOPPED")', { timeout: TRAINING_MILLIS });
   const pointsWhenStopped = Number(await page.getAttribute('#charts', 'data-points'));
+  const teacher = await page.textContent('#job-teacher');
+  check(teacher.includes('DINOv2') && teacher.includes('DINOV2_HUB'), 'the teacher\'s family and layout are named: ' + teacher);
   check(pointsWhenStopped >= 2 && pointsWhenStopped < steps, 'the job stopped after ' + pointsWhenStopped + ' of ' + steps + ' steps');
   check(await page.isEnabled('#restart-job') && !(await page.isEnabled('#stop-job')), 'a stopped job can restart, not stop');
   await shot('03-stopped');

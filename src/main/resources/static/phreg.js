@@ -259,12 +259,13 @@ function showJob(id) {
   const restart = element('button', { id: 'restart-job', type: 'button', text: 'Restart' });
   const actionMessage = element('span', { id: 'action-message', class: 'error' });
   const errors = element('div', { id: 'job-errors' });
+  const teacher = element('p', { id: 'job-teacher', class: 'muted' });
   const charts = new TrainingCharts();
   const results = element('section', { id: 'results' });
   const pictures = element('section', { id: 'pictures' });
   const downloads = element('section', { id: 'downloads' });
   app.replaceChildren(element('p', {}, link('/', '‹ all jobs')), heading,
-    element('div', { class: 'toolbar' }, state, phase, progress, stop, restart, actionMessage), errors,
+    element('div', { class: 'toolbar' }, state, phase, progress, stop, restart, actionMessage), teacher, errors,
     element('section', {}, element('h2', { text: 'Training' }),
       element('p', { class: 'muted' }, element('a', { href: API + '/' + id + '/history', text: 'history (JSON)' }),
         ' · ', element('a', { href: API + '/' + id + '/history', id: 'history-csv', text: 'history (CSV)',
@@ -282,6 +283,10 @@ function showJob(id) {
     state.textContent = job.state;
     state.className = 'state-' + job.state;
     phase.textContent = job.phase ? 'phase ' + job.phase : '';
+    // The family is known once the job is prepared; until then, the checkpoint as named.
+    teacher.replaceChildren('teacher ', element('code', { text: job.spec.teacher }),
+      ...(job.teacher ? [': ', element('strong', { text: job.teacher.family }),
+        ' (' + job.teacher.description + ', ' + job.teacher.format + ')'] : []));
     const p = job.progress;
     progress.replaceChildren(...(p ? [progressBar(p), ' step ' + p.step + '/' + p.totalSteps
       + (p.etaSeconds != null ? ', ETA ' + Math.round(p.etaSeconds) + ' s' : '')] : []));

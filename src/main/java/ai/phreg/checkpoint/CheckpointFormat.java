@@ -64,6 +64,21 @@ public enum CheckpointFormat {
 	}
 
 	/**
+	 * The model family, as people name it ("DINOv3", "SigLIP", "EVA-02"), whatever the
+	 * layout; {@link #description()} adds the layout.
+	 */
+	public String family() {
+		return switch (this) {
+			case DINOV2_HUB, DINOV2_HF -> "DINOv2";
+			case CLIP_OPENAI -> "CLIP";
+			case TIMM -> "ViT (timm)";
+			case DINOV3, DINOV3_HF -> "DINOv3";
+			case EVA02_TIMM -> "EVA-02";
+			case SIGLIP_TIMM, SIGLIP_HF -> "SigLIP";
+		};
+	}
+
+	/**
 	 * Where this family's models, and PH-Reg students of them, put register tokens: the
 	 * loader, the student and the exporter must agree on the token order.
 	 */

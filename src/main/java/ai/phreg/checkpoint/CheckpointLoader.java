@@ -130,8 +130,8 @@ public final class CheckpointLoader {
 			largestRow = Math.max(largestRow, rowLength(source));
 		}
 		long stagingFloats = Math.max(largestRow, Math.min(largestParameter, limitBytes / Float.BYTES));
-		ByteBuffer staging = ByteBuffer.allocateDirect(Math.toIntExact(stagingFloats * Float.BYTES))
-			.order(ByteOrder.nativeOrder());
+		int stagingBytes = Math.toIntExact(stagingFloats * Float.BYTES);
+		ByteBuffer staging = ByteBuffer.allocateDirect(stagingBytes).order(ByteOrder.nativeOrder());
 		try {
 			NonFiniteScan scan = new NonFiniteScan();
 			for (Map.Entry<String, TensorSource> parameter : parameters.entrySet()) {
@@ -153,7 +153,7 @@ public final class CheckpointLoader {
 		finally {
 			DirectBuffers.release(staging);
 		}
-		return staging.capacity();
+		return stagingBytes;
 	}
 
 	/** Elements per index of the first axis; a scalar is one row of one. */

@@ -37,6 +37,8 @@ public final class ModelCard {
 	 * Writes the card into {@code folder}.
 	 * @param folder the exported folder
 	 * @param teacher what the student was distilled from, as the job named it
+	 * @param teacherFormat the teacher's checkpoint family and layout
+	 * @param format the layout of the folder the card describes
 	 * @param registers the student's register tokens
 	 * @param settings the settings in effect, by name
 	 * @param evaluation the job's evaluation ({@code images}, {@code teacher} and
@@ -44,8 +46,8 @@ public final class ModelCard {
 	 * @param pictures the evaluation's before/after pictures (PNG), in the order shown
 	 * @return the card's file
 	 */
-	public static Path write(Path folder, String teacher, int registers, Map<String, ?> settings, JsonNode evaluation,
-			List<Path> pictures) throws IOException {
+	public static Path write(Path folder, String teacher, CheckpointFormat teacherFormat, CheckpointFormat format,
+			int registers, Map<String, ?> settings, JsonNode evaluation, List<Path> pictures) throws IOException {
 		StringBuilder card = new StringBuilder();
 		card.append("---\nlibrary_name: transformers\npipeline_tag: image-feature-extraction\n")
 			.append("tags:\n- vision-transformer\n- registers\n- ph-reg\n- phreg\n---\n\n");
@@ -55,6 +57,17 @@ public final class ModelCard {
 			.append("` with PH-Reg (\"Vision Transformers with Self-Distilled Registers\", arXiv 2505.21501): ")
 			.append("the teacher's weights plus register tokens, trained to reproduce the teacher's denoised ")
 			.append("dense features, so that its patch tokens lose the high-norm artifacts.\n\n");
+		card.append("- teacher family: ")
+			.append(teacherFormat.family())
+			.append(" (")
+			.append(teacherFormat.description())
+			.append(", `")
+			.append(teacherFormat)
+			.append("`)\n- this folder: ")
+			.append(format.description())
+			.append(" (`")
+			.append(format)
+			.append("`)\n\n");
 		card.append("## Use\n\n```python\nfrom transformers import AutoImageProcessor, AutoModel\n\n")
 			.append("processor = AutoImageProcessor.from_pretrained(\"path/to/this/folder\")\n")
 			.append("model = AutoModel.from_pretrained(\"path/to/this/folder\")\n")

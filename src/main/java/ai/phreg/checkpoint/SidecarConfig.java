@@ -69,8 +69,17 @@ final class SidecarConfig {
 	}
 
 	private static SidecarConfig read(Path candidate) throws IOException {
+		return new SidecarConfig(candidate, readObject(candidate, "Config"));
+	}
+
+	/**
+	 * A JSON object of a checkpoint folder (a config, transformers' shard index), read
+	 * strictly and within {@link #MAX_BYTES}.
+	 * @param what how messages name the file
+	 */
+	static JsonNode readObject(Path candidate, String what) throws IOException {
 		if (Files.size(candidate) > MAX_BYTES) {
-			throw new InvalidCheckpointException("Config " + candidate + " is larger than " + MAX_BYTES
+			throw new InvalidCheckpointException(what + " " + candidate + " is larger than " + MAX_BYTES
 					+ " bytes, which no model config is; remove it or point at the right folder");
 		}
 		JsonNode root;
@@ -82,17 +91,17 @@ final class SidecarConfig {
 			TokenStreamLocation where = ex.getLocation();
 			String at = (where != null && where.getLineNr() > 0)
 					? " at line " + where.getLineNr() + ", column " + where.getColumnNr() : "";
-			String what = (ex instanceof StreamConstraintsException) ? "nests too deeply" : "is not valid JSON";
+			String problem = (ex instanceof StreamConstraintsException) ? "nests too deeply" : "is not valid JSON";
 			String message = ex.getOriginalMessage();
 			if (message != null && message.startsWith("Duplicate")) {
-				what = "repeats a key";
+				problem = "repeats a key";
 			}
-			throw new InvalidCheckpointException("Config " + candidate + " " + what + at + "; fix or remove it");
+			throw new InvalidCheckpointException(what + " " + candidate + " " + problem + at + "; fix or remove it");
 		}
 		if (!root.isObject()) {
-			throw new InvalidCheckpointException("Config " + candidate + " is not a JSON object");
+			throw new InvalidCheckpointException(what + " " + candidate + " is not a JSON object");
 		}
-		return new SidecarConfig(candidate, root);
+		return root;
 	}
 
 	/**

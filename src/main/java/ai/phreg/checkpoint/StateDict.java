@@ -20,6 +20,7 @@ import ai.phreg.checkpoint.safetensors.SafetensorsLimits;
 import ai.phreg.checkpoint.safetensors.SafetensorsReader;
 import ai.phreg.checkpoint.safetensors.TensorData;
 import ai.phreg.checkpoint.safetensors.TensorInfo;
+import tools.jackson.databind.JsonNode;
 
 /**
  * The named tensors of a checkpoint: one safetensors file, or a folder holding one file
@@ -27,6 +28,8 @@ import ai.phreg.checkpoint.safetensors.TensorInfo;
  * {@link #close()}.
  */
 public final class StateDict implements AutoCloseable {
+
+	private static final String SHARD_INDEX = "model.safetensors.index.json";
 
 	private static final Pattern SHARD = Pattern.compile("(.*)-(\\d{1,6})-of-(\\d{1,6})\\.safetensors");
 
@@ -72,7 +75,47 @@ public final class StateDict implements AutoCloseable {
 			}
 			throw ex;
 		}
+		if (Files.isDirectory(location)) {
+			checkShardIndex(location, tensors);
+		}
 		return new StateDict(location, readers, Collections.unmodifiableSortedMap(tensors));
+	}
+
+	/**
+	 * transformers' {@code model.safetensors.index.json}, when a sharded folder has one,
+	 * must name every tensor and the shard it is in: one that disagrees means shards of
+	 * different saves were mixed, which could still look like a valid model.
+	 */
+	private static void checkShardIndex(Path folder, SortedMap<String, TensorSource> tensors) throws IOException {
+		Path index = folder.resolve(SHARD_INDEX);
+		if (!Files.isRegularFile(index)) {
+			return;
+		}
+		JsonNode weightMap = SidecarConfig.readObject(index, "Shard index").path("weight_map");
+		if (!weightMap.isObject()) {
+			throw new InvalidCheckpointException("Shard index " + index + " has no 'weight_map' object");
+		}
+		List<String> problems = new ArrayList<>();
+		for (Map.Entry<String, TensorSource> tensor : tensors.entrySet()) {
+			String stored = ((StoredTensor) tensor.getValue()).reader().file().getFileName().toString();
+			JsonNode listed = weightMap.get(tensor.getKey());
+			if (listed == null) {
+				problems.add(tensor.getKey() + " (in " + stored + ") is not listed");
+			}
+			else if (!stored.equals(listed.asString(""))) {
+				problems.add(tensor.getKey() + " is in " + stored + ", listed in " + listed);
+			}
+		}
+		weightMap.properties()
+			.stream()
+			.map(Map.Entry::getKey)
+			.filter((key) -> !tensors.containsKey(key))
+			.forEach((key) -> problems.add(key + " is listed but in no shard"));
+		if (!problems.isEmpty()) {
+			throw new InvalidCheckpointException("Shard index " + index + " does not describe the shards beside it ("
+					+ problems.size() + " differences, such as " + problems.subList(0, Math.min(5, problems.size()))
+					+ "); the shards may come from different saves");
+		}
 	}
 
 	private static List<Path> safetensorsFiles(Path location) throws IOException {

@@ -10,6 +10,7 @@ import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Consumer;
 
@@ -236,8 +237,10 @@ class DistillJobService implements JobService {
 		if (progress != null && !state.isActive()) {
 			progress = progress.withoutEta();
 		}
+		Optional<ResolvedJob> resolved = this.resolved.find(record.id());
 		return new JobView(record.id(), state, JobStates.phase(executions), record.spec(),
-				this.resolved.find(record.id()).map(ResolvedJob::settings).orElse(null), progress,
+				resolved.map(ResolvedJob::settings).orElse(null),
+				resolved.map((job) -> TeacherFamily.of(job.family())).orElse(null), progress,
 				(snapshot != null) ? snapshot.skipped() : 0, errors, executions.size(), record.createdAt(),
 				(last != null) ? instant(last.getStartTime()) : null,
 				(last != null && !last.isRunning()) ? instant(last.getEndTime()) : null,

@@ -54,7 +54,7 @@ class ExportTasklet extends JobStepTasklet {
 						this.folders.export(this.jobId, format), DType.F32, Map.of("phreg.job", this.jobId),
 						student.normalization());
 				if (format == CheckpointFormat.DINOV2_HF) {
-					writeModelCard(job, exported.location(), student.model().config().numRegisters());
+					writeModelCard(job, format, exported.location(), student.model().config().numRegisters());
 				}
 				exports.add(new Export(format, this.folders.artifactName(this.jobId, exported.location()),
 						exported.notes()));
@@ -67,7 +67,7 @@ class ExportTasklet extends JobStepTasklet {
 	/**
 	 * The hub's model card, with the job's settings and its evaluation when it has one.
 	 */
-	private void writeModelCard(PreparedJob job, Path folder, int registers) throws Exception {
+	private void writeModelCard(PreparedJob job, CheckpointFormat format, Path folder, int registers) throws Exception {
 		JsonNode evaluation = this.outputs.readJson(this.folders.evaluation(this.jobId));
 		Map<String, Object> settings = new LinkedHashMap<>();
 		this.outputs.json()
@@ -75,7 +75,8 @@ class ExportTasklet extends JobStepTasklet {
 			.properties()
 			.forEach((entry) -> settings.put(entry.getKey(),
 					entry.getValue().isValueNode() ? entry.getValue().asString() : entry.getValue().toString()));
-		ModelCard.write(folder, job.spec().teacher(), registers, settings, evaluation, pictures());
+		ModelCard.write(folder, job.spec().teacher(), job.resolved().family(), format, registers, settings, evaluation,
+				pictures());
 	}
 
 	/**
@@ -99,8 +100,9 @@ class ExportTasklet extends JobStepTasklet {
 			.toList();
 		EvaluateTasklet.Evaluation figures = this.outputs.evaluation(this.jobId);
 		Report report = new Report(this.jobId, Instant.now(), job.spec(), job.resolved(),
-				this.outputs.progress().latest(this.jobId), (figures != null) ? JobResults.of(figures) : null,
-				evaluation, exports, artifacts, this.outputs.progress().history(this.jobId));
+				TeacherFamily.of(job.resolved().family()), this.outputs.progress().latest(this.jobId),
+				(figures != null) ? JobResults.of(figures) : null, evaluation, exports, artifacts,
+				this.outputs.progress().history(this.jobId));
 		this.outputs.writeJson(this.folders.report(this.jobId), report);
 	}
 
@@ -121,6 +123,7 @@ class ExportTasklet extends JobStepTasklet {
 	 * @param finishedAt when the report was written
 	 * @param spec what was asked for
 	 * @param resolved what the job resolved it to
+	 * @param teacher the teacher's family and checkpoint layout
 	 * @param training the final progress
 	 * @param results teacher against student, null without held-out images
 	 * @param evaluation the evaluation file, null without held-out images
@@ -128,7 +131,7 @@ class ExportTasklet extends JobStepTasklet {
 	 * @param artifacts every artifact but the training checkpoints
 	 * @param history every optimizer step, in order
 	 */
-	record Report(String job, Instant finishedAt, DistillSpec spec, ResolvedJob resolved,
+	record Report(String job, Instant finishedAt, DistillSpec spec, ResolvedJob resolved, TeacherFamily teacher,
 			JobProgressHub.Snapshot training, JobResults results, JsonNode evaluation, List<Export> exports,
 			List<ArtifactView> artifacts, List<StepRecord> history) {
 	}

@@ -14,6 +14,7 @@ import ai.phreg.imagesource.SkippedImage;
  * @param phase the step the latest execution runs or ran last, null before its first
  * @param spec what was asked for
  * @param settings the settings in effect, defaults filled in, once the job is prepared
+ * @param teacher the teacher's family and checkpoint layout, once the job is prepared
  * @param progress the latest progress, null before training started; without an ETA
  * unless the job is active
  * @param skippedImages how many images were skipped: left out when the source was scanned
@@ -29,6 +30,6 @@ import ai.phreg.imagesource.SkippedImage;
  * evaluated
  */
 public record JobView(String id, JobState state, JobPhase phase, DistillSpec spec, DistillSettings settings,
-		JobProgress progress, int skippedImages, List<String> errors, int executions, Instant createdAt,
-		Instant startedAt, Instant endedAt, List<SkippedImage> skipped, JobResults results) {
+		TeacherFamily teacher, JobProgress progress, int skippedImages, List<String> errors, int executions,
+		Instant createdAt, Instant startedAt, Instant endedAt, List<SkippedImage> skipped, JobResults results) {
 }

@@ -26,7 +26,7 @@ final class JobViews {
 	static JobView view(String id, JobState state) {
 		JobProgress progress = new JobProgress(25, 100, 0, 25.0, 12.5, 0.75f, 0.5f, 0.25f, 1e-4f, 3.5,
 				CREATED.plusSeconds(60));
-		return new JobView(id, state, JobPhase.DISTILL, spec(), null, progress, 1, List.of(), 1, CREATED,
+		return new JobView(id, state, JobPhase.DISTILL, spec(), null, null, progress, 1, List.of(), 1, CREATED,
 				CREATED.plusSeconds(1), null, List.of(), null);
 	}
 

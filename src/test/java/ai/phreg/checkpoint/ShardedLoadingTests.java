@@ -13,8 +13,12 @@ import ai.phreg.model.ViTConfig;
 import ai.phreg.model.VisionTransformer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
  * A sharded BF16 checkpoint, as transformers saves ViT-g or DINOv3-7B, streams into the
@@ -79,6 +83,31 @@ class ShardedLoadingTests {
 			assertThat(manager.getManagedArrays()).hasSize(arraysOfTheModel);
 			assertThat(dict.transientMappedBytes()).isZero();
 		}
+	}
+
+	@Test
+	void shardsTheIndexDoesNotDescribeAreRefused() throws IOException {
+		SyntheticCheckpoints.writeSharded(CONFIG, CheckpointFormat.DINOV2_HF, this.dir, DType.BF16, 64 << 10, SEED);
+		Path index = this.dir.resolve("model.safetensors.index.json");
+		ObjectNode json = (ObjectNode) JsonMapper.shared().readTree(index.toFile());
+		ObjectNode weightMap = (ObjectNode) json.get("weight_map");
+		// As when the shards of two saves are mixed: the index places a tensor elsewhere.
+		Map.Entry<String, JsonNode> first = weightMap.properties().iterator().next();
+		String tensor = first.getKey();
+		String shard = first.getValue().asString();
+		String elsewhere = weightMap.properties()
+			.stream()
+			.map((entry) -> entry.getValue().asString())
+			.filter((other) -> !other.equals(shard))
+			.findFirst()
+			.orElseThrow();
+		weightMap.put(tensor, elsewhere);
+		JsonMapper.shared().writeValue(index.toFile(), json);
+
+		assertThatExceptionOfType(InvalidCheckpointException.class).isThrownBy(() -> StateDict.open(this.dir))
+			.withMessageContaining(index.toString())
+			.withMessageContaining(tensor + " is in " + shard + ", listed in")
+			.withMessageContaining(elsewhere);
 	}
 
 	private static float[] widenedBf16(String parameter, int count) {

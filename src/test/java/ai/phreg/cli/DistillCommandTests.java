@@ -47,6 +47,8 @@ class DistillCommandTests {
 		assertThat(report.path("training").path("progress").path("step").asLong()).isEqualTo(3);
 		assertThat(report.path("spec").path("batchSize").asInt()).isEqualTo(2);
 		assertThat(report.path("exports")).isNotEmpty();
+		assertThat(report.path("teacher").path("family").asString()).isEqualTo("DINOv2");
+		assertThat(report.path("teacher").path("format").asString()).isEqualTo("DINOV2_HUB");
 		Path huggingFace = folder.resolve("export").resolve("DINOV2_HF");
 		try (var exported = Files.list(huggingFace)) {
 			assertThat(exported.map((file) -> file.getFileName().toString())).contains("preprocessor_config.json",
@@ -55,6 +57,8 @@ class DistillCommandTests {
 		String card = Files.readString(huggingFace.resolve("README.md"));
 		assertThat(card).contains("# Vision Transformer with 16 register tokens (PH-Reg)")
 			.contains("from the teacher `demo`")
+			.contains("- teacher family: DINOv2 (DINOv2, torch.hub key names, `DINOV2_HUB`)")
+			.contains("- this folder: DINOv2, Hugging Face transformers key names (`DINOV2_HF`)")
 			.contains("| batchSize | 2 |")
 			.contains("| steps | 3 |")
 			.contains("On 2 held-out images at 224 px")

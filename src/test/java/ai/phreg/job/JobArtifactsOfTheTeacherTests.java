@@ -8,14 +8,18 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 
+import ai.phreg.FixtureCheckpoint;
 import ai.phreg.Fixtures;
 import ai.phreg.checkpoint.CheckpointFormat;
+import ai.phreg.checkpoint.CheckpointLoader;
+import ai.phreg.checkpoint.StateDict;
 import ai.phreg.checkpoint.safetensors.SafetensorsReader;
 import ai.phreg.image.HandBuiltPng;
 import ai.phreg.imagesource.SkippedImage;
 import org.junit.jupiter.api.Test;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.util.FileSystemUtils;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -85,6 +89,42 @@ class JobArtifactsOfTheTeacherTests extends SynchronousJobTests {
 		assertThat(training.path("skipped").asInt()).isEqualTo(3);
 		assertThat(this.json.treeToValue(training.path("skippedImages"), SkippedImage[].class))
 			.containsExactlyElementsOf(expected);
+	}
+
+	@Test
+	void theViewAndTheReportNameTheTeachersFamilyAndLayout() throws Exception {
+		// given a DINOv3 teacher in Hugging Face's layout, the first the fixture sets
+		// hold
+		Path teacher = firstFixtureOf(CheckpointFormat.DINOV3_HF);
+		String jobId = submit(spec(teacher, photos("photos-dinov3"), 1, "\"DINOV3_HF\""));
+		assertThat(this.jobs.get(jobId).teacher()).as("unknown before the job is prepared").isNull();
+
+		// when the job trains and exports
+		runThroughExport(jobId);
+
+		// then the view and report.json name its family and layout
+		TeacherFamily expected = new TeacherFamily(CheckpointFormat.DINOV3_HF, "DINOv3",
+				"DINOv3, Hugging Face transformers key names");
+		assertThat(this.jobs.get(jobId).teacher()).isEqualTo(expected);
+		JsonNode report = this.json.readTree(Files.readString(this.folders.report(jobId)));
+		assertThat(this.json.treeToValue(report.path("teacher"), TeacherFamily.class)).isEqualTo(expected);
+	}
+
+	/**
+	 * The first fixture checkpoint of {@code format}, copied with its folder under the
+	 * storage root, the only root jobs here may name.
+	 */
+	private static Path firstFixtureOf(CheckpointFormat format) throws IOException {
+		for (FixtureCheckpoint fixture : FixtureCheckpoint.allSets()) {
+			try (StateDict dict = StateDict.open(fixture.location())) {
+				if (CheckpointLoader.convert(dict).format() == format) {
+					Path copy = STORAGE.resolve("models").resolve(fixture.location().getFileName());
+					FileSystemUtils.copyRecursively(fixture.location(), copy);
+					return copy;
+				}
+			}
+		}
+		throw new AssertionError("No fixture set holds a " + format + " checkpoint");
 	}
 
 	private void runThroughExport(String jobId) {
