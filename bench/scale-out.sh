@@ -131,7 +131,7 @@ for n in "${counts[@]}"; do
 		from batch_step_execution s where s.step_name = 'targets'
 		and s.job_execution_id = (select max(job_execution_id) from batch_job_execution)")
 	seconds[$n]=${row%%|*}
-	printf 'N=%d workers: targets step %.1f s (%d images, %s shards; loadavg %s -> %s)\n' "$n" "${seconds[$n]}" \
+	printf 'N=%d workers: targets step %.1f s (%d photos, %s shards; loadavg %s -> %s)\n' "$n" "${seconds[$n]}" \
 		"$images" "${row##*|}" "$load_before" "$load_after"
 	stop_all
 	sql postgres "drop database $db with (force)"
