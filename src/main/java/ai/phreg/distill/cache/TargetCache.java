@@ -127,7 +127,7 @@ public final class TargetCache {
 	public void write(TargetKey key, NDArray target) throws IOException {
 		byte[] halves = target.toType(DataType.FLOAT16, true).toByteArray();
 		ByteBuffer bytes = ByteBuffer.wrap(halves).order(ByteOrder.LITTLE_ENDIAN);
-		Path file = fileOf(key).toAbsolutePath();
+		Path file = fileOf(key).toAbsolutePath().normalize();
 		Files.createDirectories(file.getParent());
 		// Sorted metadata: a shard written twice, in any process, has the same bytes (the
 		// order of Map.of differs between JVMs).
@@ -178,7 +178,7 @@ public final class TargetCache {
 		try (Stream<Path> files = Files.find(this.folder, 2,
 				(path, attributes) -> attributes.isRegularFile() && isTemporary(path.getFileName().toString()))) {
 			for (Path temp : (Iterable<Path>) files::iterator) {
-				if (deleteIfAbandoned(temp.toAbsolutePath())) {
+				if (deleteIfAbandoned(temp.toAbsolutePath().normalize())) {
 					removed++;
 				}
 			}
