@@ -3,9 +3,9 @@ package ai.phreg.checkpoint;
 /**
  * Double-precision building blocks of the independent reference forwards that check
  * exported checkpoints ({@link HuggingFaceExportReferenceTests},
- * {@link ClipExportReferenceTests}, {@link TimmSigLipExportReferenceTests}): written from
- * PyTorch's definitions, sharing nothing with phreg's model code. Token sequences are
- * {@code [tokens][dim]}.
+ * {@link ClipExportReferenceTests}, {@link TimmSigLipExportReferenceTests},
+ * {@link TimmEvaExportReferenceTests}): written from PyTorch's definitions, sharing
+ * nothing with phreg's model code. Token sequences are {@code [tokens][dim]}.
  */
 final class ReferenceMath {
 
