@@ -4,8 +4,9 @@ package ai.phreg.checkpoint;
  * Double-precision building blocks of the independent reference forwards that check
  * exported checkpoints ({@link HuggingFaceExportReferenceTests},
  * {@link ClipExportReferenceTests}, {@link TimmSigLipExportReferenceTests},
- * {@link TimmEvaExportReferenceTests}): written from PyTorch's definitions, sharing
- * nothing with phreg's model code. Token sequences are {@code [tokens][dim]}.
+ * {@link TimmEvaExportReferenceTests}, {@link DinoV3ExportReferenceTests}): written from
+ * PyTorch's definitions, sharing nothing with phreg's model code. Token sequences are
+ * {@code [tokens][dim]}.
  */
 final class ReferenceMath {
 
