@@ -70,9 +70,10 @@ public final class CheckpointExporter {
 	 * same names.
 	 * @param model the model to export
 	 * @param format the layout to write
-	 * @param target a folder for {@link CheckpointFormat#DINOV2_HF}, {@code TIMM} and
-	 * {@code CLIP_OPENAI} (created if needed); a {@code <name>.safetensors} file for
-	 * {@code DINOV2_HUB}, whose config goes beside it as {@code <name>.config.json}
+	 * @param target a folder for {@link CheckpointFormat#DINOV2_HF}, {@code TIMM},
+	 * {@code CLIP_OPENAI}, {@code DINOV3_HF}, {@code EVA02_TIMM} and {@code SIGLIP_TIMM}
+	 * (created if needed); a {@code <name>.safetensors} file for {@code DINOV2_HUB} and
+	 * {@code DINOV3}, whose config goes beside it as {@code <name>.config.json}
 	 * @param dtype F32, F16 or BF16; values are rounded to nearest even
 	 * @param metadata safetensors metadata stored after {@code format: pt}
 	 * @param normalization the pixel statistics the model expects, written where the

@@ -506,6 +506,36 @@ class CheckpointExporterTests {
 	}
 
 	/**
+	 * Without a carried buffer (a student of transformers' DINOv3, which stores none),
+	 * the original layout's RoPE periods are computed as DINOv3's code computes them: the
+	 * same bytes as the same model's file in the original layout.
+	 */
+	@Test
+	void dinoV3PeriodsWithoutACarriedBufferAreUpstreamsOwn() throws IOException {
+		FixtureCheckpoint huggingFace = laterSetFixture(CheckpointFormat.DINOV3_HF);
+		FixtureCheckpoint original = null;
+		for (FixtureCheckpoint fixture : FixtureCheckpoint.allSets()) {
+			if (fixture.model().equals(huggingFace.model()) && detectedFormat(fixture) == CheckpointFormat.DINOV3) {
+				original = fixture;
+			}
+		}
+		assertThat(original).as("the same model in the original layout").isNotNull();
+		try (NDManager manager = NDManager.newBaseManager()) {
+			LoadedModel teacher = CheckpointLoader.load(huggingFace.location(), manager);
+			assertThat(teacher.carried().get(CarriedTensors.ROPE_PERIODS)).isEmpty();
+			VisionTransformer student = StudentFactory.create(teacher, REGISTERS, SEED, manager);
+			ExportedCheckpoint exported = CheckpointExporter.export(student, teacher.carried(), CheckpointFormat.DINOV3,
+					this.folder.resolve("dinov3-from-hf.safetensors"), DType.F32, Map.of(), teacher.normalization());
+			try (SafetensorsReader written = SafetensorsReader.open(exported.files().get(0));
+					SafetensorsReader upstream = SafetensorsReader.open(original.weights())) {
+				assertThat(written.readBytes("rope_embed.periods")).isEqualTo(upstream.readBytes("rope_embed.periods"));
+				assertThat(written.readBytes("blocks.0.attn.qkv.bias_mask"))
+					.isEqualTo(upstream.readBytes("blocks.0.attn.qkv.bias_mask"));
+			}
+		}
+	}
+
+	/**
 	 * A later fixture set's checkpoint in {@code format} (EVA-02's with fused attention,
 	 * as phreg writes it).
 	 */

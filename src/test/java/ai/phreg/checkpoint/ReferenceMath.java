@@ -3,8 +3,10 @@ package ai.phreg.checkpoint;
 /**
  * Double-precision building blocks of the independent reference forwards that check
  * exported checkpoints ({@link HuggingFaceExportReferenceTests},
- * {@link ClipExportReferenceTests}): written from PyTorch's definitions, sharing nothing
- * with phreg's model code. Token sequences are {@code [tokens][dim]}.
+ * {@link ClipExportReferenceTests}, {@link TimmSigLipExportReferenceTests},
+ * {@link TimmEvaExportReferenceTests}, {@link DinoV3ExportReferenceTests}): written from
+ * PyTorch's definitions, sharing nothing with phreg's model code. Token sequences are
+ * {@code [tokens][dim]}.
  */
 final class ReferenceMath {
 
@@ -63,9 +65,13 @@ final class ReferenceMath {
 		return linear(x, weight, bias, 0, bias.length);
 	}
 
-	/** Multi-head scaled dot-product attention: softmax(qk^T/sqrt(d))v per head. */
+	/**
+	 * Multi-head scaled dot-product attention: softmax(qk^T/sqrt(d))v per head; the
+	 * queries may be fewer than the keys (a pooling probe).
+	 */
 	static double[][] attention(double[][] query, double[][] key, double[][] value, int heads) {
 		int tokens = query.length;
+		int keys = key.length;
 		int dim = query[0].length;
 		int headDim = dim / heads;
 		double scale = 1 / Math.sqrt(headDim);
@@ -73,9 +79,9 @@ final class ReferenceMath {
 		for (int h = 0; h < heads; h++) {
 			int offset = h * headDim;
 			for (int i = 0; i < tokens; i++) {
-				double[] scores = new double[tokens];
+				double[] scores = new double[keys];
 				double max = Double.NEGATIVE_INFINITY;
-				for (int j = 0; j < tokens; j++) {
+				for (int j = 0; j < keys; j++) {
 					double dot = 0;
 					for (int d = 0; d < headDim; d++) {
 						dot += query[i][offset + d] * key[j][offset + d];
@@ -84,11 +90,11 @@ final class ReferenceMath {
 					max = Math.max(max, scores[j]);
 				}
 				double sum = 0;
-				for (int j = 0; j < tokens; j++) {
+				for (int j = 0; j < keys; j++) {
 					scores[j] = Math.exp(scores[j] - max);
 					sum += scores[j];
 				}
-				for (int j = 0; j < tokens; j++) {
+				for (int j = 0; j < keys; j++) {
 					double weight = scores[j] / sum;
 					for (int d = 0; d < headDim; d++) {
 						context[i][offset + d] += weight * value[j][offset + d];
@@ -139,6 +145,21 @@ final class ReferenceMath {
 			for (int d = 0; d < x[t].length; d++) {
 				double v = x[t][d];
 				y[t][d] = 0.5 * v * (1 + erf(v / Math.sqrt(2)));
+			}
+		}
+		return y;
+	}
+
+	/**
+	 * GELU's tanh approximation (PyTorch's {@code GELU(approximate='tanh')}, timm's
+	 * {@code gelu_tanh}).
+	 */
+	static double[][] geluTanh(double[][] x) {
+		double[][] y = new double[x.length][x[0].length];
+		for (int t = 0; t < x.length; t++) {
+			for (int d = 0; d < x[t].length; d++) {
+				double v = x[t][d];
+				y[t][d] = 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v * v * v)));
 			}
 		}
 		return y;
