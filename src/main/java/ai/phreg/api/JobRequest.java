@@ -5,6 +5,7 @@ import java.util.Objects;
 
 import ai.phreg.checkpoint.CheckpointFormat;
 import ai.phreg.distill.PaperDefaults;
+import ai.phreg.distill.TeacherPrecision;
 import ai.phreg.distill.cache.TargetCacheSettings;
 import ai.phreg.job.DistillSpec;
 import ai.phreg.job.Unlock;
@@ -76,7 +77,11 @@ record JobRequest(@Schema(
 				+ "by training; off: computed every step", allowableValues = { "off", "on" },
 				defaultValue = "off") @Pattern(regexp = "off|on", message = "must be off or on") String targetCache,
 		@Schema(description = "Distinct (crop, views) draws per image the target cache holds, cycled through the epochs",
-				defaultValue = "" + TargetCacheSettings.DEFAULT_VIEW_SETS) @Min(1) @Max(64) Integer viewSets){
+				defaultValue = "" + TargetCacheSettings.DEFAULT_VIEW_SETS) @Min(1) @Max(64) Integer viewSets,
+		@Schema(description = "The number format the frozen teacher computes in; its targets are accumulated in "
+				+ "float32 whatever it is. fp16 needs a CUDA device; bf16 is refused (DJL's PyTorch engine lacks it)",
+				allowableValues = { "fp32", "bf16", "fp16" }, defaultValue = "fp32") @Pattern(regexp = "fp32|bf16|fp16",
+						message = "must be fp32, bf16 or fp16") String teacherPrecision){
 
 	// Generous for any real path, small enough to keep absurd bodies out of messages.
 	private static final int MAX_PATH = 4096;
@@ -96,7 +101,7 @@ record JobRequest(@Schema(
 				(this.exportFormats != null) ? this.exportFormats.stream().map(CheckpointFormat::valueOf).toList()
 						: List.of(),
 				this.evaluationImages, this.heads, or(this.deterministic, false), "on".equals(this.targetCache),
-				this.viewSets);
+				this.viewSets, (this.teacherPrecision != null) ? TeacherPrecision.of(this.teacherPrecision) : null);
 	}
 
 	private static <T> T or(T value, T fallback) {

@@ -52,6 +52,7 @@ final class BenchmarkCommand implements Command {
 		.flag("--pictures", "DIR", "writes before/after pictures there")
 		.flag("--teacher-chunk", "N",
 				"teacher views per forward (default " + ExecutionSettings.DEFAULT_TEACHER_CHUNK + ")")
+		.flag("--teacher-precision", "fp32|bf16|fp16", CommandOptions.TEACHER_PRECISION_HELP)
 		.flag("--target-cache", "on|off", "caches the denoised targets on disk (default off)")
 		.flag("--view-sets", "N",
 				"view sets the target cache keeps per image (default " + TargetCacheSettings.DEFAULT_VIEW_SETS + ")")
@@ -201,7 +202,8 @@ final class BenchmarkCommand implements Command {
 					: TargetCacheSettings.OFF;
 			this.execution = ExecutionSettings.DEFAULT
 				.withTeacherChunk(arguments.integer("--teacher-chunk", ExecutionSettings.DEFAULT_TEACHER_CHUNK))
-				.withTargetCache(cache);
+				.withTargetCache(cache)
+				.withTeacherPrecision(arguments.teacherPrecision("--teacher-precision"));
 		}
 
 		ExecutionSettings execution() {

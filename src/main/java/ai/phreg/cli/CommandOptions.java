@@ -9,6 +9,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 
+import ai.phreg.distill.TeacherPrecision;
+
 /**
  * The flags of one command, declared once: every command parses its arguments the same
  * way ({@code --name value} or {@code --name=value}, {@code --help} anywhere) and prints
@@ -16,6 +18,10 @@ import java.util.function.Function;
  * documented or documented without being accepted.
  */
 final class CommandOptions {
+
+	/** What {@code --teacher-precision} does, for every command that takes it. */
+	static final String TEACHER_PRECISION_HELP = "the number format the teacher computes in: fp32, or fp16 on CUDA"
+			+ " (bf16 is refused: DJL's PyTorch engine lacks it); targets are averaged in float32 (default fp32)";
 
 	private static final List<String> HELP = List.of("--help", "-h");
 
@@ -254,6 +260,11 @@ final class CommandOptions {
 				case "off" -> false;
 				default -> throw new IllegalArgumentException(value);
 			}) : fallback;
+		}
+
+		/** The flag's teacher precision: {@code fp32}, {@code bf16} or {@code fp16}. */
+		TeacherPrecision teacherPrecision(String flag) {
+			return has(flag) ? convert(flag, "fp32, bf16 or fp16", TeacherPrecision::of) : TeacherPrecision.FP32;
 		}
 
 		/** The flag's comma-separated values, empty when it is absent. */

@@ -12,6 +12,7 @@ import java.util.concurrent.CountDownLatch;
 import ai.phreg.PhregApplication;
 import ai.phreg.checkpoint.CheckpointFormat;
 import ai.phreg.distill.PaperDefaults;
+import ai.phreg.distill.TeacherPrecision;
 import ai.phreg.distill.cache.TargetCacheSettings;
 import ai.phreg.job.DistillSpec;
 import ai.phreg.job.InvalidSpecException;
@@ -62,6 +63,7 @@ final class DistillCommand implements Command {
 		.flag("--heads", "N", "the teacher's attention heads, when its config does not say (never guessed)")
 		.flag("--deterministic", "on|off", "bit-identical weights however the run is interrupted (default off)")
 		.flag("--target-cache", "on|off", "computes the teacher's targets once and reuses them (default off)")
+		.flag("--teacher-precision", "fp32|bf16|fp16", CommandOptions.TEACHER_PRECISION_HELP)
 		.flag("--view-sets", "N",
 				"distinct view sets the target cache keeps per image (default " + TargetCacheSettings.DEFAULT_VIEW_SETS
 						+ ")")
@@ -253,6 +255,8 @@ final class DistillCommand implements Command {
 
 		private final Integer viewSets;
 
+		private final TeacherPrecision teacherPrecision;
+
 		private final Path workDir;
 
 		Request(CommandOptions.Parsed arguments) {
@@ -300,6 +304,7 @@ final class DistillCommand implements Command {
 			this.deterministic = arguments.onOff("--deterministic", false);
 			this.targetCache = arguments.onOff("--target-cache", false);
 			this.viewSets = arguments.integer("--view-sets");
+			this.teacherPrecision = arguments.teacherPrecision("--teacher-precision");
 			this.workDir = arguments.path("--work-dir");
 		}
 
@@ -335,7 +340,8 @@ final class DistillCommand implements Command {
 					this.views, this.shift, this.resolution, this.batch, this.epochs, this.steps, this.learningRate,
 					this.endLearningRate, this.weightDecay, this.seed, this.device,
 					(this.checkpointEvery != null) ? this.checkpointEvery : defaultCheckpointEvery, this.exportFormats,
-					this.evaluationImages, this.heads, this.deterministic, this.targetCache, this.viewSets);
+					this.evaluationImages, this.heads, this.deterministic, this.targetCache, this.viewSets,
+					this.teacherPrecision);
 		}
 
 	}

@@ -27,6 +27,7 @@ import ai.phreg.distill.StepReport;
 import ai.phreg.distill.Training;
 import ai.phreg.distill.TtaPlan;
 import ai.phreg.distill.UnlockPolicy;
+import ai.phreg.distill.TeacherPrecision;
 import ai.phreg.distill.cache.TargetCacheSettings;
 import ai.phreg.model.ViTConfig;
 import ai.phreg.system.ProcessMemory;
@@ -64,6 +65,7 @@ final class TrainingBenchmark {
 		.flag("--unlock", "POLICY", "default, registers (registers only) or registers-only (default default)")
 		.flag("--teacher-chunk", "N",
 				"teacher views per forward (default " + ExecutionSettings.DEFAULT_TEACHER_CHUNK + ")")
+		.flag("--teacher-precision", "fp32|bf16|fp16", CommandOptions.TEACHER_PRECISION_HELP)
 		.flag("--prefetch", "on|off", "prepares the next batch on another thread (default on)")
 		.flag("--teacher-ahead", "on|off", "also runs the teacher ahead on that thread (default off)")
 		.flag("--target-cache", "on|off", "caches the denoised targets on disk (default off)")
@@ -234,6 +236,7 @@ final class TrainingBenchmark {
 		result.put("shift_patches",
 				TtaPlan.maxShift(settings.resolution() / config.patchSize(), settings.shiftFraction()));
 		result.put("teacher_chunk", execution.teacherChunk());
+		result.put("teacher_precision", execution.teacherPrecision().spelling());
 		result.put("prefetch", execution.prefetch());
 		result.put("teacher_ahead", execution.teacherAhead());
 		result.put("view_sets", execution.targetCache().enabled() ? execution.targetCache().viewSets() : 0);
@@ -348,6 +351,8 @@ final class TrainingBenchmark {
 
 		final int teacherChunk;
 
+		final TeacherPrecision teacherPrecision;
+
 		final boolean prefetch;
 
 		final boolean teacherAhead;
@@ -385,6 +390,7 @@ final class TrainingBenchmark {
 			this.mseWeight = (float) arguments.decimal("--mse-weight", 1);
 			this.unlock = unlockPolicy(arguments.text("--unlock", "default"));
 			this.teacherChunk = arguments.integer("--teacher-chunk", ExecutionSettings.DEFAULT_TEACHER_CHUNK);
+			this.teacherPrecision = arguments.teacherPrecision("--teacher-precision");
 			this.prefetch = arguments.onOff("--prefetch", true);
 			this.teacherAhead = arguments.onOff("--teacher-ahead", false);
 			this.targetCache = arguments.onOff("--target-cache", false);
@@ -411,7 +417,7 @@ final class TrainingBenchmark {
 						.withCap((long) (this.cacheCapGb * (1L << 30)), TargetCacheSettings.OverCap.REFUSE)
 					: TargetCacheSettings.OFF;
 			return new ExecutionSettings(this.teacherChunk, this.prefetch || this.teacherAhead, this.teacherAhead,
-					cache, Determinism.DEFAULT);
+					cache, Determinism.DEFAULT, this.teacherPrecision);
 		}
 
 		/** The reference's name for registers only is {@code registers}. */

@@ -4,6 +4,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Parameter;
@@ -63,12 +65,14 @@ public final class AdamW implements AutoCloseable {
 	public boolean step(float lr) {
 		try (NDManager scratch = this.stateManager.newSubManager()) {
 			Map<String, NDArray> gradients = new LinkedHashMap<>();
-			boolean finite = true;
+			NDList nonFinite = new NDList();
 			for (Map.Entry<String, Parameter> entry : this.parameters.entrySet()) {
 				NDArray gradient = scoped(entry.getValue().getArray().getGradient(), scratch);
 				gradients.put(entry.getKey(), gradient);
-				finite &= !scoped(gradient.isNaN().logicalOr(gradient.isInfinite()).any(), scratch).getBoolean();
+				nonFinite.add(scoped(gradient.isNaN().logicalOr(gradient.isInfinite()).any(), scratch));
 			}
+			// one read back for all parameters: each is a wait for libtorch
+			boolean finite = !scoped(NDArrays.stack(nonFinite).any(), scratch).getBoolean();
 			if (finite) {
 				update(lr, gradients, scratch);
 			}
@@ -79,6 +83,13 @@ public final class AdamW implements AutoCloseable {
 		}
 	}
 
+	/**
+	 * torch's single-tensor AdamW, operation for operation, with as few fresh arrays as
+	 * that allows (first touches of fresh memory are what costs on small VMs): the
+	 * gradient, cleared after the step anyway, holds {@code g·(1-β1)} and then the
+	 * update, and every other result is written in place. Each element goes through the
+	 * same float operations in the same order as before, so the bits are the same.
+	 */
 	private void update(float lr, Map<String, NDArray> gradients, NDManager scratch) {
 		this.stepCount++;
 		double correction1 = 1 - Math.pow(this.beta1, this.stepCount);
@@ -89,11 +100,13 @@ public final class AdamW implements AutoCloseable {
 			NDArray m = this.firstMoments.get(entry.getKey());
 			NDArray v = this.secondMoments.get(entry.getKey());
 			value.muli(1 - lr * this.weightDecay);
-			m.muli(this.beta1).addi(gradient.mul(1 - this.beta1));
-			v.muli(this.beta2).addi(gradient.square().mul(1 - this.beta2));
 			// Results of operations on the state land in its manager: keep them per step.
+			NDArray squared = scoped(gradient.square(), scratch).muli(1 - this.beta2);
+			m.muli(this.beta1).addi(gradient.muli(1 - this.beta1));
+			v.muli(this.beta2).addi(squared);
 			NDArray denominator = scoped(v.sqrt(), scratch).divi((float) Math.sqrt(correction2)).addi(this.epsilon);
-			NDArray update = scoped(m.div(denominator), scratch).muli((float) (lr / correction1));
+			gradient.set(new NDIndex("..."), m);
+			NDArray update = gradient.divi(denominator).muli((float) (lr / correction1));
 			value.subi(update);
 		}
 	}

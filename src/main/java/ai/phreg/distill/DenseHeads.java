@@ -54,8 +54,9 @@ final class DenseHeads {
 			int gridHeight = (int) (pixels.getShape().get(2) / patch);
 			int gridWidth = (int) (pixels.getShape().get(3) / patch);
 			int tokens = (int) keys.getShape().get(2);
-			NDArray window = pixels.getManager()
-				.create(neighbourhood(tokens, gridHeight, gridWidth, windowStd), new Shape(tokens, tokens));
+			NDArray window = GraphConstants.of(pixels.getManager(),
+					neighbourhood(tokens, gridHeight, gridWidth, windowStd), new Shape(tokens, tokens),
+					keys.getDataType());
 			// (B, H, T, hd) x (B, H, hd, T) + (T, T) -> (B, H, T, T)
 			NDArray weights = GraphConstants.times(keys, Attention.scale(keys))
 				.matMul(keys.transpose(0, 1, 3, 2))

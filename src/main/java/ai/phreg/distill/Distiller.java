@@ -76,6 +76,8 @@ public final class Distiller implements AutoCloseable {
 
 	private final DenoisedTargets denoiser;
 
+	private final TeacherFeatures teacherFeatures;
+
 	private final DistillationLoss loss;
 
 	private final Map<String, Parameter> unlocked = new LinkedHashMap<>();
@@ -112,7 +114,8 @@ public final class Distiller implements AutoCloseable {
 	 * @param images the training images
 	 * @param manager where the student and optimizer state live; closed by the caller
 	 * @throws IllegalArgumentException when the resolution does not fit the patch size,
-	 * or the target cache would exceed its cap and the settings say to refuse
+	 * the device cannot run the teacher precision, or the target cache would exceed its
+	 * cap and the settings say to refuse
 	 */
 	public Distiller(DistillSettings settings, ExecutionSettings execution, LoadedModel teacher, ImageSource images,
 			NDManager manager) {
@@ -125,6 +128,7 @@ public final class Distiller implements AutoCloseable {
 		this.execution = execution;
 		this.teacher = teacher;
 		this.manager = manager;
+		this.teacherFeatures = TeacherFeatures.of(teacher, execution.teacherPrecision(), manager);
 		this.student = StudentFactory.create(teacher, settings.registers(),
 				Seeds.derive(settings.seed(), REGISTER_INIT), manager);
 		for (Parameter parameter : settings.unlock().apply(this.student)) {
@@ -138,8 +142,8 @@ public final class Distiller implements AutoCloseable {
 				settings.steps(), this.batches.stepsPerEpoch());
 		this.denoiser = new DenoisedTargets(patch, teacher.normalization());
 		this.loss = new DistillationLoss(settings.mseWeight());
-		this.cachedTargets = TargetCachePlanner.plan(settings, execution.targetCache(), teacher, images.size(),
-				this.denoiser, manager);
+		this.cachedTargets = TargetCachePlanner.plan(settings, execution, teacher, images.size(), this.denoiser,
+				manager);
 		this.prefetcher = new Prefetcher<>(this::inputs);
 	}
 
@@ -344,7 +348,7 @@ public final class Distiller implements AutoCloseable {
 		for (int index : batch.imageIndices()) {
 			plans.add(plan(this.settings, grid, round, index));
 		}
-		DenseFeatures teacherFeatures = DenseHeads.teacher(this.teacher);
+		DenseFeatures teacherFeatures = this.teacherFeatures.features();
 		return (this.cachedTargets != null)
 				? this.cachedTargets.compute(teacherFeatures, store, batch, plans, this.execution.teacherChunk(), times)
 				: this.denoiser.compute(teacherFeatures, store, batch.pixels(), plans, this.execution.teacherChunk(),
@@ -441,6 +445,7 @@ public final class Distiller implements AutoCloseable {
 	public void close() {
 		this.prefetcher.close();
 		this.optimizer.close();
+		this.teacherFeatures.close();
 	}
 
 }

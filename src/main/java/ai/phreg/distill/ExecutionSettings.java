@@ -18,9 +18,11 @@ import ai.phreg.distill.cache.TargetCacheSettings;
  * thread each); needs {@code prefetch}
  * @param targetCache whether and where denoised targets are cached
  * @param determinism how exactly the run must repeat, in any process
+ * @param teacherPrecision the number format the frozen teacher computes in; targets are
+ * accumulated in float32 whatever it is
  */
 public record ExecutionSettings(int teacherChunk, boolean prefetch, boolean teacherAhead,
-		TargetCacheSettings targetCache, Determinism determinism) {
+		TargetCacheSettings targetCache, Determinism determinism, TeacherPrecision teacherPrecision) {
 
 	/**
 	 * View-images per teacher pass when nothing else is asked for: measured fastest on
@@ -29,11 +31,12 @@ public record ExecutionSettings(int teacherChunk, boolean prefetch, boolean teac
 	public static final int DEFAULT_TEACHER_CHUNK = 8;
 
 	public static final ExecutionSettings DEFAULT = new ExecutionSettings(DEFAULT_TEACHER_CHUNK, true, false,
-			TargetCacheSettings.OFF, Determinism.DEFAULT);
+			TargetCacheSettings.OFF, Determinism.DEFAULT, TeacherPrecision.FP32);
 
 	public ExecutionSettings {
 		Objects.requireNonNull(targetCache, "targetCache");
 		Objects.requireNonNull(determinism, "determinism");
+		Objects.requireNonNull(teacherPrecision, "teacherPrecision");
 		if (teacherChunk < 0) {
 			throw new IllegalArgumentException(
 					"The teacher chunk must be 0 (all views at once) or positive, got " + teacherChunk);
@@ -44,25 +47,33 @@ public record ExecutionSettings(int teacherChunk, boolean prefetch, boolean teac
 	}
 
 	public ExecutionSettings withTeacherChunk(int chunk) {
-		return new ExecutionSettings(chunk, this.prefetch, this.teacherAhead, this.targetCache, this.determinism);
+		return new ExecutionSettings(chunk, this.prefetch, this.teacherAhead, this.targetCache, this.determinism,
+				this.teacherPrecision);
 	}
 
 	public ExecutionSettings withPrefetch(boolean enabled) {
 		return new ExecutionSettings(this.teacherChunk, enabled, this.teacherAhead && enabled, this.targetCache,
-				this.determinism);
+				this.determinism, this.teacherPrecision);
 	}
 
 	public ExecutionSettings withTeacherAhead(boolean enabled) {
 		return new ExecutionSettings(this.teacherChunk, this.prefetch || enabled, enabled, this.targetCache,
-				this.determinism);
+				this.determinism, this.teacherPrecision);
 	}
 
 	public ExecutionSettings withTargetCache(TargetCacheSettings cache) {
-		return new ExecutionSettings(this.teacherChunk, this.prefetch, this.teacherAhead, cache, this.determinism);
+		return new ExecutionSettings(this.teacherChunk, this.prefetch, this.teacherAhead, cache, this.determinism,
+				this.teacherPrecision);
 	}
 
 	public ExecutionSettings withDeterminism(Determinism mode) {
-		return new ExecutionSettings(this.teacherChunk, this.prefetch, this.teacherAhead, this.targetCache, mode);
+		return new ExecutionSettings(this.teacherChunk, this.prefetch, this.teacherAhead, this.targetCache, mode,
+				this.teacherPrecision);
+	}
+
+	public ExecutionSettings withTeacherPrecision(TeacherPrecision precision) {
+		return new ExecutionSettings(this.teacherChunk, this.prefetch, this.teacherAhead, this.targetCache,
+				this.determinism, precision);
 	}
 
 }

@@ -27,8 +27,9 @@ final class TargetCachePlanner {
 	}
 
 	/** The cache for this run, or null when it runs without one. */
-	static CachedTargets plan(DistillSettings settings, TargetCacheSettings cacheSettings, LoadedModel teacher,
-			int images, DenoisedTargets denoiser, NDManager manager) {
+	static CachedTargets plan(DistillSettings settings, ExecutionSettings execution, LoadedModel teacher, int images,
+			DenoisedTargets denoiser, NDManager manager) {
+		TargetCacheSettings cacheSettings = execution.targetCache();
 		if (!cacheSettings.enabled()) {
 			return null;
 		}
@@ -51,12 +52,22 @@ final class TargetCachePlanner {
 		LOG.log(System.Logger.Level.INFO, "Target cache in " + cacheSettings.folder() + ": " + figures);
 		try {
 			return new CachedTargets(new TargetCache(cacheSettings.folder()), denoiser,
-					Digests.ofModel(teacher.model()) + "/" + teacher.format(), settings, patches, dim);
+					teacherKey(teacher, execution.teacherPrecision()), settings, patches, dim);
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException("Cannot create the target cache folder " + cacheSettings.folder()
 					+ ": choose a writable folder or turn the target cache off", ex);
 		}
+	}
+
+	/**
+	 * What identifies the teacher's targets: its weights, its dense head and, when not
+	 * float32, the precision it ran in (float32 keys are those written before the option
+	 * existed).
+	 */
+	static String teacherKey(LoadedModel teacher, TeacherPrecision precision) {
+		String key = Digests.ofModel(teacher.model()) + "/" + teacher.format();
+		return (precision == TeacherPrecision.FP32) ? key : key + "/" + precision.spelling();
 	}
 
 	/**

@@ -37,6 +37,9 @@ public final class TargetPrefill {
 
 	private final CachedTargets cached;
 
+	/** The teacher in the run's precision; its cast weights go with the manager. */
+	private final TeacherFeatures teacherFeatures;
+
 	private final NDManager manager;
 
 	private final int images;
@@ -50,6 +53,7 @@ public final class TargetPrefill {
 		this.teacher = teacher;
 		this.cached = cached;
 		this.manager = manager;
+		this.teacherFeatures = TeacherFeatures.of(teacher, execution.teacherPrecision(), manager);
 		this.images = images.size();
 		this.batches = new TrainingBatches(images, settings.resolution(), teacher.normalization(), settings.batchSize(),
 				settings.seed(), IMAGE_CACHE_BYTES);
@@ -63,13 +67,12 @@ public final class TargetPrefill {
 	 * @param images the training images, as the run will see them
 	 * @param manager where the targets are computed; closed by the caller
 	 * @throws IllegalArgumentException when the cache would exceed its cap and the
-	 * settings say to refuse
+	 * settings say to refuse, or the device cannot run the teacher precision
 	 */
 	public static TargetPrefill open(DistillSettings settings, ExecutionSettings execution, LoadedModel teacher,
 			ImageSource images, NDManager manager) {
 		DenoisedTargets denoiser = new DenoisedTargets(teacher.model().config().patchSize(), teacher.normalization());
-		CachedTargets cached = TargetCachePlanner.plan(settings, execution.targetCache(), teacher, images.size(),
-				denoiser, manager);
+		CachedTargets cached = TargetCachePlanner.plan(settings, execution, teacher, images.size(), denoiser, manager);
 		return (cached != null) ? new TargetPrefill(settings, execution, teacher, images, cached, manager) : null;
 	}
 
@@ -111,7 +114,7 @@ public final class TargetPrefill {
 		// Grad mode is per thread in libtorch: the teacher runs without it.
 		JniUtils.setGradMode(false);
 		int grid = this.settings.resolution() / this.teacher.model().config().patchSize();
-		DenseFeatures teacherFeatures = DenseHeads.teacher(this.teacher);
+		DenseFeatures teacherFeatures = this.teacherFeatures.features();
 		int unreadable = 0;
 		for (int index = from; index < to; index++) {
 			for (int round = 0; round < this.viewSets; round++) {

@@ -3,6 +3,7 @@ package ai.phreg.job;
 import java.util.List;
 
 import ai.phreg.checkpoint.CheckpointFormat;
+import ai.phreg.distill.TeacherPrecision;
 import ai.phreg.distill.cache.TargetCacheSettings;
 
 /**
@@ -42,12 +43,15 @@ import ai.phreg.distill.cache.TargetCacheSettings;
  * training; never null, absent means false (targets computed every step)
  * @param viewSets distinct (crop, views) draws per image the cache holds, cycled through
  * the epochs; never null, absent means {@link TargetCacheSettings#DEFAULT_VIEW_SETS}
+ * @param teacherPrecision the number format the frozen teacher computes in (targets are
+ * accumulated in float32 whatever it is); never null, absent means
+ * {@link TeacherPrecision#FP32}
  */
 public record DistillSpec(String teacher, String images, int registers, Unlock unlock, List<String> unlockPatterns,
 		int views, double shiftFraction, Integer resolution, int batchSize, Integer epochs, Long steps,
 		Double learningRate, Double endLearningRate, double weightDecay, long seed, String device, int checkpointEvery,
 		List<CheckpointFormat> exportFormats, Integer evaluationImages, Integer heads, Boolean deterministic,
-		Boolean targetCache, Integer viewSets) {
+		Boolean targetCache, Integer viewSets, TeacherPrecision teacherPrecision) {
 
 	public DistillSpec {
 		unlockPatterns = (unlockPatterns != null) ? List.copyOf(unlockPatterns) : List.of();
@@ -56,6 +60,19 @@ public record DistillSpec(String teacher, String images, int registers, Unlock u
 		deterministic = Boolean.TRUE.equals(deterministic);
 		targetCache = Boolean.TRUE.equals(targetCache);
 		viewSets = (viewSets != null) ? viewSets : TargetCacheSettings.DEFAULT_VIEW_SETS;
+		// Specs stored before the option existed ran the teacher in float32.
+		teacherPrecision = (teacherPrecision != null) ? teacherPrecision : TeacherPrecision.FP32;
+	}
+
+	/** A spec whose teacher computes in float32. */
+	public DistillSpec(String teacher, String images, int registers, Unlock unlock, List<String> unlockPatterns,
+			int views, double shiftFraction, Integer resolution, int batchSize, Integer epochs, Long steps,
+			Double learningRate, Double endLearningRate, double weightDecay, long seed, String device,
+			int checkpointEvery, List<CheckpointFormat> exportFormats, Integer evaluationImages, Integer heads,
+			Boolean deterministic, Boolean targetCache, Integer viewSets) {
+		this(teacher, images, registers, unlock, unlockPatterns, views, shiftFraction, resolution, batchSize, epochs,
+				steps, learningRate, endLearningRate, weightDecay, seed, device, checkpointEvery, exportFormats,
+				evaluationImages, heads, deterministic, targetCache, viewSets, TeacherPrecision.FP32);
 	}
 
 }

@@ -74,8 +74,9 @@ class JobInputs {
 	}
 
 	/**
-	 * How the job computes: its determinism, and its target cache in the storage root's
-	 * shared cache folder, refusing a job whose cache would exceed the cap.
+	 * How the job computes: its determinism, its teacher's precision, and its target
+	 * cache in the storage root's shared cache folder, refusing a job whose cache would
+	 * exceed the cap.
 	 */
 	ExecutionSettings execution(PreparedJob job) {
 		DistillSpec spec = job.spec();
@@ -85,7 +86,8 @@ class JobInputs {
 					.withCap(this.targetCacheCap.toBytes(), TargetCacheSettings.OverCap.REFUSE)
 				: TargetCacheSettings.OFF;
 		return ExecutionSettings.DEFAULT.withDeterminism(spec.deterministic() ? Determinism.EXACT : Determinism.DEFAULT)
-			.withTargetCache(cache);
+			.withTargetCache(cache)
+			.withTeacherPrecision(spec.teacherPrecision());
 	}
 
 	ImageSubset.Split split(PreparedJob job) throws IOException {

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import ai.djl.Device;
 import ai.phreg.checkpoint.CheckpointExporter;
 import ai.phreg.checkpoint.CheckpointFormat;
 import ai.phreg.distill.FamilyProfile;
@@ -103,12 +104,21 @@ class SpecChecks {
 		}
 	}
 
+	/** The device, and whether it runs the teacher precision asked for. */
 	private void checkDevice(DistillSpec spec, Map<String, String> problems) {
+		Device device;
 		try {
-			this.devices.of(spec.device());
+			device = this.devices.of(spec.device());
 		}
 		catch (IllegalArgumentException ex) {
 			problems.put("device", ex.getMessage());
+			return;
+		}
+		try {
+			spec.teacherPrecision().requireSupported(device);
+		}
+		catch (IllegalArgumentException ex) {
+			problems.put("teacherPrecision", ex.getMessage());
 		}
 	}
 

@@ -4,7 +4,6 @@ import java.util.Arrays;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
@@ -77,20 +76,22 @@ public final class Attention extends NamedBlock {
 		long tokens = x.getShape().get(1);
 		long dim = x.getShape().get(2);
 		// (B, T, 3D) -> (B, T, 3, H, hd) -> (3, B, H, T, hd)
-		NDArray projected = this.maskedKeyBias
-				? this.qkv.forwardWithBiasMask(store, x, training, keyBiasMask(x.getManager()))
+		NDArray projected = this.maskedKeyBias ? this.qkv.forwardWithBiasMask(store, x, training, keyBiasMask(x))
 				: this.qkv.forward(store, x, training);
 		NDArray qkvHeads = projected.reshape(batch, tokens, 3, this.numHeads, dim / this.numHeads)
 			.transpose(2, 0, 3, 1, 4);
 		return new NDList(qkvHeads.get(0), qkvHeads.get(1), qkvHeads.get(2));
 	}
 
-	/** Ones for the query and value thirds of the qkv bias, zeros for the key third. */
-	private NDArray keyBiasMask(NDManager manager) {
+	/**
+	 * Ones for the query and value thirds of the qkv bias, zeros for the key third, in
+	 * the type of the tokens {@code x}.
+	 */
+	private NDArray keyBiasMask(NDArray x) {
 		float[] mask = new float[(int) (3 * this.dim)];
 		Arrays.fill(mask, 0, (int) this.dim, 1f);
 		Arrays.fill(mask, (int) (2 * this.dim), mask.length, 1f);
-		return GraphConstants.of(manager, mask, new Shape(mask.length));
+		return GraphConstants.of(x.getManager(), mask, new Shape(mask.length), x.getDataType());
 	}
 
 	/**

@@ -2,6 +2,7 @@ package ai.phreg.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 /**
@@ -30,6 +31,21 @@ public final class GraphConstants {
 	public static NDArray of(NDManager manager, float[] values, Shape shape) {
 		try (NDArray javaBacked = manager.create(values, shape)) {
 			return javaBacked.duplicate();
+		}
+	}
+
+	/**
+	 * Row-major {@code values} as an array of {@code type} in memory libtorch owns: the
+	 * constants of a graph that runs in a half format (a teacher in bfloat16), which
+	 * libtorch would otherwise promote back to float32.
+	 */
+	public static NDArray of(NDManager manager, float[] values, Shape shape, DataType type) {
+		if (type == DataType.FLOAT32) {
+			return of(manager, values, shape);
+		}
+		try (NDArray javaBacked = manager.create(values, shape)) {
+			// a conversion to another type always writes new memory
+			return javaBacked.toType(type, false);
 		}
 	}
 

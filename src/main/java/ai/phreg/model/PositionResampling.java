@@ -91,8 +91,10 @@ public enum PositionResampling {
 		// (see GraphConstants). They belong to the grid's manager, which callers keep per
 		// step (never a model's long-lived one).
 		NDManager manager = grid.getManager();
-		NDArray rowWeights = GraphConstants.of(manager, toFloats(weights(inH, outH)), new Shape(outH, inH));
-		NDArray columnWeights = GraphConstants.of(manager, toFloats(weights(inW, outW)), new Shape(outW, inW));
+		NDArray rowWeights = GraphConstants.of(manager, toFloats(weights(inH, outH)), new Shape(outH, inH),
+				grid.getDataType());
+		NDArray columnWeights = GraphConstants.of(manager, toFloats(weights(inW, outW)), new Shape(outW, inW),
+				grid.getDataType());
 		// [G_h, G_w, D] -> [G_h, G_w*D]: rows become a single matrix product
 		NDArray rows = rowWeights.matMul(grid.reshape(inH, inW * dim));
 		// [outH, G_w*D] -> [outH, G_w, D]; [outW, G_w] broadcasts over the rows: [outH,

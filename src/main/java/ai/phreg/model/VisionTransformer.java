@@ -223,7 +223,12 @@ public final class VisionTransformer extends NamedBlock {
 		if (hiddenStates != null) {
 			hiddenStates.add(hidden);
 		}
-		NDList rotary = rotaryTables(embeddings.getManager(), embedding.gridHeight(), embedding.gridWidth());
+		NDList rotary = new NDList();
+		for (NDArray table : rotaryTables(embeddings.getManager(), embedding.gridHeight(), embedding.gridWidth())) {
+			// in the tokens' type, which is not float32 for a teacher run in a half
+			// format
+			rotary.add(table.toType(embeddings.getDataType(), false));
+		}
 		for (TransformerBlock block : this.blocks.subList(0, blockCount)) {
 			NDList inputs = new NDList(hidden);
 			inputs.addAll(rotary);

@@ -74,6 +74,7 @@ class JobRequestValidationTests {
 						"endLearningRate"),
 				Arguments.of("negative weight decay", "{\"weightDecay\": -0.01}", "weightDecay"),
 				Arguments.of("unknown device", "{\"device\": \"gpu\"}", "device"),
+				Arguments.of("unknown teacher precision", "{\"teacherPrecision\": \"int8\"}", "teacherPrecision"),
 				Arguments.of("no checkpoints", "{\"checkpointEvery\": 0}", "checkpointEvery"),
 				Arguments.of("unknown export format", "{\"exportFormats\": [\"TIMM\", \"ONNX\"]}", "exportFormats[1]"),
 				Arguments.of("too many evaluation images", "{\"evaluationImages\": 1001}", "evaluationImages"),

@@ -71,6 +71,22 @@ class TrainingBenchmarkTests {
 		assertThat(err.toString(StandardCharsets.UTF_8)).contains("--device cuda:64 is not available");
 	}
 
+	@Test
+	void aTeacherPrecisionTheCpuCannotRunIsRefusedByName() {
+		for (String precision : new String[] { "fp16", "bf16" }) {
+			ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+			int exit = CommandLine.run(
+					new String[] { "benchmark", "--teacher", Fixtures.resolve("dinov2/dinov2_reg0.hf").toString(),
+							"--images", Fixtures.photos().toString(), "--teacher-precision", precision },
+					new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+					new PrintStream(err, true, StandardCharsets.UTF_8));
+
+			assertThat(exit).isEqualTo(1);
+			assertThat(err.toString(StandardCharsets.UTF_8)).contains("Teacher precision " + precision);
+		}
+	}
+
 	private static JsonNode benchmark(String... extra) {
 		String[] common = { "benchmark", "--teacher", Fixtures.resolve("dinov2/dinov2_reg0.hf").toString(), "--images",
 				Fixtures.photos().toString(), "--steps", "2", "--warmup", "1", "--batch", "2", "--views", "3",

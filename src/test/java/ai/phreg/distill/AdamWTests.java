@@ -1,6 +1,7 @@
 package ai.phreg.distill;
 
 import java.util.Map;
+import java.util.Random;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -60,6 +61,59 @@ class AdamWTests {
 				assertThat(parameter.getArray().getGradient().abs().sum().getFloat())
 					.as("gradients are cleared after each update")
 					.isZero();
+			}
+		}
+	}
+
+	/**
+	 * The moments go through float32 operations in torch's order, each rounded once: they
+	 * must equal that transcription bit for bit, whatever rewrite of how the operations
+	 * are issued (in place, fewer arrays). The weights follow the double-precision
+	 * transcription above.
+	 */
+	@Test
+	void momentsEqualAFloat32TranscriptionBitForBit() {
+		int size = 1000;
+		float lr = 3e-4f;
+		float decay = 0.01f;
+		Random random = new Random(7);
+		float[] weights = new float[size];
+		for (int i = 0; i < size; i++) {
+			weights[i] = (float) random.nextGaussian();
+		}
+		try (NDManager manager = NDManager.newBaseManager()) {
+			Parameter parameter = Parameter.builder()
+				.setName("w")
+				.setType(Parameter.Type.WEIGHT)
+				.optArray(manager.create(weights.clone()))
+				.build();
+			parameter.getArray().setRequiresGradient(true);
+			float[] m = new float[size];
+			float[] v = new float[size];
+			try (AdamW optimizer = new AdamW(Map.of("w", parameter), decay)) {
+				for (int t = 1; t <= 4; t++) {
+					float[] gradient = new float[size];
+					for (int i = 0; i < size; i++) {
+						// gradients from 1e-6 to 1e2: squares from tiny to large
+						gradient[i] = (float) (random.nextGaussian() * Math.pow(10, random.nextInt(9) - 6));
+					}
+					try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+						NDArray w = parameter.getArray();
+						collector.backward(w.mul(w.getManager().create(gradient)).sum());
+					}
+					optimizer.step(lr);
+					for (int i = 0; i < size; i++) {
+						float g = gradient[i];
+						m[i] = m[i] * 0.9f + g * (1 - 0.9f);
+						v[i] = v[i] * 0.999f + g * g * (1 - 0.999f);
+					}
+					float[] actualM = optimizer.firstMoments().get("w").toFloatArray();
+					float[] actualV = optimizer.secondMoments().get("w").toFloatArray();
+					for (int i = 0; i < size; i++) {
+						assertThat(actualM[i]).as("first moment, step %d element %d", t, i).isEqualTo(m[i]);
+						assertThat(actualV[i]).as("second moment, step %d element %d", t, i).isEqualTo(v[i]);
+					}
+				}
 			}
 		}
 	}

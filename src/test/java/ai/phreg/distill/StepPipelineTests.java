@@ -22,8 +22,10 @@ class StepPipelineTests {
 
 	@Test
 	void teacherAheadTrainsExactlyAsEverythingInTurn() throws IOException {
-		ExecutionSettings inTurn = new ExecutionSettings(8, false, false, TargetCacheSettings.OFF, Determinism.DEFAULT);
-		ExecutionSettings ahead = new ExecutionSettings(8, true, true, TargetCacheSettings.OFF, Determinism.DEFAULT);
+		ExecutionSettings inTurn = new ExecutionSettings(8, false, false, TargetCacheSettings.OFF, Determinism.DEFAULT,
+				TeacherPrecision.FP32);
+		ExecutionSettings ahead = new ExecutionSettings(8, true, true, TargetCacheSettings.OFF, Determinism.DEFAULT,
+				TeacherPrecision.FP32);
 
 		Run sequential = train(inTurn);
 		Run overlapped = train(ahead);

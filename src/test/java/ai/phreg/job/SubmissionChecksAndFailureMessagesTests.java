@@ -84,6 +84,16 @@ class SubmissionChecksAndFailureMessagesTests extends TemporaryStorage {
 	}
 
 	@Test
+	void aTeacherPrecisionTheDeviceCannotRunIsRefusedBeforeTraining() throws Exception {
+		this.mvc.perform(submit("""
+				{"teacher": "demo", "images": "demo", "steps": 1, "device": "cpu", "teacherPrecision": "fp16"}"""))
+			.andExpect(status().isBadRequest())
+			.andExpect(jsonPath("$.errors.length()").value(1))
+			.andExpect(jsonPath("$.errors[0].field").value("teacherPrecision"))
+			.andExpect(jsonPath("$.errors[0].message", containsString("fp16 needs a CUDA device")));
+	}
+
+	@Test
 	void theDemoDefaultsFitTheLimitAndAreQueued() throws Exception {
 		// about 4 GiB at the native 224 px, batch 8 and 10 views
 		String id = id(this.mvc.perform(submit("""
