@@ -9,6 +9,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 
+import ai.phreg.distill.TargetSource;
+
 /**
  * The flags of one command, declared once: every command parses its arguments the same
  * way ({@code --name value} or {@code --name=value}, {@code --help} anywhere) and prints
@@ -254,6 +256,11 @@ final class CommandOptions {
 				case "off" -> false;
 				default -> throw new IllegalArgumentException(value);
 			}) : fallback;
+		}
+
+		/** The flag's target source ({@link TargetSource#label()}). */
+		TargetSource targets(String flag, TargetSource fallback) {
+			return has(flag) ? convert(flag, "tta, test-time-registers or both", TargetSource::ofLabel) : fallback;
 		}
 
 		/** The flag's comma-separated values, empty when it is absent. */

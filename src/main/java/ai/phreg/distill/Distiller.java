@@ -24,6 +24,7 @@ import ai.phreg.checkpoint.safetensors.DType;
 import ai.phreg.checkpoint.safetensors.SafetensorsReader;
 import ai.phreg.checkpoint.safetensors.SafetensorsWriter;
 import ai.phreg.checkpoint.safetensors.TensorData;
+import ai.phreg.distill.registers.RegisterNeurons;
 import ai.phreg.imagesource.ImageSource;
 import ai.phreg.model.ArrayValues;
 import ai.phreg.model.VisionTransformer;
@@ -75,6 +76,8 @@ public final class Distiller implements AutoCloseable {
 	private final LearningRateSchedule schedule;
 
 	private final DenoisedTargets denoiser;
+
+	private final TargetTeacher targetTeacher;
 
 	private final DistillationLoss loss;
 
@@ -137,9 +140,10 @@ public final class Distiller implements AutoCloseable {
 		this.schedule = LearningRateSchedule.forSteps(settings.learningRate(), settings.endLearningRate(),
 				settings.steps(), this.batches.stepsPerEpoch());
 		this.denoiser = new DenoisedTargets(patch, teacher.normalization());
+		this.targetTeacher = TargetTeacher.of(settings, teacher, images, manager);
 		this.loss = new DistillationLoss(settings.mseWeight());
-		this.cachedTargets = TargetCachePlanner.plan(settings, execution.targetCache(), teacher, images.size(),
-				this.denoiser, manager);
+		this.cachedTargets = TargetCachePlanner.plan(settings, execution.targetCache(), teacher,
+				this.targetTeacher.cacheKey(), images.size(), this.denoiser, manager);
 		this.prefetcher = new Prefetcher<>(this::inputs);
 	}
 
@@ -298,7 +302,7 @@ public final class Distiller implements AutoCloseable {
 					parts.cosine().getFloat(), parts.mse().getFloat(), rate, images,
 					images / ((finished - started) / 1e9), times.teacherSeconds() * 1e3,
 					(times.seconds(StepPhase.STUDENT_FWD_BWD) + times.seconds(StepPhase.OPTIMIZER)) * 1e3, times,
-					(images - hits) * this.settings.views(), hits);
+					(images - hits) * this.targetTeacher.views(), hits);
 		}
 	}
 
@@ -342,9 +346,9 @@ public final class Distiller implements AutoCloseable {
 		long round = round(epoch);
 		List<TtaPlan> plans = new ArrayList<>();
 		for (int index : batch.imageIndices()) {
-			plans.add(plan(this.settings, grid, round, index));
+			plans.add(this.targetTeacher.plan(grid, round, index));
 		}
-		DenseFeatures teacherFeatures = DenseHeads.teacher(this.teacher);
+		DenseFeatures teacherFeatures = this.targetTeacher.features();
 		return (this.cachedTargets != null)
 				? this.cachedTargets.compute(teacherFeatures, store, batch, plans, this.execution.teacherChunk(), times)
 				: this.denoiser.compute(teacherFeatures, store, batch.pixels(), plans, this.execution.teacherChunk(),
@@ -376,6 +380,14 @@ public final class Distiller implements AutoCloseable {
 
 	private long cacheHits() {
 		return (this.cachedTargets != null) ? this.cachedTargets.cache().hits() : 0;
+	}
+
+	/**
+	 * The teacher's register neurons this run's test-time registers use, null when its
+	 * targets come from test-time augmentation alone.
+	 */
+	public RegisterNeurons.Found registerNeurons() {
+		return this.targetTeacher.registerNeurons();
 	}
 
 	/** Whether denoised targets are read from and written to a cache in this run. */

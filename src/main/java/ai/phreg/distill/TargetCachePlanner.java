@@ -26,9 +26,13 @@ final class TargetCachePlanner {
 	private TargetCachePlanner() {
 	}
 
-	/** The cache for this run, or null when it runs without one. */
+	/**
+	 * The cache for this run, or null when it runs without one.
+	 * @param targetsKey what the targets depend on beyond the teacher's weights and
+	 * family ({@link TargetTeacher#cacheKey()})
+	 */
 	static CachedTargets plan(DistillSettings settings, TargetCacheSettings cacheSettings, LoadedModel teacher,
-			int images, DenoisedTargets denoiser, NDManager manager) {
+			String targetsKey, int images, DenoisedTargets denoiser, NDManager manager) {
 		if (!cacheSettings.enabled()) {
 			return null;
 		}
@@ -51,7 +55,7 @@ final class TargetCachePlanner {
 		LOG.log(System.Logger.Level.INFO, "Target cache in " + cacheSettings.folder() + ": " + figures);
 		try {
 			return new CachedTargets(new TargetCache(cacheSettings.folder()), denoiser,
-					Digests.ofModel(teacher.model()) + "/" + teacher.format(), settings, patches, dim);
+					Digests.ofModel(teacher.model()) + "/" + teacher.format() + targetsKey, settings, patches, dim);
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException("Cannot create the target cache folder " + cacheSettings.folder()

@@ -36,6 +36,8 @@ public final class TargetPrefill {
 
 	private final CachedTargets cached;
 
+	private final TargetTeacher targetTeacher;
+
 	private final NDManager manager;
 
 	private final int images;
@@ -43,8 +45,9 @@ public final class TargetPrefill {
 	private final int viewSets;
 
 	private TargetPrefill(DistillSettings settings, ExecutionSettings execution, LoadedModel teacher,
-			ImageSource images, CachedTargets cached, NDManager manager) {
+			ImageSource images, TargetTeacher targetTeacher, CachedTargets cached, NDManager manager) {
 		this.settings = settings;
+		this.targetTeacher = targetTeacher;
 		this.execution = execution;
 		this.teacher = teacher;
 		this.cached = cached;
@@ -66,10 +69,15 @@ public final class TargetPrefill {
 	 */
 	public static TargetPrefill open(DistillSettings settings, ExecutionSettings execution, LoadedModel teacher,
 			ImageSource images, NDManager manager) {
+		if (!execution.targetCache().enabled()) {
+			return null;
+		}
 		DenoisedTargets denoiser = new DenoisedTargets(teacher.model().config().patchSize(), teacher.normalization());
-		CachedTargets cached = TargetCachePlanner.plan(settings, execution.targetCache(), teacher, images.size(),
-				denoiser, manager);
-		return (cached != null) ? new TargetPrefill(settings, execution, teacher, images, cached, manager) : null;
+		TargetTeacher targetTeacher = TargetTeacher.of(settings, teacher, images, manager);
+		CachedTargets cached = TargetCachePlanner.plan(settings, execution.targetCache(), teacher,
+				targetTeacher.cacheKey(), images.size(), denoiser, manager);
+		return (cached != null)
+				? new TargetPrefill(settings, execution, teacher, images, targetTeacher, cached, manager) : null;
 	}
 
 	/** The training images. */
@@ -101,7 +109,7 @@ public final class TargetPrefill {
 		// Grad mode is per thread in libtorch: the teacher runs without it.
 		JniUtils.setGradMode(false);
 		int grid = this.settings.resolution() / this.teacher.model().config().patchSize();
-		DenseFeatures teacherFeatures = DenseHeads.teacher(this.teacher);
+		DenseFeatures teacherFeatures = this.targetTeacher.features();
 		int unreadable = 0;
 		for (int index = from; index < to; index++) {
 			for (int round = 0; round < this.viewSets; round++) {
@@ -112,7 +120,7 @@ public final class TargetPrefill {
 				}
 				try (NDManager owner = this.manager.newSubManager()) {
 					this.cached.compute(teacherFeatures, new ParameterStore(owner, false), prepared.toBatch(owner),
-							List.of(Distiller.plan(this.settings, grid, round, index)), this.execution.teacherChunk(),
+							List.of(this.targetTeacher.plan(grid, round, index)), this.execution.teacherChunk(),
 							new PhaseTimes());
 				}
 			}
