@@ -5,6 +5,7 @@ import java.util.Objects;
 
 import ai.phreg.checkpoint.CheckpointFormat;
 import ai.phreg.distill.PaperDefaults;
+import ai.phreg.distill.TargetSource;
 import ai.phreg.distill.cache.TargetCacheSettings;
 import ai.phreg.job.DistillSpec;
 import ai.phreg.job.Unlock;
@@ -76,7 +77,13 @@ record JobRequest(@Schema(
 				+ "by training; off: computed every step", allowableValues = { "off", "on" },
 				defaultValue = "off") @Pattern(regexp = "off|on", message = "must be off or on") String targetCache,
 		@Schema(description = "Distinct (crop, views) draws per image the target cache holds, cycled through the epochs",
-				defaultValue = "" + TargetCacheSettings.DEFAULT_VIEW_SETS) @Min(1) @Max(64) Integer viewSets){
+				defaultValue = "" + TargetCacheSettings.DEFAULT_VIEW_SETS) @Min(1) @Max(64) Integer viewSets,
+		@Schema(description = "Where the denoised targets come from: tta, the teacher over shifted views as in the "
+				+ "paper; test-time-registers, one pass per image through the teacher with its register neurons "
+				+ "moved to an extra token (found first on the training images); both, the views through that "
+				+ "teacher", allowableValues = { "tta", "test-time-registers", "both" },
+				defaultValue = "tta") @Pattern(regexp = "tta|test-time-registers|both",
+						message = "must be tta, test-time-registers or both") String targets){
 
 	// Generous for any real path, small enough to keep absurd bodies out of messages.
 	private static final int MAX_PATH = 4096;
@@ -96,7 +103,7 @@ record JobRequest(@Schema(
 				(this.exportFormats != null) ? this.exportFormats.stream().map(CheckpointFormat::valueOf).toList()
 						: List.of(),
 				this.evaluationImages, this.heads, or(this.deterministic, false), "on".equals(this.targetCache),
-				this.viewSets);
+				this.viewSets, TargetSource.ofLabel(or(this.targets, TargetSource.TTA.label())));
 	}
 
 	private static <T> T or(T value, T fallback) {

@@ -19,7 +19,8 @@ import java.util.Objects;
  * @param weightDecay AdamW's decoupled weight decay
  * @param mseWeight λ, the weight of the MSE term
  * @param seed the seed every random choice of the run derives from
- * @param targets where the denoised targets come from
+ * @param targets where the denoised targets come from; null reads as
+ * {@link TargetSource#TTA}
  */
 public record DistillSettings(int registers, UnlockPolicy unlock, int views, double shiftFraction, int resolution,
 		int batchSize, long steps, double learningRate, double endLearningRate, double weightDecay, float mseWeight,
@@ -34,7 +35,8 @@ public record DistillSettings(int registers, UnlockPolicy unlock, int views, dou
 	}
 
 	public DistillSettings {
-		Objects.requireNonNull(targets, "targets");
+		// Settings stored before the option existed read as the paper's.
+		targets = Objects.requireNonNullElse(targets, TargetSource.TTA);
 		if (registers < 1) {
 			throw new IllegalArgumentException("registers must be at least 1, got " + registers);
 		}

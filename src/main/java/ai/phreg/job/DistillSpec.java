@@ -3,6 +3,7 @@ package ai.phreg.job;
 import java.util.List;
 
 import ai.phreg.checkpoint.CheckpointFormat;
+import ai.phreg.distill.TargetSource;
 import ai.phreg.distill.cache.TargetCacheSettings;
 
 /**
@@ -42,14 +43,28 @@ import ai.phreg.distill.cache.TargetCacheSettings;
  * training; never null, absent means false (targets computed every step)
  * @param viewSets distinct (crop, views) draws per image the cache holds, cycled through
  * the epochs; never null, absent means {@link TargetCacheSettings#DEFAULT_VIEW_SETS}
+ * @param targets where the denoised targets come from; never null, absent means
+ * {@link TargetSource#TTA}
  */
 public record DistillSpec(String teacher, String images, int registers, Unlock unlock, List<String> unlockPatterns,
 		int views, double shiftFraction, Integer resolution, int batchSize, Integer epochs, Long steps,
 		Double learningRate, Double endLearningRate, double weightDecay, long seed, String device, int checkpointEvery,
 		List<CheckpointFormat> exportFormats, Integer evaluationImages, Integer heads, Boolean deterministic,
-		Boolean targetCache, Integer viewSets) {
+		Boolean targetCache, Integer viewSets, TargetSource targets) {
+
+	/** A spec whose targets come from test-time augmentation, as the paper's. */
+	public DistillSpec(String teacher, String images, int registers, Unlock unlock, List<String> unlockPatterns,
+			int views, double shiftFraction, Integer resolution, int batchSize, Integer epochs, Long steps,
+			Double learningRate, Double endLearningRate, double weightDecay, long seed, String device,
+			int checkpointEvery, List<CheckpointFormat> exportFormats, Integer evaluationImages, Integer heads,
+			Boolean deterministic, Boolean targetCache, Integer viewSets) {
+		this(teacher, images, registers, unlock, unlockPatterns, views, shiftFraction, resolution, batchSize, epochs,
+				steps, learningRate, endLearningRate, weightDecay, seed, device, checkpointEvery, exportFormats,
+				evaluationImages, heads, deterministic, targetCache, viewSets, TargetSource.TTA);
+	}
 
 	public DistillSpec {
+		targets = (targets != null) ? targets : TargetSource.TTA;
 		unlockPatterns = (unlockPatterns != null) ? List.copyOf(unlockPatterns) : List.of();
 		exportFormats = (exportFormats != null) ? List.copyOf(exportFormats) : List.of();
 		// Specs stored before the option existed read as not deterministic.
