@@ -6,6 +6,7 @@ import java.util.Objects;
 import ai.phreg.checkpoint.CheckpointFormat;
 import ai.phreg.distill.PaperDefaults;
 import ai.phreg.distill.TeacherPrecision;
+import ai.phreg.distill.TargetSource;
 import ai.phreg.distill.cache.TargetCacheSettings;
 import ai.phreg.job.DistillSpec;
 import ai.phreg.job.Unlock;
@@ -81,7 +82,13 @@ record JobRequest(@Schema(
 		@Schema(description = "The number format the frozen teacher computes in; its targets are accumulated in "
 				+ "float32 whatever it is. fp16 needs a CUDA device; bf16 is refused (DJL's PyTorch engine lacks it)",
 				allowableValues = { "fp32", "bf16", "fp16" }, defaultValue = "fp32") @Pattern(regexp = "fp32|bf16|fp16",
-						message = "must be fp32, bf16 or fp16") String teacherPrecision){
+						message = "must be fp32, bf16 or fp16") String teacherPrecision,
+		@Schema(description = "Where the denoised targets come from: tta, the teacher over shifted views as in the "
+				+ "paper; test-time-registers, one pass per image through the teacher with its register neurons "
+				+ "moved to an extra token (found first on the training images); both, the views through that "
+				+ "teacher", allowableValues = { "tta", "test-time-registers", "both" },
+				defaultValue = "tta") @Pattern(regexp = "tta|test-time-registers|both",
+						message = "must be tta, test-time-registers or both") String targets){
 
 	// Generous for any real path, small enough to keep absurd bodies out of messages.
 	private static final int MAX_PATH = 4096;
@@ -101,7 +108,8 @@ record JobRequest(@Schema(
 				(this.exportFormats != null) ? this.exportFormats.stream().map(CheckpointFormat::valueOf).toList()
 						: List.of(),
 				this.evaluationImages, this.heads, or(this.deterministic, false), "on".equals(this.targetCache),
-				this.viewSets, (this.teacherPrecision != null) ? TeacherPrecision.of(this.teacherPrecision) : null);
+				this.viewSets, (this.teacherPrecision != null) ? TeacherPrecision.of(this.teacherPrecision) : null,
+				TargetSource.ofLabel(or(this.targets, TargetSource.TTA.label())));
 	}
 
 	private static <T> T or(T value, T fallback) {

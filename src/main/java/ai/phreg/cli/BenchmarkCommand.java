@@ -18,6 +18,7 @@ import ai.phreg.demo.DemoModels;
 import ai.phreg.demo.DemoEfficacy;
 import ai.phreg.demo.DemoTeacher;
 import ai.phreg.distill.DistillSettings;
+import ai.phreg.distill.TargetSource;
 import ai.phreg.distill.ExecutionSettings;
 import ai.phreg.distill.FamilyProfile;
 import ai.phreg.distill.PaperDefaults;
@@ -57,6 +58,9 @@ final class BenchmarkCommand implements Command {
 		.flag("--view-sets", "N",
 				"view sets the target cache keeps per image (default " + TargetCacheSettings.DEFAULT_VIEW_SETS + ")")
 		.flag("--cache-dir", "DIR", "the target cache's folder (default a phreg-target-cache temporary folder)")
+		.flag("--targets", "tta|test-time-registers|both",
+				"where the denoised targets come from: shifted views (default), one pass with test-time registers,"
+						+ " or the views with test-time registers")
 		.flag("--export-teacher", "DIR", "only writes the demo teacher there as a Hugging Face folder");
 
 	@Override
@@ -86,7 +90,7 @@ final class BenchmarkCommand implements Command {
 			long steps = DistillSettings.stepsOfEpochs(options.epochs, images.size() - options.eval, options.batch);
 			DistillSettings settings = new DistillSettings(options.registers, UnlockPolicy.DEFAULT, options.views,
 					PaperDefaults.SHIFT_FRACTION, resolution, options.batch, steps, options.lr, options.endLr,
-					PaperDefaults.WEIGHT_DECAY, PaperDefaults.MSE_WEIGHT, options.seed);
+					PaperDefaults.WEIGHT_DECAY, PaperDefaults.MSE_WEIGHT, options.seed, options.targets);
 			out.printf(Locale.ROOT, "demo teacher (synthetic, planted artifact neurons), seed %d, %d px%n",
 					DemoTeacher.DEFAULT_SEED, resolution);
 			out.printf(Locale.ROOT,
@@ -95,16 +99,23 @@ final class BenchmarkCommand implements Command {
 					images.size(), options.images, images.size() - options.eval, options.eval);
 			out.println("settings: " + settings);
 			List<Long> rss = new ArrayList<>();
+			List<Double> teacherMillis = new ArrayList<>();
 			long started = System.nanoTime();
 			ExecutionSettings execution = options.execution();
 			out.println("execution: " + execution);
 			DemoEfficacy.Result result = DemoEfficacy.run(settings, execution, DemoTeacher.DEFAULT_SEED, images,
-					options.eval, (report) -> progress(report, rss, out), options.pictures, manager);
+					options.eval, (report) -> {
+						teacherMillis.add(report.teacherMillis());
+						progress(report, rss, out);
+					}, options.pictures, manager);
 			print(out, "teacher", result.teacher(), result.teacherToTruth());
 			print(out, "student", result.student(), result.studentToTruth());
 			out.printf(Locale.ROOT, "training: %d steps in %.1f s (%.2f s/step); whole benchmark %.1f s%n",
 					result.steps(), result.trainSeconds(), result.trainSeconds() / Math.max(1, result.steps()),
 					(System.nanoTime() - started) / 1e9);
+			out.printf(Locale.ROOT, "teacher: %.2f s per step on average (targets %s)%n",
+					teacherMillis.stream().mapToDouble(Double::doubleValue).average().orElse(0) / 1e3,
+					settings.targets().label());
 			if (!rss.isEmpty()) {
 				out.printf(Locale.ROOT, "resident memory: %d MB after the first step, %d MB at the end, %d MB peak%n",
 						rss.get(0) >> 20, rss.get(rss.size() - 1) >> 20,
@@ -179,6 +190,8 @@ final class BenchmarkCommand implements Command {
 
 		final Path exportTeacher;
 
+		final TargetSource targets;
+
 		private final ExecutionSettings execution;
 
 		Options(CommandOptions.Parsed arguments) {
@@ -196,6 +209,7 @@ final class BenchmarkCommand implements Command {
 			this.seed = arguments.longInteger("--seed", 1);
 			this.pictures = arguments.path("--pictures");
 			this.exportTeacher = arguments.path("--export-teacher");
+			this.targets = arguments.targets("--targets", TargetSource.TTA);
 			TargetCacheSettings cache = arguments.onOff("--target-cache", false)
 					? TargetCacheSettings.on(arguments.path("--cache-dir", TrainingBenchmark.DEFAULT_CACHE_DIR))
 						.withViewSets(arguments.integer("--view-sets", TargetCacheSettings.DEFAULT_VIEW_SETS))

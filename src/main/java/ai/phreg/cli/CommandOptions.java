@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 
+import ai.phreg.distill.TargetSource;
 import ai.phreg.distill.TeacherPrecision;
 
 /**
@@ -265,6 +266,11 @@ final class CommandOptions {
 		/** The flag's teacher precision: {@code fp32}, {@code bf16} or {@code fp16}. */
 		TeacherPrecision teacherPrecision(String flag) {
 			return has(flag) ? convert(flag, "fp32, bf16 or fp16", TeacherPrecision::of) : TeacherPrecision.FP32;
+		}
+
+		/** The flag's target source ({@link TargetSource#label()}). */
+		TargetSource targets(String flag, TargetSource fallback) {
+			return has(flag) ? convert(flag, "tta, test-time-registers or both", TargetSource::ofLabel) : fallback;
 		}
 
 		/** The flag's comma-separated values, empty when it is absent. */

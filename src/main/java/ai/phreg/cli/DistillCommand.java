@@ -12,6 +12,7 @@ import java.util.concurrent.CountDownLatch;
 import ai.phreg.PhregApplication;
 import ai.phreg.checkpoint.CheckpointFormat;
 import ai.phreg.distill.PaperDefaults;
+import ai.phreg.distill.TargetSource;
 import ai.phreg.distill.TeacherPrecision;
 import ai.phreg.distill.cache.TargetCacheSettings;
 import ai.phreg.job.DistillSpec;
@@ -67,6 +68,8 @@ final class DistillCommand implements Command {
 		.flag("--view-sets", "N",
 				"distinct view sets the target cache keeps per image (default " + TargetCacheSettings.DEFAULT_VIEW_SETS
 						+ ")")
+		.flag("--targets", "tta|test-time-registers|both",
+				"where the denoised targets come from (default tta, the paper's shifted views)")
 		.flag("--work-dir", "DIR", "job repository and job folder (default a new temporary folder)");
 
 	private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -251,6 +254,8 @@ final class DistillCommand implements Command {
 
 		private final boolean deterministic;
 
+		private final TargetSource targets;
+
 		private final boolean targetCache;
 
 		private final Integer viewSets;
@@ -305,6 +310,7 @@ final class DistillCommand implements Command {
 			this.targetCache = arguments.onOff("--target-cache", false);
 			this.viewSets = arguments.integer("--view-sets");
 			this.teacherPrecision = arguments.teacherPrecision("--teacher-precision");
+			this.targets = arguments.targets("--targets", TargetSource.TTA);
 			this.workDir = arguments.path("--work-dir");
 		}
 
@@ -341,7 +347,7 @@ final class DistillCommand implements Command {
 					this.endLearningRate, this.weightDecay, this.seed, this.device,
 					(this.checkpointEvery != null) ? this.checkpointEvery : defaultCheckpointEvery, this.exportFormats,
 					this.evaluationImages, this.heads, this.deterministic, this.targetCache, this.viewSets,
-					this.teacherPrecision);
+					this.teacherPrecision, this.targets);
 		}
 
 	}

@@ -2,6 +2,7 @@ package ai.phreg.distill;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.training.ParameterStore;
+import ai.phreg.model.ForwardHooks;
 import ai.phreg.model.VisionTransformer;
 
 /**
@@ -18,7 +19,12 @@ public interface DenseFeatures {
 
 	/** The final-norm patch tokens of a model: DINOv2's and timm's dense features. */
 	static DenseFeatures patchTokens(VisionTransformer model) {
-		return (store, pixels, training) -> model.forward(store, pixels, training, false).patchTokens();
+		return patchTokens(model, ForwardHooks.NONE);
+	}
+
+	/** The final-norm patch tokens of passes with extra tokens and MLP hooks. */
+	static DenseFeatures patchTokens(VisionTransformer model, ForwardHooks hooks) {
+		return (store, pixels, training) -> model.forward(store, pixels, training, false, hooks).patchTokens();
 	}
 
 }

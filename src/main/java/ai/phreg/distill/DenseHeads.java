@@ -7,6 +7,7 @@ import ai.djl.training.ParameterStore;
 import ai.phreg.checkpoint.CheckpointFormat;
 import ai.phreg.checkpoint.LoadedModel;
 import ai.phreg.model.Attention;
+import ai.phreg.model.ForwardHooks;
 import ai.phreg.model.GraphConstants;
 import ai.phreg.model.TransformerBlock;
 import ai.phreg.model.VisionTransformer;
@@ -27,9 +28,14 @@ final class DenseHeads {
 	}
 
 	static DenseFeatures teacher(LoadedModel teacher) {
+		return teacher(teacher, ForwardHooks.NONE);
+	}
+
+	/** The teacher's dense features with extra tokens and MLP hooks in its passes. */
+	static DenseFeatures teacher(LoadedModel teacher, ForwardHooks hooks) {
 		VisionTransformer model = teacher.model();
-		return (teacher.format() == CheckpointFormat.CLIP_OPENAI) ? naclip(model, NACLIP_WINDOW_STD)
-				: DenseFeatures.patchTokens(model);
+		return (teacher.format() == CheckpointFormat.CLIP_OPENAI) ? naclip(model, NACLIP_WINDOW_STD, hooks)
+				: DenseFeatures.patchTokens(model, hooks);
 	}
 
 	static DenseFeatures student(CheckpointFormat format, VisionTransformer student) {
@@ -39,16 +45,24 @@ final class DenseHeads {
 	static DenseFeatures valueHead(VisionTransformer model) {
 		return (store, pixels, training) -> {
 			TransformerBlock last = model.block(model.config().depth() - 1);
-			NDList heads = lastBlockHeads(model, store, pixels, training);
+			NDList heads = lastBlockHeads(model, store, pixels, training, ForwardHooks.NONE);
 			NDArray values = last.attention().project(store, heads.get(2), training);
 			return projectedPatches(model, store, values, pixels, training);
 		};
 	}
 
 	static DenseFeatures naclip(VisionTransformer model, double windowStd) {
+		return naclip(model, windowStd, ForwardHooks.NONE);
+	}
+
+	/**
+	 * NACLIP over the sequence {@code hooks} gives; appended tokens follow CLIP's patches
+	 * and, like the class token, get no neighbourhood bias.
+	 */
+	static DenseFeatures naclip(VisionTransformer model, double windowStd, ForwardHooks hooks) {
 		return (store, pixels, training) -> {
 			Attention attention = model.block(model.config().depth() - 1).attention();
-			NDList heads = lastBlockHeads(model, store, pixels, training);
+			NDList heads = lastBlockHeads(model, store, pixels, training, hooks);
 			NDArray keys = heads.get(1);
 			int patch = model.config().patchSize();
 			int gridHeight = (int) (pixels.getShape().get(2) / patch);
@@ -68,9 +82,9 @@ final class DenseHeads {
 	}
 
 	private static NDList lastBlockHeads(VisionTransformer model, ParameterStore store, NDArray pixels,
-			boolean training) {
+			boolean training, ForwardHooks hooks) {
 		int last = model.config().depth() - 1;
-		NDArray entering = model.encode(store, pixels, training, last);
+		NDArray entering = model.encode(store, pixels, training, last, hooks);
 		TransformerBlock block = model.block(last);
 		return block.attention().heads(store, block.norm1().forward(store, entering, training), training);
 	}

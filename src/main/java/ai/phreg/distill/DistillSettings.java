@@ -1,5 +1,7 @@
 package ai.phreg.distill;
 
+import java.util.Objects;
+
 /**
  * What a PH-Reg run does. The paper's values live in {@link PaperDefaults} and, per
  * checkpoint family, {@link FamilyProfile}.
@@ -17,12 +19,24 @@ package ai.phreg.distill;
  * @param weightDecay AdamW's decoupled weight decay
  * @param mseWeight λ, the weight of the MSE term
  * @param seed the seed every random choice of the run derives from
+ * @param targets where the denoised targets come from; null reads as
+ * {@link TargetSource#TTA}
  */
 public record DistillSettings(int registers, UnlockPolicy unlock, int views, double shiftFraction, int resolution,
 		int batchSize, long steps, double learningRate, double endLearningRate, double weightDecay, float mseWeight,
-		long seed) {
+		long seed, TargetSource targets) {
+
+	/** The paper's run: targets from test-time augmentation. */
+	public DistillSettings(int registers, UnlockPolicy unlock, int views, double shiftFraction, int resolution,
+			int batchSize, long steps, double learningRate, double endLearningRate, double weightDecay, float mseWeight,
+			long seed) {
+		this(registers, unlock, views, shiftFraction, resolution, batchSize, steps, learningRate, endLearningRate,
+				weightDecay, mseWeight, seed, TargetSource.TTA);
+	}
 
 	public DistillSettings {
+		// Settings stored before the option existed read as the paper's.
+		targets = Objects.requireNonNullElse(targets, TargetSource.TTA);
 		if (registers < 1) {
 			throw new IllegalArgumentException("registers must be at least 1, got " + registers);
 		}
@@ -32,6 +46,12 @@ public record DistillSettings(int registers, UnlockPolicy unlock, int views, dou
 		if (!(shiftFraction >= 0 && shiftFraction < 1)) {
 			throw new IllegalArgumentException("shift fraction must be in [0, 1), got " + shiftFraction);
 		}
+	}
+
+	public DistillSettings withTargets(TargetSource source) {
+		return new DistillSettings(this.registers, this.unlock, this.views, this.shiftFraction, this.resolution,
+				this.batchSize, this.steps, this.learningRate, this.endLearningRate, this.weightDecay, this.mseWeight,
+				this.seed, source);
 	}
 
 	/**

@@ -24,6 +24,7 @@ import ai.phreg.checkpoint.safetensors.DType;
 import ai.phreg.checkpoint.safetensors.SafetensorsReader;
 import ai.phreg.checkpoint.safetensors.SafetensorsWriter;
 import ai.phreg.checkpoint.safetensors.TensorData;
+import ai.phreg.distill.registers.RegisterNeurons;
 import ai.phreg.imagesource.ImageSource;
 import ai.phreg.model.ArrayValues;
 import ai.phreg.model.VisionTransformer;
@@ -76,7 +77,7 @@ public final class Distiller implements AutoCloseable {
 
 	private final DenoisedTargets denoiser;
 
-	private final TeacherFeatures teacherFeatures;
+	private final TargetTeacher targetTeacher;
 
 	private final DistillationLoss loss;
 
@@ -128,7 +129,6 @@ public final class Distiller implements AutoCloseable {
 		this.execution = execution;
 		this.teacher = teacher;
 		this.manager = manager;
-		this.teacherFeatures = TeacherFeatures.of(teacher, execution.teacherPrecision(), manager);
 		this.student = StudentFactory.create(teacher, settings.registers(),
 				Seeds.derive(settings.seed(), REGISTER_INIT), manager);
 		for (Parameter parameter : settings.unlock().apply(this.student)) {
@@ -141,9 +141,10 @@ public final class Distiller implements AutoCloseable {
 		this.schedule = LearningRateSchedule.forSteps(settings.learningRate(), settings.endLearningRate(),
 				settings.steps(), this.batches.stepsPerEpoch());
 		this.denoiser = new DenoisedTargets(patch, teacher.normalization());
+		this.targetTeacher = TargetTeacher.of(settings, teacher, images, execution.teacherPrecision(), manager);
 		this.loss = new DistillationLoss(settings.mseWeight());
-		this.cachedTargets = TargetCachePlanner.plan(settings, execution, teacher, images.size(), this.denoiser,
-				manager);
+		this.cachedTargets = TargetCachePlanner.plan(settings, execution, teacher, this.targetTeacher.cacheKey(),
+				images.size(), this.denoiser, manager);
 		this.prefetcher = new Prefetcher<>(this::inputs);
 	}
 
@@ -302,7 +303,7 @@ public final class Distiller implements AutoCloseable {
 					parts.cosine().getFloat(), parts.mse().getFloat(), rate, images,
 					images / ((finished - started) / 1e9), times.teacherSeconds() * 1e3,
 					(times.seconds(StepPhase.STUDENT_FWD_BWD) + times.seconds(StepPhase.OPTIMIZER)) * 1e3, times,
-					(images - hits) * this.settings.views(), hits);
+					(images - hits) * this.targetTeacher.views(), hits);
 		}
 	}
 
@@ -346,9 +347,9 @@ public final class Distiller implements AutoCloseable {
 		long round = round(epoch);
 		List<TtaPlan> plans = new ArrayList<>();
 		for (int index : batch.imageIndices()) {
-			plans.add(plan(this.settings, grid, round, index));
+			plans.add(this.targetTeacher.plan(grid, round, index));
 		}
-		DenseFeatures teacherFeatures = this.teacherFeatures.features();
+		DenseFeatures teacherFeatures = this.targetTeacher.features();
 		return (this.cachedTargets != null)
 				? this.cachedTargets.compute(teacherFeatures, store, batch, plans, this.execution.teacherChunk(), times)
 				: this.denoiser.compute(teacherFeatures, store, batch.pixels(), plans, this.execution.teacherChunk(),
@@ -382,6 +383,14 @@ public final class Distiller implements AutoCloseable {
 		return (this.cachedTargets != null) ? this.cachedTargets.cache().hits() : 0;
 	}
 
+	/**
+	 * The teacher's register neurons this run's test-time registers use, null when its
+	 * targets come from test-time augmentation alone.
+	 */
+	public RegisterNeurons.Found registerNeurons() {
+		return this.targetTeacher.registerNeurons();
+	}
+
 	/** Whether denoised targets are read from and written to a cache in this run. */
 	public boolean isTargetCacheActive() {
 		return this.cachedTargets != null;
@@ -412,13 +421,23 @@ public final class Distiller implements AutoCloseable {
 	}
 
 	/**
+	 * Whether a checkpoint's settings text is {@code settings}: checkpoints written
+	 * before the targets option existed end at the seed, and ran the paper's targets.
+	 */
+	private static boolean sameSettings(String saved, DistillSettings settings) {
+		String text = settings.toString();
+		return text.equals(saved) || (settings.targets() == TargetSource.TTA
+				&& text.replace(", targets=" + TargetSource.TTA + "]", "]").equals(saved));
+	}
+
+	/**
 	 * Continues a saved run: this distiller must have been built with the same settings,
 	 * teacher and images as the one that saved it.
 	 */
 	public void restore(Path file) throws IOException {
 		try (SafetensorsReader reader = SafetensorsReader.open(file)) {
 			String saved = reader.metadata().get(SETTINGS_KEY);
-			if (!this.settings.toString().equals(saved)) {
+			if (!sameSettings(saved, this.settings)) {
 				throw new IllegalArgumentException("Checkpoint " + file + " was written by a run with other settings: "
 						+ saved + "; this run has " + this.settings);
 			}
@@ -445,7 +464,7 @@ public final class Distiller implements AutoCloseable {
 	public void close() {
 		this.prefetcher.close();
 		this.optimizer.close();
-		this.teacherFeatures.close();
+		this.targetTeacher.close();
 	}
 
 }

@@ -26,9 +26,13 @@ final class TargetCachePlanner {
 	private TargetCachePlanner() {
 	}
 
-	/** The cache for this run, or null when it runs without one. */
-	static CachedTargets plan(DistillSettings settings, ExecutionSettings execution, LoadedModel teacher, int images,
-			DenoisedTargets denoiser, NDManager manager) {
+	/**
+	 * The cache for this run, or null when it runs without one.
+	 * @param targetsKey what the targets depend on beyond the teacher's weights, family
+	 * and precision ({@link TargetTeacher#cacheKey()})
+	 */
+	static CachedTargets plan(DistillSettings settings, ExecutionSettings execution, LoadedModel teacher,
+			String targetsKey, int images, DenoisedTargets denoiser, NDManager manager) {
 		TargetCacheSettings cacheSettings = execution.targetCache();
 		if (!cacheSettings.enabled()) {
 			return null;
@@ -52,7 +56,7 @@ final class TargetCachePlanner {
 		LOG.log(System.Logger.Level.INFO, "Target cache in " + cacheSettings.folder() + ": " + figures);
 		try {
 			return new CachedTargets(new TargetCache(cacheSettings.folder()), denoiser,
-					teacherKey(teacher, execution.teacherPrecision()), settings, patches, dim);
+					teacherKey(teacher, execution.teacherPrecision()) + targetsKey, settings, patches, dim);
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException("Cannot create the target cache folder " + cacheSettings.folder()

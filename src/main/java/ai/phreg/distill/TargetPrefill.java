@@ -37,8 +37,8 @@ public final class TargetPrefill {
 
 	private final CachedTargets cached;
 
-	/** The teacher in the run's precision; its cast weights go with the manager. */
-	private final TeacherFeatures teacherFeatures;
+	/** The teacher as the run uses it; its cast weights go with the manager. */
+	private final TargetTeacher targetTeacher;
 
 	private final NDManager manager;
 
@@ -47,13 +47,13 @@ public final class TargetPrefill {
 	private final int viewSets;
 
 	private TargetPrefill(DistillSettings settings, ExecutionSettings execution, LoadedModel teacher,
-			ImageSource images, CachedTargets cached, NDManager manager) {
+			ImageSource images, TargetTeacher targetTeacher, CachedTargets cached, NDManager manager) {
 		this.settings = settings;
+		this.targetTeacher = targetTeacher;
 		this.execution = execution;
 		this.teacher = teacher;
 		this.cached = cached;
 		this.manager = manager;
-		this.teacherFeatures = TeacherFeatures.of(teacher, execution.teacherPrecision(), manager);
 		this.images = images.size();
 		this.batches = new TrainingBatches(images, settings.resolution(), teacher.normalization(), settings.batchSize(),
 				settings.seed(), IMAGE_CACHE_BYTES);
@@ -71,9 +71,16 @@ public final class TargetPrefill {
 	 */
 	public static TargetPrefill open(DistillSettings settings, ExecutionSettings execution, LoadedModel teacher,
 			ImageSource images, NDManager manager) {
+		if (!execution.targetCache().enabled()) {
+			return null;
+		}
 		DenoisedTargets denoiser = new DenoisedTargets(teacher.model().config().patchSize(), teacher.normalization());
-		CachedTargets cached = TargetCachePlanner.plan(settings, execution, teacher, images.size(), denoiser, manager);
-		return (cached != null) ? new TargetPrefill(settings, execution, teacher, images, cached, manager) : null;
+		TargetTeacher targetTeacher = TargetTeacher.of(settings, teacher, images, execution.teacherPrecision(),
+				manager);
+		CachedTargets cached = TargetCachePlanner.plan(settings, execution, teacher, targetTeacher.cacheKey(),
+				images.size(), denoiser, manager);
+		return (cached != null)
+				? new TargetPrefill(settings, execution, teacher, images, targetTeacher, cached, manager) : null;
 	}
 
 	/** The training images. */
@@ -114,7 +121,7 @@ public final class TargetPrefill {
 		// Grad mode is per thread in libtorch: the teacher runs without it.
 		JniUtils.setGradMode(false);
 		int grid = this.settings.resolution() / this.teacher.model().config().patchSize();
-		DenseFeatures teacherFeatures = this.teacherFeatures.features();
+		DenseFeatures teacherFeatures = this.targetTeacher.features();
 		int unreadable = 0;
 		for (int index = from; index < to; index++) {
 			for (int round = 0; round < this.viewSets; round++) {
@@ -125,7 +132,7 @@ public final class TargetPrefill {
 				}
 				try (NDManager owner = this.manager.newSubManager()) {
 					this.cached.compute(teacherFeatures, new ParameterStore(owner, false), prepared.toBatch(owner),
-							List.of(Distiller.plan(this.settings, grid, round, index)), this.execution.teacherChunk(),
+							List.of(this.targetTeacher.plan(grid, round, index)), this.execution.teacherChunk(),
 							new PhaseTimes());
 				}
 			}

@@ -21,13 +21,21 @@ import ai.phreg.checkpoint.LoadedModel;
  */
 final class TeacherFeatures implements AutoCloseable {
 
-	private final DenseFeatures features;
+	private final LoadedModel teacher;
 
-	/** The cast weights; null in float32, which uses the teacher's own. */
+	/** The number type of the cast weights; null in float32. */
+	private final DataType type;
+
+	/** The cast copy of every teacher parameter; empty in float32. */
+	private final Map<Parameter, NDArray> cast;
+
+	/** Owns the cast weights; null in float32, which uses the teacher's own. */
 	private final NDManager castWeights;
 
-	private TeacherFeatures(DenseFeatures features, NDManager castWeights) {
-		this.features = features;
+	private TeacherFeatures(LoadedModel teacher, DataType type, Map<Parameter, NDArray> cast, NDManager castWeights) {
+		this.teacher = teacher;
+		this.type = type;
+		this.cast = cast;
 		this.castWeights = castWeights;
 	}
 
@@ -43,9 +51,8 @@ final class TeacherFeatures implements AutoCloseable {
 
 	/** {@link #of} without asking the hardware: for tests on any CPU. */
 	static TeacherFeatures unchecked(LoadedModel teacher, TeacherPrecision precision, NDManager manager) {
-		DenseFeatures full = DenseHeads.teacher(teacher);
 		if (precision == TeacherPrecision.FP32) {
-			return new TeacherFeatures(full, null);
+			return new TeacherFeatures(teacher, null, Map.of(), null);
 		}
 		DataType type = precision.dataType();
 		NDManager castWeights = manager.newSubManager();
@@ -55,15 +62,27 @@ final class TeacherFeatures implements AutoCloseable {
 			value.attach(castWeights);
 			cast.put(parameter.getValue(), value);
 		}
-		DenseFeatures lowered = (store, pixels, training) -> {
-			NDArray features = full.of(new CastStore(store.getManager(), cast), pixels.toType(type, false), training);
-			return features.toType(DataType.FLOAT32, false);
-		};
-		return new TeacherFeatures(lowered, castWeights);
+		return new TeacherFeatures(teacher, type, cast, castWeights);
 	}
 
+	/** The teacher's dense features ({@link DenseHeads#teacher}) in this precision. */
 	DenseFeatures features() {
-		return this.features;
+		return in(DenseHeads.teacher(this.teacher));
+	}
+
+	/**
+	 * {@code full}, features computed from this teacher's parameters (a dense head, hooks
+	 * and all), in this precision.
+	 */
+	DenseFeatures in(DenseFeatures full) {
+		if (this.type == null) {
+			return full;
+		}
+		return (store, pixels, training) -> {
+			NDArray features = full.of(new CastStore(store.getManager(), this.cast), pixels.toType(this.type, false),
+					training);
+			return features.toType(DataType.FLOAT32, false);
+		};
 	}
 
 	@Override

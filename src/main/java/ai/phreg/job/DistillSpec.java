@@ -4,6 +4,7 @@ import java.util.List;
 
 import ai.phreg.checkpoint.CheckpointFormat;
 import ai.phreg.distill.TeacherPrecision;
+import ai.phreg.distill.TargetSource;
 import ai.phreg.distill.cache.TargetCacheSettings;
 
 /**
@@ -46,12 +47,28 @@ import ai.phreg.distill.cache.TargetCacheSettings;
  * @param teacherPrecision the number format the frozen teacher computes in (targets are
  * accumulated in float32 whatever it is); never null, absent means
  * {@link TeacherPrecision#FP32}
+ * @param targets where the denoised targets come from; never null, absent means
+ * {@link TargetSource#TTA}
  */
 public record DistillSpec(String teacher, String images, int registers, Unlock unlock, List<String> unlockPatterns,
 		int views, double shiftFraction, Integer resolution, int batchSize, Integer epochs, Long steps,
 		Double learningRate, Double endLearningRate, double weightDecay, long seed, String device, int checkpointEvery,
 		List<CheckpointFormat> exportFormats, Integer evaluationImages, Integer heads, Boolean deterministic,
-		Boolean targetCache, Integer viewSets, TeacherPrecision teacherPrecision) {
+		Boolean targetCache, Integer viewSets, TeacherPrecision teacherPrecision, TargetSource targets) {
+
+	/**
+	 * A spec whose teacher computes in float32 and whose targets come from test-time
+	 * augmentation, as the paper's.
+	 */
+	public DistillSpec(String teacher, String images, int registers, Unlock unlock, List<String> unlockPatterns,
+			int views, double shiftFraction, Integer resolution, int batchSize, Integer epochs, Long steps,
+			Double learningRate, Double endLearningRate, double weightDecay, long seed, String device,
+			int checkpointEvery, List<CheckpointFormat> exportFormats, Integer evaluationImages, Integer heads,
+			Boolean deterministic, Boolean targetCache, Integer viewSets) {
+		this(teacher, images, registers, unlock, unlockPatterns, views, shiftFraction, resolution, batchSize, epochs,
+				steps, learningRate, endLearningRate, weightDecay, seed, device, checkpointEvery, exportFormats,
+				evaluationImages, heads, deterministic, targetCache, viewSets, TeacherPrecision.FP32, TargetSource.TTA);
+	}
 
 	public DistillSpec {
 		unlockPatterns = (unlockPatterns != null) ? List.copyOf(unlockPatterns) : List.of();
@@ -62,17 +79,7 @@ public record DistillSpec(String teacher, String images, int registers, Unlock u
 		viewSets = (viewSets != null) ? viewSets : TargetCacheSettings.DEFAULT_VIEW_SETS;
 		// Specs stored before the option existed ran the teacher in float32.
 		teacherPrecision = (teacherPrecision != null) ? teacherPrecision : TeacherPrecision.FP32;
-	}
-
-	/** A spec whose teacher computes in float32. */
-	public DistillSpec(String teacher, String images, int registers, Unlock unlock, List<String> unlockPatterns,
-			int views, double shiftFraction, Integer resolution, int batchSize, Integer epochs, Long steps,
-			Double learningRate, Double endLearningRate, double weightDecay, long seed, String device,
-			int checkpointEvery, List<CheckpointFormat> exportFormats, Integer evaluationImages, Integer heads,
-			Boolean deterministic, Boolean targetCache, Integer viewSets) {
-		this(teacher, images, registers, unlock, unlockPatterns, views, shiftFraction, resolution, batchSize, epochs,
-				steps, learningRate, endLearningRate, weightDecay, seed, device, checkpointEvery, exportFormats,
-				evaluationImages, heads, deterministic, targetCache, viewSets, TeacherPrecision.FP32);
+		targets = (targets != null) ? targets : TargetSource.TTA;
 	}
 
 }

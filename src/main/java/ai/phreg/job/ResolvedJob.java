@@ -50,7 +50,7 @@ public record ResolvedJob(CheckpointFormat family, ViTConfig config, Normalizati
 				: DistillSettings.stepsOfEpochs(spec.epochs(), training, spec.batchSize());
 		DistillSettings settings = new DistillSettings(spec.registers(), spec.unlock().policy(spec.unlockPatterns()),
 				spec.views(), spec.shiftFraction(), resolution, spec.batchSize(), steps, learningRate, endLearningRate,
-				spec.weightDecay(), PaperDefaults.MSE_WEIGHT, spec.seed());
+				spec.weightDecay(), PaperDefaults.MSE_WEIGHT, spec.seed(), spec.targets());
 		List<CheckpointFormat> exports = spec.exportFormats().isEmpty() ? List.of(teacher.format())
 				: spec.exportFormats();
 		return new ResolvedJob(teacher.format(), teacher.config(), teacher.normalization(), settings, training, heldOut,

@@ -45,7 +45,7 @@ public enum FeedForward {
 		return (twoThirds + 7) / 8 * 8;
 	}
 
-	NamedBlock create(long dim, long hiddenDim, MlpActivation activation, float layerNormEps) {
+	FeedForwardBlock create(long dim, long hiddenDim, MlpActivation activation, float layerNormEps) {
 		return switch (this) {
 			case MLP -> new Mlp(dim, hiddenDim, activation);
 			case SWIGLU_PACKED -> new PackedSwiGlu(dim, hiddenDim);

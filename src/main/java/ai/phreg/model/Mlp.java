@@ -1,12 +1,10 @@
 package ai.phreg.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 
 /** The feed-forward branch of a transformer block: {@code fc2(act(fc1(x)))}. */
-public final class Mlp extends NamedBlock {
+public final class Mlp extends FeedForwardBlock {
 
 	private final Linear fc1;
 
@@ -21,10 +19,13 @@ public final class Mlp extends NamedBlock {
 	}
 
 	@Override
-	protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training,
-			PairList<String, Object> params) {
-		NDArray hidden = this.activation.apply(this.fc1.forward(store, inputs.singletonOrThrow(), training));
-		return new NDList(this.fc2.forward(store, hidden, training));
+	protected NDArray hidden(ParameterStore store, NDArray x, boolean training) {
+		return this.activation.apply(this.fc1.forward(store, x, training));
+	}
+
+	@Override
+	protected NDArray output(ParameterStore store, NDArray hidden, boolean training) {
+		return this.fc2.forward(store, hidden, training);
 	}
 
 }

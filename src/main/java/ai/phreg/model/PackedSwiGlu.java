@@ -4,13 +4,12 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.nn.Activation;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 
 /**
  * SwiGLU with one packed input projection {@code fc1 [2h, D]}: the first h outputs gate
  * the last h, {@code fc2(silu(a) ⊙ b)} (see {@link FeedForward#SWIGLU_PACKED}).
  */
-final class PackedSwiGlu extends NamedBlock {
+final class PackedSwiGlu extends FeedForwardBlock {
 
 	private final Linear fc1;
 
@@ -22,13 +21,16 @@ final class PackedSwiGlu extends NamedBlock {
 	}
 
 	@Override
-	protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training,
-			PairList<String, Object> params) {
-		NDArray packed = this.fc1.forward(store, inputs.singletonOrThrow(), training);
+	protected NDArray hidden(ParameterStore store, NDArray x, boolean training) {
+		NDArray packed = this.fc1.forward(store, x, training);
 		// chunk(2, dim=-1): gate first, value second
 		NDList halves = packed.split(2, packed.getShape().dimension() - 1);
-		NDArray gated = Activation.sigmoid(halves.get(0)).mul(halves.get(0)).mul(halves.get(1));
-		return new NDList(this.fc2.forward(store, gated, training));
+		return Activation.sigmoid(halves.get(0)).mul(halves.get(0)).mul(halves.get(1));
+	}
+
+	@Override
+	protected NDArray output(ParameterStore store, NDArray hidden, boolean training) {
+		return this.fc2.forward(store, hidden, training);
 	}
 
 }

@@ -1,16 +1,14 @@
 package ai.phreg.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.nn.Activation;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 
 /**
  * SwiGLU with separate gate and value projections, optionally normalizing the gated
  * product: {@code fc2(norm(silu(fc1_g x) ⊙ fc1_x x))} (see {@link FeedForward#SWIGLU}).
  */
-final class SwiGlu extends NamedBlock {
+final class SwiGlu extends FeedForwardBlock {
 
 	private final Linear gate;
 
@@ -30,16 +28,17 @@ final class SwiGlu extends NamedBlock {
 		this.fc2 = addNamedChild("fc2", new Linear(hiddenDim, dim, true));
 	}
 
+	/** The gated product, before the optional norm. */
 	@Override
-	protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training,
-			PairList<String, Object> params) {
-		NDArray x = inputs.singletonOrThrow();
+	protected NDArray hidden(ParameterStore store, NDArray x, boolean training) {
 		NDArray a = this.gate.forward(store, x, training);
-		NDArray gated = Activation.sigmoid(a).mul(a).mul(this.value.forward(store, x, training));
-		if (this.norm != null) {
-			gated = this.norm.forward(store, gated, training);
-		}
-		return new NDList(this.fc2.forward(store, gated, training));
+		return Activation.sigmoid(a).mul(a).mul(this.value.forward(store, x, training));
+	}
+
+	@Override
+	protected NDArray output(ParameterStore store, NDArray hidden, boolean training) {
+		NDArray normalized = (this.norm != null) ? this.norm.forward(store, hidden, training) : hidden;
+		return this.fc2.forward(store, normalized, training);
 	}
 
 }

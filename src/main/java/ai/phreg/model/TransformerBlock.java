@@ -1,5 +1,7 @@
 package ai.phreg.model;
 
+import java.util.function.UnaryOperator;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.training.ParameterStore;
@@ -21,7 +23,7 @@ public final class TransformerBlock extends NamedBlock {
 
 	private final LayerNormalization norm2;
 
-	private final NamedBlock mlp;
+	private final FeedForwardBlock mlp;
 
 	private final LayerScale ls2;
 
@@ -40,6 +42,14 @@ public final class TransformerBlock extends NamedBlock {
 	@Override
 	protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training,
 			PairList<String, Object> params) {
+		return new NDList(forward(store, inputs, training, UnaryOperator.identity()));
+	}
+
+	/**
+	 * The block's output tokens, the MLP's hidden activations passed through
+	 * {@code onMlpHidden} on the way.
+	 */
+	public NDArray forward(ParameterStore store, NDList inputs, boolean training, UnaryOperator<NDArray> onMlpHidden) {
 		NDArray x = inputs.get(0);
 		// The rotary tables, when present, travel with the tokens to the attention.
 		NDList attentionInputs = new NDList(this.norm1.forward(store, x, training));
@@ -47,9 +57,9 @@ public final class TransformerBlock extends NamedBlock {
 		NDArray attended = scaled(store, this.ls1,
 				this.attn.forward(store, attentionInputs, training).singletonOrThrow(), training);
 		x = x.add(attended);
-		NDArray fed = scaled(store, this.ls2, this.mlp.forward(store, this.norm2.forward(store, x, training), training),
-				training);
-		return new NDList(x.add(fed));
+		NDArray fed = scaled(store, this.ls2,
+				this.mlp.forward(store, this.norm2.forward(store, x, training), training, onMlpHidden), training);
+		return x.add(fed);
 	}
 
 	/**

@@ -131,10 +131,19 @@ public final class VisionTransformer extends NamedBlock {
 
 	/** Runs the model for inference or training on pixels {@code (B, 3, H, W)}. */
 	public ViTOutput forward(ParameterStore store, NDArray pixels, boolean training, boolean keepHiddenStates) {
-		Embedding embedding = embed(store, pixels, training);
+		return forward(store, pixels, training, keepHiddenStates, ForwardHooks.NONE);
+	}
+
+	/**
+	 * Runs the model on pixels {@code (B, 3, H, W)} with extra tokens and a hook on the
+	 * MLP activations.
+	 */
+	public ViTOutput forward(ParameterStore store, NDArray pixels, boolean training, boolean keepHiddenStates,
+			ForwardHooks hooks) {
+		Embedding embedding = embed(store, pixels, training, hooks.appendedTokens());
 		List<NDArray> hiddenStates = new ArrayList<>();
 		NDArray hidden = runBlocks(store, embedding, training, this.blocks.size(),
-				keepHiddenStates ? hiddenStates : null);
+				keepHiddenStates ? hiddenStates : null, hooks.mlpHook());
 		NDArray tokens = (this.norm != null) ? this.norm.forward(store, hidden, training) : hidden;
 		return split(store, pixels, training, embedding, hiddenStates, hidden, tokens);
 	}
@@ -143,7 +152,7 @@ public final class VisionTransformer extends NamedBlock {
 	 * Patch embedding, class token, position embedding and registers: the sequence
 	 * entering the blocks.
 	 */
-	private Embedding embed(ParameterStore store, NDArray pixels, boolean training) {
+	private Embedding embed(ParameterStore store, NDArray pixels, boolean training, int appended) {
 		Shape shape = pixels.getShape();
 		int patch = this.config.patchSize();
 		if (shape.dimension() != 4 || shape.get(1) != 3 || shape.get(2) % patch != 0 || shape.get(3) % patch != 0
@@ -187,15 +196,30 @@ public final class VisionTransformer extends NamedBlock {
 		NDArray registers = (this.registerTokens != null)
 				? broadcastToken(store, this.registerTokens, pixels, training, batch, this.config.numRegisters())
 				: null;
-		if (registers != null && this.config.registerPlacement() == RegisterPlacement.AFTER_CLASS_TOKEN) {
-			sequence.add(registers);
+		boolean registersFirst = this.config.registerPlacement() == RegisterPlacement.AFTER_CLASS_TOKEN;
+		// (B, 1, D) repeated: the mean patch embedding, no position
+		NDArray extra = (appended > 0) ? patches.mean(new int[] { 1 }, true).repeat(1, appended) : null;
+		if (registersFirst) {
+			addPresent(sequence, registers, extra);
 		}
 		sequence.add((patchPosition != null) ? patches.add(patchPosition) : patches);
-		if (registers != null && this.config.registerPlacement() == RegisterPlacement.AFTER_PATCHES) {
-			sequence.add(registers);
+		if (!registersFirst) {
+			addPresent(sequence, registers, extra);
 		}
+		int prefix = this.config.classTokens() + this.config.numRegisters();
+		int patchCount = gridHeight * gridWidth;
+		TokenLayout layout = registersFirst ? new TokenLayout(prefix + appended, patchCount, prefix, appended)
+				: new TokenLayout(this.config.classTokens(), patchCount, prefix + patchCount, appended);
 		// (B, T, D)
-		return new Embedding(patches, positionUsed, NDArrays.concat(sequence, 1), gridHeight, gridWidth);
+		return new Embedding(patches, positionUsed, NDArrays.concat(sequence, 1), gridHeight, gridWidth, layout);
+	}
+
+	private static void addPresent(NDList sequence, NDArray... parts) {
+		for (NDArray part : parts) {
+			if (part != null) {
+				sequence.add(part);
+			}
+		}
 	}
 
 	/**
@@ -204,7 +228,16 @@ public final class VisionTransformer extends NamedBlock {
 	 * NACLIP and value heads).
 	 */
 	public NDArray encode(ParameterStore store, NDArray pixels, boolean training, int blockCount) {
-		return runBlocks(store, embed(store, pixels, training), training, blockCount, null);
+		return encode(store, pixels, training, blockCount, ForwardHooks.NONE);
+	}
+
+	/**
+	 * {@link #encode(ParameterStore, NDArray, boolean, int)} with extra tokens and a hook
+	 * on the MLP activations; the appended tokens stay in the sequence.
+	 */
+	public NDArray encode(ParameterStore store, NDArray pixels, boolean training, int blockCount, ForwardHooks hooks) {
+		return runBlocks(store, embed(store, pixels, training, hooks.appendedTokens()), training, blockCount, null,
+				hooks.mlpHook());
 	}
 
 	/**
@@ -217,7 +250,7 @@ public final class VisionTransformer extends NamedBlock {
 	}
 
 	private NDArray runBlocks(ParameterStore store, Embedding embedding, boolean training, int blockCount,
-			List<NDArray> hiddenStates) {
+			List<NDArray> hiddenStates, MlpActivationHook hook) {
 		NDArray embeddings = embedding.tokens();
 		NDArray hidden = (this.preNorm != null) ? this.preNorm.forward(store, embeddings, training) : embeddings;
 		if (hiddenStates != null) {
@@ -229,10 +262,12 @@ public final class VisionTransformer extends NamedBlock {
 			// format
 			rotary.add(table.toType(embeddings.getDataType(), false));
 		}
-		for (TransformerBlock block : this.blocks.subList(0, blockCount)) {
+		for (int i = 0; i < blockCount; i++) {
 			NDList inputs = new NDList(hidden);
 			inputs.addAll(rotary);
-			hidden = block.forward(store, inputs, training).singletonOrThrow();
+			int layer = i;
+			hidden = this.blocks.get(i)
+				.forward(store, inputs, training, (activations) -> hook.apply(layer, activations, embedding.layout()));
 			if (hiddenStates != null) {
 				hiddenStates.add(hidden);
 			}
@@ -275,9 +310,8 @@ public final class VisionTransformer extends NamedBlock {
 		int prefix = this.config.classTokens();
 		NDArray cls = (prefix == 1) ? tokens.get(":, 0, :") : null;
 		boolean registersFirst = this.config.registerPlacement() == RegisterPlacement.AFTER_CLASS_TOKEN;
-		int firstPatch = registersFirst ? prefix + registers : prefix;
 		int firstRegister = registersFirst ? prefix : prefix + patchCount;
-		NDArray patchTokens = tokens.get(":, " + firstPatch + ":" + (firstPatch + patchCount) + ", :");
+		NDArray patchTokens = tokens.get(":, " + embedding.layout().patchRange() + ", :");
 		NDArray registerTokens = (registers > 0)
 				? tokens.get(":, " + firstRegister + ":" + (firstRegister + registers) + ", :") : null;
 		NDArray projected = (this.projection != null) ? cls.matMul(value(store, this.projection, pixels, training))
@@ -302,8 +336,10 @@ public final class VisionTransformer extends NamedBlock {
 	 * without one
 	 * @param tokens the sequence entering the blocks, before the pre-norm
 	 * {@code (B, T, D)}
+	 * @param layout where the patches and the appended tokens sit in {@code tokens}
 	 */
-	private record Embedding(NDArray patches, NDArray positionUsed, NDArray tokens, int gridHeight, int gridWidth) {
+	private record Embedding(NDArray patches, NDArray positionUsed, NDArray tokens, int gridHeight, int gridWidth,
+			TokenLayout layout) {
 	}
 
 	private static NDArray broadcastToken(ParameterStore store, Parameter token, NDArray pixels, boolean training,

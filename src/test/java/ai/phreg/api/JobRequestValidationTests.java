@@ -132,6 +132,17 @@ class JobRequestValidationTests {
 	}
 
 	@Test
+	void targetsAreOneOfTheThreeSources() throws Exception {
+		this.mvc.perform(JobControllerTests.submit(minimalWith("{\"targets\": \"registers\"}")))
+			.andExpect(status().isBadRequest())
+			.andExpect(jsonPath("$.errors[*].field", contains("targets")))
+			.andExpect(jsonPath("$.errors[?(@.field == 'targets')].message")
+				.value("must be tta, test-time-registers or both"));
+
+		then(this.jobs).shouldHaveNoInteractions();
+	}
+
+	@Test
 	void badIdempotencyKeyIsListedWithTheBodysErrors() throws Exception {
 		this.mvc
 			.perform(JobControllerTests.submit(minimalWith("{\"registers\": 0}"))

@@ -1,6 +1,9 @@
 package ai.phreg.distill;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -117,6 +120,36 @@ class DistillerTests {
 		Map<String, float[]> resumed = train(3, checkpoint, null);
 
 		assertIdentical(resumed, straight);
+	}
+
+	@Test
+	void aCheckpointWrittenBeforeTheTargetsOptionExistedResumes() throws IOException {
+		Path checkpoint = this.temp.resolve("before-targets.safetensors");
+		Map<String, float[]> straight = train(6, null, null);
+		train(3, null, checkpoint);
+		// as written before the option: the settings text ends at the seed
+		rewriteHeader(checkpoint, ", targets=TTA]", "]");
+
+		Map<String, float[]> resumed = train(3, checkpoint, null);
+
+		assertIdentical(resumed, straight);
+	}
+
+	/** Replaces text in a safetensors header, keeping the data section as it is. */
+	private static void rewriteHeader(Path file, String from, String to) throws IOException {
+		byte[] bytes = Files.readAllBytes(file);
+		int length = (int) ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+		String header = new String(bytes, 8, length, StandardCharsets.UTF_8).strip();
+		assertThat(header).contains(from);
+		byte[] rewritten = header.replace(from, to).getBytes(StandardCharsets.UTF_8);
+		int padded = (rewritten.length + 7) / 8 * 8;
+		ByteBuffer out = ByteBuffer.allocate(8 + padded + bytes.length - 8 - length).order(ByteOrder.LITTLE_ENDIAN);
+		out.putLong(padded).put(rewritten);
+		for (int i = rewritten.length; i < padded; i++) {
+			out.put((byte) ' ');
+		}
+		out.put(bytes, 8 + length, bytes.length - 8 - length);
+		Files.write(file, out.array());
 	}
 
 	@Test

@@ -5,6 +5,7 @@ import java.util.List;
 import ai.phreg.checkpoint.CheckpointFormat;
 import ai.phreg.demo.DemoTeacher;
 import ai.phreg.distill.FamilyProfile;
+import ai.phreg.distill.TargetSource;
 import ai.phreg.image.Normalization;
 import org.junit.jupiter.api.Test;
 
@@ -49,6 +50,21 @@ class ResolvedJobTests {
 		assertThat(clip.settings().endLearningRate()).isEqualTo(FamilyProfile.CLIP_OPENAI.endLearningRate());
 		assertThat(clip.exportFormats()).containsExactly(CheckpointFormat.CLIP_OPENAI);
 		assertThat(clip.settings().resolution()).isEqualTo(DemoTeacher.config().imageSize());
+	}
+
+	@Test
+	void targetsComeFromTheSpecAndDefaultToTheViews() {
+		DistillSpec paper = spec(0, 5L, null);
+		DistillSpec oneView = new DistillSpec(paper.teacher(), paper.images(), paper.registers(), paper.unlock(),
+				paper.unlockPatterns(), paper.views(), paper.shiftFraction(), paper.resolution(), paper.batchSize(),
+				paper.epochs(), paper.steps(), paper.learningRate(), paper.endLearningRate(), paper.weightDecay(),
+				paper.seed(), paper.device(), paper.checkpointEvery(), paper.exportFormats(), paper.evaluationImages(),
+				paper.heads(), paper.deterministic(), paper.targetCache(), paper.viewSets(), paper.teacherPrecision(),
+				TargetSource.TEST_TIME_REGISTERS);
+
+		assertThat(ResolvedJob.of(paper, DINOV2, 10).settings().targets()).isEqualTo(TargetSource.TTA);
+		assertThat(ResolvedJob.of(oneView, DINOV2, 10).settings().targets())
+			.isEqualTo(TargetSource.TEST_TIME_REGISTERS);
 	}
 
 	private static DistillSpec spec(Integer evaluationImages, Long steps, Integer epochs) {
