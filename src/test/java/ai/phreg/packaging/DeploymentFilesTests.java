@@ -418,6 +418,12 @@ class DeploymentFilesTests {
 		Map<String, String> env = dockerfileEnv();
 		assertThat(env.get("JAVA_TOOL_OPTIONS")).contains("-Dai.djl.offline=true");
 		assertThat(env).containsKeys("ENGINE_CACHE_DIR", "DJL_CACHE_DIR");
+		// the CPU image preloads MKL's vendor-check answer, built from a file the context
+		// holds
+		assertThat(env.get("LD_PRELOAD")).endsWith("/libmkl-intel-path.so");
+		assertThat(instructions).anySatisfy((line) -> assertThat(line).startsWith("COPY scripts/mkl-intel-path.c "));
+		assertThat(ROOT.resolve(".dockerignore")).content().contains("!scripts/mkl-intel-path.c");
+		assertThat(ROOT.resolve("scripts/mkl-intel-path.c")).exists();
 	}
 
 	@Test
