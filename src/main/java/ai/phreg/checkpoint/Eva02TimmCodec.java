@@ -217,11 +217,6 @@ final class Eva02TimmCodec extends FamilyCodec {
 		String pool = meanPooled ? "avg" : "token";
 		ObjectNode json = TimmLayout.hubConfig(architecture(config), pool, config, normalization);
 		ObjectNode args = (ObjectNode) json.get("model_args");
-		args.put("img_size", config.imageSize());
-		args.put("patch_size", config.patchSize());
-		args.put("embed_dim", config.embedDim());
-		args.put("depth", config.depth());
-		args.put("num_heads", config.numHeads());
 		args.put("qkv_bias", config.qkvBias());
 		args.put("qkv_fused", true);
 		args.set("mlp_ratio", mlpRatio(config));

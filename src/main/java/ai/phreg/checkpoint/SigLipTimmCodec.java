@@ -142,11 +142,6 @@ final class SigLipTimmCodec extends FamilyCodec {
 	ObjectNode config(ViTConfig config, DType dtype, Normalization normalization) {
 		ObjectNode json = TimmLayout.hubConfig(architecture(config), "map", config, normalization);
 		ObjectNode args = (ObjectNode) json.get("model_args");
-		args.put("img_size", config.imageSize());
-		args.put("patch_size", config.patchSize());
-		args.put("embed_dim", config.embedDim());
-		args.put("depth", config.depth());
-		args.put("num_heads", config.numHeads());
 		args.set("mlp_ratio", ConfigJson.mlpRatio(config));
 		args.put("qkv_bias", config.qkvBias());
 		args.put("class_token", false);

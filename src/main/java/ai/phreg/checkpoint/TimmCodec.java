@@ -175,11 +175,6 @@ final class TimmCodec extends FamilyCodec {
 		boolean packed = config.feedForward() == FeedForward.SWIGLU_PACKED;
 		ObjectNode json = TimmLayout.hubConfig(architecture(config), "token", config, normalization);
 		ObjectNode args = (ObjectNode) json.get("model_args");
-		args.put("img_size", config.imageSize());
-		args.put("patch_size", config.patchSize());
-		args.put("embed_dim", config.embedDim());
-		args.put("depth", config.depth());
-		args.put("num_heads", config.numHeads());
 		if (packed) {
 			args.put("mlp_ratio", packedRatio(config));
 		}

@@ -86,8 +86,9 @@ final class TimmLayout {
 
 	/**
 	 * The top of a timm hub {@code config.json}: the registered {@code architecture}, no
-	 * classifier, and {@code pretrained_cfg} with phreg's preprocessing; the caller adds
-	 * the {@code model_args} it returns.
+	 * classifier, {@code pretrained_cfg} with phreg's preprocessing and the
+	 * {@code model_args} every timm ViT takes (size, patch, width, depth, heads); the
+	 * caller adds its model's own.
 	 */
 	static ObjectNode hubConfig(String architecture, String globalPool, ViTConfig config, Normalization normalization) {
 		ObjectNode json = ConfigJson.object();
@@ -95,7 +96,12 @@ final class TimmLayout {
 		json.put("num_classes", 0);
 		json.put("num_features", config.embedDim());
 		json.put("global_pool", globalPool);
-		json.putObject("model_args");
+		ObjectNode args = json.putObject("model_args");
+		args.put("img_size", config.imageSize());
+		args.put("patch_size", config.patchSize());
+		args.put("embed_dim", config.embedDim());
+		args.put("depth", config.depth());
+		args.put("num_heads", config.numHeads());
 		ObjectNode pretrained = json.putObject("pretrained_cfg");
 		pretrained.putArray("input_size").add(3).add(config.imageSize()).add(config.imageSize());
 		ConfigJson.decimals(pretrained.putArray("mean"), normalization.mean());
