@@ -10,17 +10,19 @@ import ai.phreg.model.ViTConfig;
  * serve (or that would push the machine into swap) is refused at submission instead of
  * failing, or taking the machine down, mid-run.
  * <p>
- * A step keeps everything it computes until it ends (its arrays live in one sub-manager):
- * the teacher's intermediate results for all {@code B·V} views of the batch, then the
- * student's for the {@code B} images, which back-propagation needs, and their gradients.
- * Per image and block, a forward pass holds a few token-by-width arrays (normalized
- * input, q, k, v, attention output, projections, residual sums), a few token-by-MLP-width
- * arrays, and a few head-by-token-by-token attention maps (scores, softmax) that dominate
- * at high resolution, where tokens grow with the square of the side. On top come the two
- * models' weights and, for every parameter (all are assumed unlocked, which errs high),
- * its gradient and AdamW's two moments. The constant factors were calibrated against the
- * process's resident peak on the demo teacher ({@code MemoryEstimateTests}) and err on
- * the high side.
+ * The teacher runs over the {@code B·V} views of a batch a chunk of view-images at a time
+ * and frees each pass's intermediate results before the next, keeping only the features;
+ * then the student's intermediate results for the {@code B} images, which
+ * back-propagation needs, and their gradients. The two phases do not overlap, so the
+ * step's peak is the larger of them, with a quarter on top for what the allocator holds
+ * between them. Per image and block, a forward pass holds a few token-by-width arrays
+ * (normalized input, q, k, v, attention output, projections, residual sums), a few
+ * token-by-MLP-width arrays, and a few head-by-token-by-token attention maps (scores,
+ * softmax) that dominate at high resolution, where tokens grow with the square of the
+ * side. On top come the two models' weights and, for every parameter (all are assumed
+ * unlocked, which errs high), its gradient and AdamW's two moments. The constant factors
+ * were calibrated against the process's resident peak on the demo teacher
+ * ({@code MemoryEstimateTests}) and err on the high side.
  */
 public final class MemoryEstimate {
 
@@ -39,6 +41,9 @@ public final class MemoryEstimate {
 
 	/** Back-propagation's gradients are about as large again as the activations. */
 	private static final int BACKWARD_FACTOR = 2;
+
+	/** What the allocator holds on top of the larger phase, as a fraction of it. */
+	private static final double PHASE_HEADROOM = 0.25;
 
 	/** Weights of teacher and student, plus gradient and two AdamW moments. */
 	private static final int WEIGHT_COPIES = 5;
@@ -61,12 +66,18 @@ public final class MemoryEstimate {
 	 * @param batchSize images per step
 	 * @param views test-time views per image
 	 * @param registers the student's new register tokens
+	 * @param teacherChunk view-images per teacher pass, 0 for all of them at once
+	 * ({@link ExecutionSettings#teacherChunk()})
 	 */
-	public static MemoryEstimate of(ViTConfig teacher, int resolution, int batchSize, int views, int registers) {
+	public static MemoryEstimate of(ViTConfig teacher, int resolution, int batchSize, int views, int registers,
+			int teacherChunk) {
 		long grid = resolution / teacher.patchSize();
 		long teacherTokens = grid * grid + 1 + teacher.numRegisters();
 		long studentTokens = teacherTokens + registers;
-		long teacherPass = (long) batchSize * views * forwardBytes(teacher, teacherTokens);
+		long viewImages = (long) batchSize * views;
+		long perPass = (teacherChunk > 0) ? Math.min(teacherChunk, viewImages) : viewImages;
+		long features = viewImages * teacherTokens * teacher.embedDim() * FLOAT;
+		long teacherPass = perPass * forwardBytes(teacher, teacherTokens) + features;
 		long studentPass = (long) batchSize * BACKWARD_FACTOR * forwardBytes(teacher, studentTokens);
 		long inputs = (long) batchSize * (views + 1) * 3 * resolution * resolution * FLOAT;
 		return new MemoryEstimate(teacherPass + inputs, studentPass, WEIGHT_COPIES * parameters(teacher) * FLOAT);
@@ -87,7 +98,10 @@ public final class MemoryEstimate {
 		return config.depth() * block + patchEmbedding + (long) config.positionEmbeddingLength() * width;
 	}
 
-	/** The teacher's pass over all views, with the views themselves. */
+	/**
+	 * The teacher's largest pass and the features of all views, with the views
+	 * themselves.
+	 */
 	public long teacherBytes() {
 		return this.teacherBytes;
 	}
@@ -103,7 +117,8 @@ public final class MemoryEstimate {
 	}
 
 	public long totalBytes() {
-		return this.teacherBytes + this.studentBytes + this.weightBytes;
+		long phase = Math.max(this.teacherBytes, this.studentBytes);
+		return phase + (long) (phase * PHASE_HEADROOM) + this.weightBytes;
 	}
 
 	/**

@@ -10,6 +10,7 @@ import ai.djl.Device;
 import ai.phreg.checkpoint.CheckpointExporter;
 import ai.phreg.checkpoint.CheckpointFormat;
 import ai.phreg.distill.FamilyProfile;
+import ai.phreg.distill.ExecutionSettings;
 import ai.phreg.distill.MemoryEstimate;
 import ai.phreg.distill.MemoryEstimate.MemoryLimitException;
 import ai.phreg.model.ViTConfig;
@@ -191,7 +192,9 @@ class SpecChecks {
 	private void checkMemory(DistillSpec spec, TeacherDescription teacher, Map<String, String> problems) {
 		int resolution = (spec.resolution() != null) ? spec.resolution() : teacher.config().imageSize();
 		try {
-			MemoryEstimate.of(teacher.config(), resolution, spec.batchSize(), spec.views(), spec.registers())
+			MemoryEstimate
+				.of(teacher.config(), resolution, spec.batchSize(), spec.views(), spec.registers(),
+						ExecutionSettings.DEFAULT_TEACHER_CHUNK)
 				.check(this.memoryLimit);
 		}
 		catch (MemoryLimitException ex) {

@@ -18,10 +18,10 @@ import static org.assertj.core.api.Assertions.assertThatNoException;
 
 /**
  * The estimate against what training steps of the demo teacher (width 192, 6 blocks, 3
- * heads, patch 14, 16 registers) really add to a process's resident peak. Measured on a
- * 2-core CPU with PyTorch 2.7.1 (MiB, measured / estimated): 224 px, batch 2, 4 views:
- * 455 / 561; 448 px, batch 2, 4 views: 2857 / 4005; 224 px, batch 8, 10 views: 3518 /
- * 4067; 672 px, batch 1, 2 views: 3230 / 5453. The two smallest run here.
+ * heads, patch 14, 16 registers) really add to a process's resident peak, with the
+ * default teacher pass of 4 view-images. Measured on a 2-core CPU with PyTorch 2.7.1
+ * (MiB): 224 px, batch 2, 4 views: 216; 448 px, batch 2, 4 views: 1263 (with all 8
+ * view-images in one teacher pass they were 455 and 2857). These two run here.
  */
 class MemoryEstimateTests {
 
@@ -29,20 +29,23 @@ class MemoryEstimateTests {
 
 	private static final long GIB = 1L << 30;
 
+	/** What the measured runs use: the default teacher pass. */
+	private static final int CHUNK = ExecutionSettings.DEFAULT_TEACHER_CHUNK;
+
 	@ParameterizedTest
 	@CsvSource({ "224, 2, 4", "448, 2, 4" })
 	void theEstimateCoversTheMeasuredPeakWithinTwice(int resolution, int batch, int views) throws Exception {
 		long measured = measuredStepPeak(resolution, batch, views, 16);
 
-		long estimated = MemoryEstimate.of(DemoTeacher.config(), resolution, batch, views, 16).totalBytes();
+		long estimated = MemoryEstimate.of(DemoTeacher.config(), resolution, batch, views, 16, CHUNK).totalBytes();
 
 		assertThat(estimated).isBetween(measured, 2 * measured);
 	}
 
 	@Test
 	void attentionMakesResolutionCostMoreThanItsPixels() {
-		long at224 = MemoryEstimate.of(DemoTeacher.config(), 224, 8, 10, 16).totalBytes();
-		long at448 = MemoryEstimate.of(DemoTeacher.config(), 448, 8, 10, 16).totalBytes();
+		long at224 = MemoryEstimate.of(DemoTeacher.config(), 224, 8, 10, 16, CHUNK).totalBytes();
+		long at448 = MemoryEstimate.of(DemoTeacher.config(), 448, 8, 10, 16, CHUNK).totalBytes();
 
 		assertThat(at448).isGreaterThan(4 * at224);
 	}
@@ -57,7 +60,7 @@ class MemoryEstimateTests {
 			.setNumHeads(16)
 			.setMlpHiddenDim(4096)
 			.build();
-		MemoryEstimate estimate = MemoryEstimate.of(large, 1022, 8, 10, 16);
+		MemoryEstimate estimate = MemoryEstimate.of(large, 1022, 8, 10, 16, 0);
 
 		assertThat(estimate.totalBytes()).isGreaterThan(100 * GIB);
 		assertThatExceptionOfType(MemoryLimitException.class).isThrownBy(() -> estimate.check(16 * GIB))
@@ -67,11 +70,13 @@ class MemoryEstimateTests {
 
 	@Test
 	void theDemoDefaultsFitAModestLimit() {
-		MemoryEstimate estimate = MemoryEstimate.of(DemoTeacher.config(), 224, 8, 10, 16);
+		MemoryEstimate estimate = MemoryEstimate.of(DemoTeacher.config(), 224, 8, 10, 16, CHUNK);
 
 		assertThatNoException().isThrownBy(() -> estimate.check(8 * GIB));
-		assertThat(estimate.totalBytes())
-			.isEqualTo(estimate.teacherBytes() + estimate.studentBytes() + estimate.weightBytes());
+		// the teacher's and the student's phases do not add up: one ends before the other
+		assertThat(estimate.totalBytes()).isBetween(
+				Math.max(estimate.teacherBytes(), estimate.studentBytes()) + estimate.weightBytes(),
+				estimate.teacherBytes() + estimate.studentBytes() + estimate.weightBytes());
 	}
 
 	/** What two training steps add to the resident set of a fresh process. */

@@ -37,7 +37,7 @@ class FailureMessagesTests {
 
 	@Test
 	void theMemoryLimitRefusalIsPassedOn() {
-		Throwable refusal = catchThrowable(() -> MemoryEstimate.of(DemoTeacher.config(), 224, 8, 10, 16).check(1));
+		Throwable refusal = catchThrowable(() -> MemoryEstimate.of(DemoTeacher.config(), 224, 8, 10, 16, 0).check(1));
 		assertThat(FailureMessages.describe(refusal)).isEqualTo(refusal.getMessage()).contains("GiB");
 	}
 
