@@ -2,22 +2,12 @@ package ai.phreg.checkpoint;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
-import java.util.Random;
 import java.util.stream.Stream;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.training.ParameterStore;
 import ai.phreg.FixtureCheckpoint;
-import ai.phreg.checkpoint.safetensors.DType;
 import ai.phreg.checkpoint.safetensors.SafetensorsReader;
-import ai.phreg.distill.StudentFactory;
-import ai.phreg.model.VisionTransformer;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,44 +41,21 @@ class DinoV3ExportReferenceTests {
 
 	@TestFactory
 	Stream<DynamicTest> studentsWithRegistersRunAsDinoV3RunsThem() throws IOException {
-		List<DynamicTest> tests = new ArrayList<>();
-		for (FixtureCheckpoint fixture : FixtureCheckpoint.allSets()) {
-			try (StateDict dict = StateDict.open(fixture.location())) {
-				if (CheckpointLoader.convert(dict).format() == CheckpointFormat.DINOV3) {
-					tests.add(DynamicTest.dynamicTest(fixture.qualifiedName(), () -> assertRunsAsDinoV3(fixture)));
-				}
-			}
-		}
-		assertThat(tests).as("DINOv3 fixtures in the original layout").isNotEmpty();
-		return tests.stream();
+		List<FixtureCheckpoint> fixtures = ExportedStudent.fixtures(CheckpointFormat.DINOV3);
+		assertThat(fixtures).as("DINOv3 fixtures in the original layout").isNotEmpty();
+		return fixtures.stream()
+			.map((fixture) -> DynamicTest.dynamicTest(fixture.qualifiedName(), () -> assertRunsAsDinoV3(fixture)));
 	}
 
 	private void assertRunsAsDinoV3(FixtureCheckpoint fixture) throws IOException {
-		try (NDManager manager = NDManager.newBaseManager()) {
-			LoadedModel teacher = CheckpointLoader.load(fixture.location(), manager);
-			VisionTransformer student = StudentFactory.create(teacher, 4, 11, manager);
-			Path exported = this.folder.resolve(fixture.model() + ".safetensors");
-			CheckpointExporter.export(student, teacher.carried(), CheckpointFormat.DINOV3, exported, DType.F32,
-					Map.of(), teacher.normalization());
+		ExportedStudent student = ExportedStudent.of(fixture, CheckpointFormat.DINOV3,
+				this.folder.resolve(fixture.model() + ".safetensors"));
+		double[][] reference = new DinoVisionTransformer(student.location(),
+				student.location().resolveSibling(fixture.model() + ".config.json"))
+			.tokens(student.pixels(), student.size());
 
-			int size = student.config().imageSize();
-			float[] pixels = new float[3 * size * size];
-			Random random = new Random(5);
-			for (int i = 0; i < pixels.length; i++) {
-				pixels[i] = (float) random.nextGaussian();
-			}
-			float[] tokens;
-			try (NDManager step = manager.newSubManager()) {
-				NDArray input = step.create(pixels, new Shape(1, 3, size, size));
-				tokens = student.forward(new ParameterStore(step, false), input, false, false).tokens().toFloatArray();
-			}
-			double[][] reference = new DinoVisionTransformer(exported,
-					exported.resolveSibling(fixture.model() + ".config.json"))
-				.tokens(pixels, size);
-
-			assertThat(tokens.length).isEqualTo(reference.length * reference[0].length);
-			assertThat(ReferenceMath.worstExcess(tokens, reference, TOLERANCE)).isLessThan(TOLERANCE);
-		}
+		assertThat(student.tokens().length).isEqualTo(reference.length * reference[0].length);
+		assertThat(ReferenceMath.worstExcess(student.tokens(), reference, TOLERANCE)).isLessThan(TOLERANCE);
 	}
 
 	/** DINOv3's {@code DinoVisionTransformer} at its native size, eval mode. */

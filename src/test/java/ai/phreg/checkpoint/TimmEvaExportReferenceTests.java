@@ -3,19 +3,10 @@ package ai.phreg.checkpoint;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Map;
-import java.util.Random;
+import java.util.List;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.training.ParameterStore;
 import ai.phreg.FixtureCheckpoint;
-import ai.phreg.checkpoint.safetensors.DType;
 import ai.phreg.checkpoint.safetensors.SafetensorsReader;
-import ai.phreg.distill.StudentFactory;
-import ai.phreg.model.ViTOutput;
-import ai.phreg.model.VisionTransformer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
@@ -48,45 +39,19 @@ class TimmEvaExportReferenceTests {
 
 	@Test
 	void aStudentWithRegistersRunsAsTimmRunsIt() throws IOException {
-		FixtureCheckpoint fixture = null;
-		for (FixtureCheckpoint candidate : FixtureCheckpoint.allSets()) {
-			try (StateDict dict = StateDict.open(candidate.location())) {
-				if (CheckpointLoader.convert(dict).format() == CheckpointFormat.EVA02_TIMM) {
-					fixture = candidate;
-				}
-			}
-		}
-		assertThat(fixture).as("a timm EVA-02 fixture").isNotNull();
-		try (NDManager manager = NDManager.newBaseManager()) {
-			LoadedModel teacher = CheckpointLoader.load(fixture.location(), manager);
-			VisionTransformer student = StudentFactory.create(teacher, 4, 11, manager);
-			Path exported = this.folder.resolve("student");
-			CheckpointExporter.export(student, teacher.carried(), CheckpointFormat.EVA02_TIMM, exported, DType.F32,
-					Map.of(), teacher.normalization());
+		List<FixtureCheckpoint> fixtures = ExportedStudent.fixtures(CheckpointFormat.EVA02_TIMM);
+		assertThat(fixtures).as("a timm EVA-02 fixture").isNotEmpty();
+		ExportedStudent student = ExportedStudent.of(fixtures.get(fixtures.size() - 1), CheckpointFormat.EVA02_TIMM,
+				this.folder.resolve("student"));
 
-			int size = student.config().imageSize();
-			float[] pixels = new float[3 * size * size];
-			Random random = new Random(5);
-			for (int i = 0; i < pixels.length; i++) {
-				pixels[i] = (float) random.nextGaussian();
-			}
-			float[] tokens;
-			float[] pooled;
-			try (NDManager step = manager.newSubManager()) {
-				NDArray input = step.create(pixels, new Shape(1, 3, size, size));
-				ViTOutput output = student.forward(new ParameterStore(step, false), input, false, false);
-				tokens = output.tokens().toFloatArray();
-				pooled = output.pooled().toFloatArray();
-			}
-			TimmEva timm = new TimmEva(exported);
-			double[][] features = timm.forwardFeatures(pixels, size);
-			double[][] head = timm.pooled(features);
+		TimmEva timm = new TimmEva(student.location());
+		double[][] features = timm.forwardFeatures(student.pixels(), student.size());
+		double[][] head = timm.pooled(features);
 
-			assertThat(tokens.length).isEqualTo(features.length * features[0].length);
-			assertThat(ReferenceMath.worstExcess(tokens, features, TOLERANCE)).as("forward features")
-				.isLessThan(TOLERANCE);
-			assertThat(ReferenceMath.worstExcess(pooled, head, TOLERANCE)).as("pooled").isLessThan(TOLERANCE);
-		}
+		assertThat(student.tokens().length).isEqualTo(features.length * features[0].length);
+		assertThat(ReferenceMath.worstExcess(student.tokens(), features, TOLERANCE)).as("forward features")
+			.isLessThan(TOLERANCE);
+		assertThat(ReferenceMath.worstExcess(student.pooled(), head, TOLERANCE)).as("pooled").isLessThan(TOLERANCE);
 	}
 
 	/**

@@ -3,18 +3,10 @@ package ai.phreg.checkpoint;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Map;
-import java.util.Random;
+import java.util.List;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.training.ParameterStore;
 import ai.phreg.FixtureCheckpoint;
-import ai.phreg.checkpoint.safetensors.DType;
 import ai.phreg.checkpoint.safetensors.SafetensorsReader;
-import ai.phreg.distill.StudentFactory;
-import ai.phreg.model.ViTOutput;
 import ai.phreg.model.VisionTransformer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,45 +40,19 @@ class TimmSigLipExportReferenceTests {
 
 	@Test
 	void aStudentWithRegistersRunsAsTimmRunsIt() throws IOException {
-		FixtureCheckpoint fixture = null;
-		for (FixtureCheckpoint candidate : FixtureCheckpoint.allSets()) {
-			try (StateDict dict = StateDict.open(candidate.location())) {
-				if (CheckpointLoader.convert(dict).format() == CheckpointFormat.SIGLIP_TIMM) {
-					fixture = candidate;
-				}
-			}
-		}
-		assertThat(fixture).as("a timm SigLIP fixture").isNotNull();
-		try (NDManager manager = NDManager.newBaseManager()) {
-			LoadedModel teacher = CheckpointLoader.load(fixture.location(), manager);
-			VisionTransformer student = StudentFactory.create(teacher, 4, 11, manager);
-			Path exported = this.folder.resolve("student");
-			CheckpointExporter.export(student, teacher.carried(), CheckpointFormat.SIGLIP_TIMM, exported, DType.F32,
-					Map.of(), teacher.normalization());
+		List<FixtureCheckpoint> fixtures = ExportedStudent.fixtures(CheckpointFormat.SIGLIP_TIMM);
+		assertThat(fixtures).as("a timm SigLIP fixture").isNotEmpty();
+		ExportedStudent student = ExportedStudent.of(fixtures.get(fixtures.size() - 1), CheckpointFormat.SIGLIP_TIMM,
+				this.folder.resolve("student"));
 
-			int size = student.config().imageSize();
-			float[] pixels = new float[3 * size * size];
-			Random random = new Random(5);
-			for (int i = 0; i < pixels.length; i++) {
-				pixels[i] = (float) random.nextGaussian();
-			}
-			float[] tokens;
-			float[] pooled;
-			try (NDManager step = manager.newSubManager()) {
-				NDArray input = step.create(pixels, new Shape(1, 3, size, size));
-				ViTOutput output = student.forward(new ParameterStore(step, false), input, false, false);
-				tokens = output.tokens().toFloatArray();
-				pooled = output.pooled().toFloatArray();
-			}
-			TimmSigLip timm = new TimmSigLip(exported);
-			double[][] hidden = timm.lastHiddenState(pixels, size);
-			double[][] head = timm.pooled(hidden);
+		TimmSigLip timm = new TimmSigLip(student.location());
+		double[][] features = timm.lastHiddenState(student.pixels(), student.size());
+		double[][] head = timm.pooled(features);
 
-			assertThat(tokens.length).isEqualTo(hidden.length * hidden[0].length);
-			assertThat(ReferenceMath.worstExcess(tokens, hidden, TOLERANCE)).as("last hidden state")
-				.isLessThan(TOLERANCE);
-			assertThat(ReferenceMath.worstExcess(pooled, head, TOLERANCE)).as("pooled").isLessThan(TOLERANCE);
-		}
+		assertThat(student.tokens().length).isEqualTo(features.length * features[0].length);
+		assertThat(ReferenceMath.worstExcess(student.tokens(), features, TOLERANCE)).as("last hidden state")
+			.isLessThan(TOLERANCE);
+		assertThat(ReferenceMath.worstExcess(student.pooled(), head, TOLERANCE)).as("pooled").isLessThan(TOLERANCE);
 	}
 
 	/**
