@@ -51,8 +51,17 @@ final class CachedTargets {
 		this.dim = dim;
 	}
 
+	/**
+	 * Targets for a batch and how many of them were read back rather than computed.
+	 *
+	 * @param values {@code (B, N, D)}
+	 * @param hits the images whose target a trusted shard held
+	 */
+	record Read(NDArray values, int hits) {
+	}
+
 	/** Targets {@code (B, N, D)} for the batch, one plan per image. */
-	NDArray compute(DenseFeatures teacher, ParameterStore store, TrainingBatches.Batch batch, List<TtaPlan> plans,
+	Read compute(DenseFeatures teacher, ParameterStore store, TrainingBatches.Batch batch, List<TtaPlan> plans,
 			int chunk, PhaseTimes times) {
 		long mark = System.nanoTime();
 		NDManager manager = batch.pixels().getManager();
@@ -81,7 +90,21 @@ final class CachedTargets {
 			}
 			times.record(StepPhase.TARGET_CACHE, mark);
 		}
-		return NDArrays.stack(new NDList(targets));
+		return new Read(NDArrays.stack(new NDList(targets)), targets.length - missing.size());
+	}
+
+	/**
+	 * Whether the cache holds a shard for every image of the batch, so that its targets
+	 * are a read, not a teacher pass.
+	 */
+	boolean holdsAll(TrainingBatches.Batch batch, List<TtaPlan> plans) {
+		List<TrainingBatches.Sample> samples = batch.samples();
+		for (int k = 0; k < samples.size(); k++) {
+			if (!this.cache.holds(keyOf(samples.get(k), plans.get(k)))) {
+				return false;
+			}
+		}
+		return true;
 	}
 
 	TargetCache cache() {

@@ -278,9 +278,9 @@ public final class Distiller implements AutoCloseable {
 			NDArray targets = inputs.targets();
 			long hits = inputs.cacheHits();
 			if (targets == null) {
-				long hitsBefore = cacheHits();
-				targets = targets(batch, epoch, store, times);
-				hits = cacheHits() - hitsBefore;
+				CachedTargets.Read read = targets(batch, plans(batch, epoch), store, times);
+				targets = read.values();
+				hits = read.hits();
 				mark = System.nanoTime();
 			}
 			DistillationLoss.Parts parts;
@@ -308,10 +308,11 @@ public final class Distiller implements AutoCloseable {
 	}
 
 	/**
-	 * The inputs of the step at {@code position}: the batch, and with
-	 * {@link ExecutionSettings#teacherAhead()} its targets too. Runs on the prefetch
-	 * thread when it was requested ahead; the teacher is frozen and every random choice
-	 * is seeded by position, so the result is the same on any thread at any time.
+	 * The inputs of the step at {@code position}: the batch, and its targets too with
+	 * {@link ExecutionSettings#teacherAhead()} or when the target cache holds them all.
+	 * Runs on the prefetch thread when it was requested ahead; the teacher is frozen and
+	 * every random choice is seeded by position, so the result is the same on any thread
+	 * at any time.
 	 */
 	private StepInputs inputs(long position) {
 		return this.execution.determinism().apply(() -> prepareInputs(position));
@@ -328,12 +329,18 @@ public final class Distiller implements AutoCloseable {
 		try {
 			TrainingBatches.Batch batch = prepared.toBatch(owner);
 			times.record(StepPhase.DATA, started);
-			if (batch == null || !this.execution.teacherAhead()) {
+			if (batch == null) {
+				return new StepInputs(owner, null, null, times, 0);
+			}
+			List<TtaPlan> plans = plans(batch, epoch);
+			// A cached step is the student alone: reading its targets here keeps the
+			// training thread on the student.
+			boolean readAhead = this.cachedTargets != null && this.cachedTargets.holdsAll(batch, plans);
+			if (!this.execution.teacherAhead() && !readAhead) {
 				return new StepInputs(owner, batch, null, times, 0);
 			}
-			long hitsBefore = cacheHits();
-			NDArray targets = targets(batch, epoch, new ParameterStore(owner, false), times);
-			return new StepInputs(owner, batch, targets, times, cacheHits() - hitsBefore);
+			CachedTargets.Read read = targets(batch, plans, new ParameterStore(owner, false), times);
+			return new StepInputs(owner, batch, read.values(), times, read.hits());
 		}
 		catch (RuntimeException | Error ex) {
 			owner.close();
@@ -341,19 +348,25 @@ public final class Distiller implements AutoCloseable {
 		}
 	}
 
-	/** The denoised targets of a batch, through the cache if there is one. */
-	private NDArray targets(TrainingBatches.Batch batch, long epoch, ParameterStore store, PhaseTimes times) {
+	/** The test-time views of each image of a batch drawn in {@code epoch}. */
+	private List<TtaPlan> plans(TrainingBatches.Batch batch, long epoch) {
 		int grid = this.settings.resolution() / this.teacher.model().config().patchSize();
 		long round = round(epoch);
 		List<TtaPlan> plans = new ArrayList<>();
 		for (int index : batch.imageIndices()) {
 			plans.add(this.targetTeacher.plan(grid, round, index));
 		}
+		return plans;
+	}
+
+	/** The denoised targets of a batch, through the cache if there is one. */
+	private CachedTargets.Read targets(TrainingBatches.Batch batch, List<TtaPlan> plans, ParameterStore store,
+			PhaseTimes times) {
 		DenseFeatures teacherFeatures = this.targetTeacher.features();
 		return (this.cachedTargets != null)
 				? this.cachedTargets.compute(teacherFeatures, store, batch, plans, this.execution.teacherChunk(), times)
-				: this.denoiser.compute(teacherFeatures, store, batch.pixels(), plans, this.execution.teacherChunk(),
-						times);
+				: new CachedTargets.Read(this.denoiser.compute(teacherFeatures, store, batch.pixels(), plans,
+						this.execution.teacherChunk(), times), 0);
 	}
 
 	/** The test-time views of image {@code index} in crop round {@code round}. */
@@ -377,10 +390,6 @@ public final class Distiller implements AutoCloseable {
 	private String draws() {
 		return (this.cachedTargets != null) ? "from " + this.execution.targetCache().viewSets() + " view sets"
 				: PER_EPOCH;
-	}
-
-	private long cacheHits() {
-		return (this.cachedTargets != null) ? this.cachedTargets.cache().hits() : 0;
 	}
 
 	/**

@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 
@@ -69,11 +70,12 @@ public final class TargetCache {
 
 	private final Path folder;
 
-	private long hits;
+	// Counted from the training thread and the prefetch thread, which reads ahead.
+	private final LongAdder hits = new LongAdder();
 
-	private long misses;
+	private final LongAdder misses = new LongAdder();
 
-	private long rejected;
+	private final LongAdder rejected = new LongAdder();
 
 	/** Temporary files this process is writing: see {@link #deleteIfAbandoned}. */
 	private static final Set<Path> WRITING = ConcurrentHashMap.newKeySet();
@@ -91,13 +93,21 @@ public final class TargetCache {
 	}
 
 	/**
+	 * Whether a shard is stored under {@code key}; {@link #read} still checks that it can
+	 * be trusted.
+	 */
+	public boolean holds(TargetKey key) {
+		return Files.isRegularFile(fileOf(key));
+	}
+
+	/**
 	 * The target stored under {@code key} as float32 {@code (patches, dim)} in
 	 * {@code manager}, or null when there is none that can be trusted.
 	 */
 	public NDArray read(TargetKey key, long patches, long dim, NDManager manager) {
 		Path file = fileOf(key);
 		if (!Files.isRegularFile(file)) {
-			this.misses++;
+			this.misses.increment();
 			return null;
 		}
 		try (SafetensorsReader reader = SafetensorsReader.open(file)) {
@@ -114,7 +124,7 @@ public final class TargetCache {
 			NDArray halves = manager.create(bytes, new Shape(patches, dim), DataType.FLOAT16);
 			NDArray target = halves.toType(DataType.FLOAT32, true);
 			halves.close();
-			this.hits++;
+			this.hits.increment();
 			return target;
 		}
 		catch (IOException | RuntimeException ex) {
@@ -209,17 +219,17 @@ public final class TargetCache {
 
 	/** Targets read back so far. */
 	public long hits() {
-		return this.hits;
+		return this.hits.sum();
 	}
 
 	/** Lookups that found no shard. */
 	public long misses() {
-		return this.misses;
+		return this.misses.sum();
 	}
 
 	/** Shards found but not trusted, deleted and recomputed. */
 	public long rejected() {
-		return this.rejected;
+		return this.rejected.sum();
 	}
 
 	public Path folder() {
@@ -233,8 +243,8 @@ public final class TargetCache {
 	}
 
 	private NDArray reject(Path file) {
-		this.rejected++;
-		this.misses++;
+		this.rejected.increment();
+		this.misses.increment();
 		try {
 			Files.deleteIfExists(file);
 		}
