@@ -141,7 +141,7 @@ public final class Distiller implements AutoCloseable {
 		this.schedule = LearningRateSchedule.forSteps(settings.learningRate(), settings.endLearningRate(),
 				settings.steps(), this.batches.stepsPerEpoch());
 		this.denoiser = new DenoisedTargets(patch, teacher.normalization());
-		this.targetTeacher = TargetTeacher.of(settings, teacher, images, execution.teacherPrecision(), manager);
+		this.targetTeacher = TargetTeacher.of(settings, teacher, images, execution, manager);
 		this.loss = new DistillationLoss(settings.mseWeight());
 		this.cachedTargets = TargetCachePlanner.plan(settings, execution, teacher, this.targetTeacher.cacheKey(),
 				images.size(), this.denoiser, manager);

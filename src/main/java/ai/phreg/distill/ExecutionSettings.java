@@ -3,6 +3,7 @@ package ai.phreg.distill;
 import java.util.Objects;
 
 import ai.phreg.distill.cache.TargetCacheSettings;
+import ai.phreg.distill.registers.RegisterNeurons;
 
 /**
  * How a run computes, as opposed to what ({@link DistillSettings}). The teacher chunk and
@@ -20,9 +21,13 @@ import ai.phreg.distill.cache.TargetCacheSettings;
  * @param determinism how exactly the run must repeat, in any process
  * @param teacherPrecision the number format the frozen teacher computes in; targets are
  * accumulated in float32 whatever it is
+ * @param registerNeurons the teacher's register neurons, found beforehand on the training
+ * images with the family's search, for targets with test-time registers; null when the
+ * run finds them itself (the same neurons: the search is deterministic)
  */
 public record ExecutionSettings(int teacherChunk, boolean prefetch, boolean teacherAhead,
-		TargetCacheSettings targetCache, Determinism determinism, TeacherPrecision teacherPrecision) {
+		TargetCacheSettings targetCache, Determinism determinism, TeacherPrecision teacherPrecision,
+		RegisterNeurons.Found registerNeurons) {
 
 	/**
 	 * View-images per teacher pass when nothing else is asked for: measured fastest on
@@ -33,6 +38,11 @@ public record ExecutionSettings(int teacherChunk, boolean prefetch, boolean teac
 
 	public static final ExecutionSettings DEFAULT = new ExecutionSettings(DEFAULT_TEACHER_CHUNK, true, false,
 			TargetCacheSettings.OFF, Determinism.DEFAULT, TeacherPrecision.FP32);
+
+	public ExecutionSettings(int teacherChunk, boolean prefetch, boolean teacherAhead, TargetCacheSettings targetCache,
+			Determinism determinism, TeacherPrecision teacherPrecision) {
+		this(teacherChunk, prefetch, teacherAhead, targetCache, determinism, teacherPrecision, null);
+	}
 
 	public ExecutionSettings {
 		Objects.requireNonNull(targetCache, "targetCache");
@@ -49,32 +59,38 @@ public record ExecutionSettings(int teacherChunk, boolean prefetch, boolean teac
 
 	public ExecutionSettings withTeacherChunk(int chunk) {
 		return new ExecutionSettings(chunk, this.prefetch, this.teacherAhead, this.targetCache, this.determinism,
-				this.teacherPrecision);
+				this.teacherPrecision, this.registerNeurons);
 	}
 
 	public ExecutionSettings withPrefetch(boolean enabled) {
 		return new ExecutionSettings(this.teacherChunk, enabled, this.teacherAhead && enabled, this.targetCache,
-				this.determinism, this.teacherPrecision);
+				this.determinism, this.teacherPrecision, this.registerNeurons);
 	}
 
 	public ExecutionSettings withTeacherAhead(boolean enabled) {
 		return new ExecutionSettings(this.teacherChunk, this.prefetch || enabled, enabled, this.targetCache,
-				this.determinism, this.teacherPrecision);
+				this.determinism, this.teacherPrecision, this.registerNeurons);
 	}
 
 	public ExecutionSettings withTargetCache(TargetCacheSettings cache) {
 		return new ExecutionSettings(this.teacherChunk, this.prefetch, this.teacherAhead, cache, this.determinism,
-				this.teacherPrecision);
+				this.teacherPrecision, this.registerNeurons);
 	}
 
 	public ExecutionSettings withDeterminism(Determinism mode) {
 		return new ExecutionSettings(this.teacherChunk, this.prefetch, this.teacherAhead, this.targetCache, mode,
-				this.teacherPrecision);
+				this.teacherPrecision, this.registerNeurons);
+	}
+
+	/** Runs with register neurons found beforehand rather than searching again. */
+	public ExecutionSettings withRegisterNeurons(RegisterNeurons.Found found) {
+		return new ExecutionSettings(this.teacherChunk, this.prefetch, this.teacherAhead, this.targetCache,
+				this.determinism, this.teacherPrecision, found);
 	}
 
 	public ExecutionSettings withTeacherPrecision(TeacherPrecision precision) {
 		return new ExecutionSettings(this.teacherChunk, this.prefetch, this.teacherAhead, this.targetCache,
-				this.determinism, precision);
+				this.determinism, precision, this.registerNeurons);
 	}
 
 }

@@ -75,8 +75,7 @@ public final class TargetPrefill {
 			return null;
 		}
 		DenoisedTargets denoiser = new DenoisedTargets(teacher.model().config().patchSize(), teacher.normalization());
-		TargetTeacher targetTeacher = TargetTeacher.of(settings, teacher, images, execution.teacherPrecision(),
-				manager);
+		TargetTeacher targetTeacher = TargetTeacher.of(settings, teacher, images, execution, manager);
 		CachedTargets cached = TargetCachePlanner.plan(settings, execution, teacher, targetTeacher.cacheKey(),
 				images.size(), denoiser, manager);
 		return (cached != null)

@@ -3,6 +3,7 @@ package ai.phreg.distill;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 
 import ai.djl.ndarray.NDManager;
@@ -22,7 +23,7 @@ import ai.phreg.model.ForwardHooks;
  * (center crops at the training resolution) with the family's defaults
  * ({@link RegisterNeuronSearch#defaults}).
  */
-final class TargetTeacher implements AutoCloseable {
+public final class TargetTeacher implements AutoCloseable {
 
 	private static final System.Logger LOG = System.getLogger(TargetTeacher.class.getName());
 
@@ -46,26 +47,19 @@ final class TargetTeacher implements AutoCloseable {
 	}
 
 	/**
-	 * @param precision what the teacher computes in; its cast weights live in
-	 * {@code manager} until {@link #close}
+	 * @param execution the precision the teacher computes in (its cast weights live in
+	 * {@code manager} until {@link #close}) and the register neurons when they were found
+	 * beforehand
 	 * @throws IllegalArgumentException when the device cannot run the precision
 	 */
 	static TargetTeacher of(DistillSettings settings, LoadedModel teacher, ImageSource images,
-			TeacherPrecision precision, NDManager manager) {
-		TeacherFeatures inPrecision = TeacherFeatures.of(teacher, precision, manager);
+			ExecutionSettings execution, NDManager manager) {
+		TeacherFeatures inPrecision = TeacherFeatures.of(teacher, execution.teacherPrecision(), manager);
 		if (!settings.targets().usesTestTimeRegisters()) {
 			return new TargetTeacher(settings, inPrecision, inPrecision.features(), null, "");
 		}
-		RegisterNeuronSearch search = RegisterNeuronSearch.defaults(teacher.format(), teacher.model().config());
-		RegisterNeurons.Found found;
-		try {
-			found = RegisterNeurons.find(teacher.model(),
-					Preprocessing.square(settings.resolution(), teacher.normalization()), images, search, manager,
-					() -> false);
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException("Cannot find the teacher's register neurons", ex);
-		}
+		RegisterNeurons.Found found = (execution.registerNeurons() != null) ? execution.registerNeurons()
+				: findRegisterNeurons(settings, teacher, images, manager, () -> false);
 		LOG.log(System.Logger.Level.INFO, "Test-time registers on " + found.neurons().size() + " register neurons "
 				+ found.perLayer() + " (threshold " + found.threshold() + ")");
 		TestTimeRegisters registers = new TestTimeRegisters(found.neurons(), TestTimeRegisters.DEFAULT_TOKENS);
@@ -75,6 +69,27 @@ final class TargetTeacher implements AutoCloseable {
 			.collect(Collectors.joining(","));
 		return new TargetTeacher(settings, inPrecision, inPrecision.in(DenseHeads.teacher(teacher, registers.hooks())),
 				found, "/" + settings.targets().label() + ":" + registers.tokens() + ":" + Digests.ofText(neurons));
+	}
+
+	/**
+	 * The teacher's register neurons as a run with test-time registers finds them: on the
+	 * training images, center-cropped at the training resolution, with the family's
+	 * search ({@link RegisterNeuronSearch#defaults}).
+	 * @param stopRequested asked before every image
+	 * @throws java.util.concurrent.CancellationException when {@code stopRequested} said
+	 * so
+	 */
+	public static RegisterNeurons.Found findRegisterNeurons(DistillSettings settings, LoadedModel teacher,
+			ImageSource images, NDManager manager, BooleanSupplier stopRequested) {
+		RegisterNeuronSearch search = RegisterNeuronSearch.defaults(teacher.format(), teacher.model().config());
+		try {
+			return RegisterNeurons.find(teacher.model(),
+					Preprocessing.square(settings.resolution(), teacher.normalization()), images, search, manager,
+					stopRequested);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException("Cannot find the teacher's register neurons", ex);
+		}
 	}
 
 	/** The teacher's dense features, with test-time registers when the source says. */

@@ -9,6 +9,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import ai.phreg.Fixtures;
 import ai.phreg.checkpoint.LoadedModel;
+import ai.phreg.distill.registers.RegisterNeuron;
+import ai.phreg.distill.registers.RegisterNeurons;
 import ai.phreg.distill.registers.TestTimeRegisters;
 import ai.phreg.imagesource.ImageFolder;
 import org.junit.jupiter.api.Test;
@@ -30,11 +32,11 @@ class TargetTeacherTests {
 		try (NDManager manager = NDManager.newBaseManager()) {
 			LoadedModel teacher = DistillerTests.teacher(manager);
 			ImageFolder photos = ImageFolder.scan(Fixtures.photos());
-			TargetTeacher tta = TargetTeacher.of(SETTINGS, teacher, photos, TeacherPrecision.FP32, manager);
+			TargetTeacher tta = TargetTeacher.of(SETTINGS, teacher, photos, ExecutionSettings.DEFAULT, manager);
 			TargetTeacher oneView = TargetTeacher.of(SETTINGS.withTargets(TargetSource.TEST_TIME_REGISTERS), teacher,
-					photos, TeacherPrecision.FP32, manager);
+					photos, ExecutionSettings.DEFAULT, manager);
 			TargetTeacher both = TargetTeacher.of(SETTINGS.withTargets(TargetSource.BOTH), teacher, photos,
-					TeacherPrecision.FP32, manager);
+					ExecutionSettings.DEFAULT, manager);
 			int grid = 112 / teacher.model().config().patchSize();
 
 			// The paper's targets are as before: no neurons, the same key and views
@@ -61,6 +63,32 @@ class TargetTeacherTests {
 			// the extra token changes the patches through attention
 			assertThat(maxAbsDiff(tta.features().of(store, pixels, false).toFloatArray(), expected.toFloatArray()))
 				.isGreaterThan(0);
+		}
+	}
+
+	@Test
+	void neuronsFoundBeforehandAreUsedInsteadOfASecondSearch() throws IOException {
+		try (NDManager manager = NDManager.newBaseManager()) {
+			LoadedModel teacher = DistillerTests.teacher(manager);
+			ImageFolder photos = ImageFolder.scan(Fixtures.photos());
+			DistillSettings oneView = SETTINGS.withTargets(TargetSource.TEST_TIME_REGISTERS);
+			RegisterNeurons.Found searched = TargetTeacher.findRegisterNeurons(oneView, teacher, photos, manager,
+					() -> false);
+			RegisterNeurons.Found planted = new RegisterNeurons.Found(List.of(new RegisterNeuron(0, 3, 1.0)), 10.0, 1,
+					1);
+
+			TargetTeacher found = TargetTeacher.of(oneView, teacher, photos, ExecutionSettings.DEFAULT, manager);
+			TargetTeacher reused = TargetTeacher.of(oneView, teacher, photos,
+					ExecutionSettings.DEFAULT.withRegisterNeurons(searched), manager);
+			TargetTeacher given = TargetTeacher.of(oneView, teacher, photos,
+					ExecutionSettings.DEFAULT.withRegisterNeurons(planted), manager);
+
+			// the run's own search finds what the search beforehand found
+			assertThat(found.registerNeurons()).isEqualTo(searched);
+			assertThat(reused.cacheKey()).isEqualTo(found.cacheKey());
+			// and neurons given are the ones used, whatever a search would find
+			assertThat(given.registerNeurons()).isSameAs(planted);
+			assertThat(given.cacheKey()).isNotEqualTo(found.cacheKey());
 		}
 	}
 
