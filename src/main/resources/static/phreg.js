@@ -372,7 +372,9 @@ function showJob(id) {
     // An analyze job trains nothing.
     training.hidden = job.kind === 'analyze';
     renderAnalysis(analysis, job.analysis, id);
-    renderRegisterNeurons(registerNeurons, job.registerNeurons);
+    // An analyze job's neurons show with its analysis once that is written.
+    if (job.analysis) registerNeurons.replaceChildren();
+    else renderRegisterNeurons(registerNeurons, job.registerNeurons);
     renderResults(results, job.results);
     if (!ACTIVE.includes(job.state) && finishedShown !== job.state + job.executions) {
       finishedShown = job.state + job.executions;
@@ -590,13 +592,13 @@ function renderAnalysis(section, analysis, id) {
     ...neuronFindings(analysis, analysis.neuronPicture && artifactUrl(id, analysis.neuronPicture)));
 }
 
-/** The register neurons a distill job's test-time registers use. */
+/** The register neurons a job found: those a distill job's test-time registers use, or an analyze job's first finding. */
 function renderRegisterNeurons(section, found) {
   if (!found) return;
   const text = JSON.stringify(found);
   if (section.dataset.rendered === text) return;
   section.dataset.rendered = text;
-  section.replaceChildren(element('h2', { text: 'Register neurons of the targets\' teacher' }), ...neuronFindings(found));
+  section.replaceChildren(...neuronFindings(found));
 }
 
 function artifactUrl(id, name) {
@@ -608,7 +610,8 @@ function neuronFindings(found, pictureUrl) {
   const search = found.search;
   const threshold = search.normThreshold == null ? 'none found'
     : number(search.normThreshold, 1) + (search.thresholdSource ? ' (' + search.thresholdSource + ')' : '');
-  const most = Math.max(1, ...found.neuronsPerLayer.map((layer) => layer.count));
+  const perLayer = found.neuronsPerLayer || countPerLayer(found.neurons, search.highestLayer);
+  const most = Math.max(1, ...perLayer.map((layer) => layer.count));
   return [element('h3', { text: 'Register neurons' }),
     element('p', { class: 'muted', id: 'neuron-search', text: 'Outliers: norm above ' + threshold + ' at layer '
       + search.outlierLayer + ', in ' + search.imagesWithOutliers + ' of ' + search.imagesScanned + ' images; the top '
@@ -617,7 +620,7 @@ function neuronFindings(found, pictureUrl) {
       element('table', { class: 'neurons-per-layer' },
         element('thead', {}, element('tr', {}, element('th', { class: 'number', text: 'layer' }),
           element('th', { class: 'number', text: 'neurons' }), element('th', { text: '' }))),
-        element('tbody', {}, ...found.neuronsPerLayer.map((layer) => {
+        element('tbody', {}, ...perLayer.map((layer) => {
           const fill = element('div');
           fill.style.width = (100 * layer.count / most) + '%';
           return element('tr', { 'data-layer': layer.layer }, element('td', { class: 'number', text: layer.layer }),
@@ -625,6 +628,12 @@ function neuronFindings(found, pictureUrl) {
         }))),
       pictureUrl ? element('img', { id: 'neuron-picture', src: pictureUrl, alt: 'register neurons per layer' }) : null,
       neuronList(found.neurons))];
+}
+
+/** How many of the neurons each layer from 0 to the highest searched holds. */
+function countPerLayer(neurons, highestLayer) {
+  return Array.from({ length: highestLayer + 1 }, (_, layer) => ({ layer,
+    count: neurons.filter((neuron) => neuron.layer === layer).length }));
 }
 
 /** The neurons, highest score first and the top few unless asked for all; a header click sorts by its column. */
