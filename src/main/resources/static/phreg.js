@@ -547,14 +547,14 @@ function renderSummary(paragraph, job) {
 // The target sources an analyze job compares, in its columns' order.
 const SOURCES = [['teacher', 'teacher'], ['tta', 'TTA'], ['test-time-registers', 'test-time registers'],
   ['both', 'both']];
-// Its rows: the figure of a source and whether lower or higher is better.
+// Its rows: the figure of a source, whether lower or higher is better, and its decimals.
 const COMPARED = [
-  ['outlierFraction', 'outlier fraction', (source) => source.summary?.outlierFraction, 'lower'],
-  ['maxToMedianRatio', 'max/median norm', (source) => source.summary?.maxToMedianRatio, 'lower'],
-  ['neighbourCosine', 'neighbour cosine', (source) => source.summary?.neighbourCosine, 'higher'],
-  ['normVariance', 'norm variance', (source) => source.summary?.normVariance, 'lower'],
-  ['teacherSecondsPerImage', 'teacher seconds per image', (source) => source.teacherSecondsPerImage, 'lower'],
-  ['passesPerImage', 'passes per image', (source) => source.passesPerImage, 'lower']];
+  ['outlierFraction', 'outlier fraction', (source) => source.summary?.outlierFraction, 'lower', 4],
+  ['maxToMedianRatio', 'max/median norm', (source) => source.summary?.maxToMedianRatio, 'lower', 4],
+  ['neighbourCosine', 'neighbour cosine', (source) => source.summary?.neighbourCosine, 'higher', 4],
+  ['normVariance', 'norm variance', (source) => source.summary?.normVariance, 'lower', 4],
+  ['teacherSecondsPerImage', 'teacher seconds per image', (source) => source.teacherSecondsPerImage, 'lower', 4],
+  ['passesPerImage', 'passes per image', (source) => source.passesPerImage, 'lower', 0]];
 
 /** An analyze job's findings; drawn again only when they change, so that its pictures load once. */
 function renderAnalysis(section, analysis, id) {
@@ -564,13 +564,13 @@ function renderAnalysis(section, analysis, id) {
   if (section.dataset.rendered === text) return;
   section.dataset.rendered = text;
   const bySource = new Map(analysis.sources.map((source) => [source.source, source]));
-  const rows = COMPARED.map(([key, label, value, better]) => {
+  const rows = COMPARED.map(([key, label, value, better, digits]) => {
     const values = SOURCES.map(([source]) => (bySource.has(source) ? value(bySource.get(source)) : undefined));
     const finite = values.filter((v) => typeof v === 'number' && Number.isFinite(v));
     const best = finite.length ? (better === 'lower' ? Math.min(...finite) : Math.max(...finite)) : undefined;
     return element('tr', { 'data-figure': key }, element('td', { text: label }),
       ...values.map((v, i) => element('td', { class: 'number' + (v === best ? ' best' : ''),
-        'data-source': SOURCES[i][0], title: v === best ? 'best' : undefined, text: number(v) })),
+        'data-source': SOURCES[i][0], title: v === best ? 'best' : undefined, text: number(v, digits) })),
       element('td', { class: 'muted', text: better + ' is better' }));
   });
   section.replaceChildren(element('h2', { text: 'Target sources side by side' }),
