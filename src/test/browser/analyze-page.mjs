@@ -59,8 +59,6 @@ await inChromium('analyze-', async (page, shot) => {
   await page.click('#neuron-list th[data-key="layer"] button');
   const layers = (await page.locator('#neuron-list tbody tr td:nth-child(1)').allTextContents()).map(Number);
   check(layers.every((layer, i) => i === 0 || layer >= layers[i - 1]), 'a click on layer sorts them by layer');
-  const perLayer = await page.locator('.neurons-per-layer tbody tr td:nth-child(2)').allTextContents();
-  check(perLayer.map(Number).reduce((a, b) => a + b, 0) >= scores.length, 'the neurons are counted per layer');
   await shot('02-completed');
 
   await page.click('a.home');

@@ -605,29 +605,32 @@ function artifactUrl(id, name) {
   return API + '/' + id + '/artifacts/' + name;
 }
 
-/** The search, where the neurons sit by layer and the list of them. */
+/** The search, where the neurons sit by layer (the job's picture, or a table when it drew none) and their list. */
 function neuronFindings(found, pictureUrl) {
   const search = found.search;
   const threshold = search.normThreshold == null ? 'none found'
     : number(search.normThreshold, 1) + (search.thresholdSource ? ' (' + search.thresholdSource + ')' : '');
-  const perLayer = found.neuronsPerLayer || countPerLayer(found.neurons, search.highestLayer);
-  const most = Math.max(1, ...perLayer.map((layer) => layer.count));
   return [element('h3', { text: 'Register neurons' }),
     element('p', { class: 'muted', id: 'neuron-search', text: 'Outliers: norm above ' + threshold + ' at layer '
       + search.outlierLayer + ', in ' + search.imagesWithOutliers + ' of ' + search.imagesScanned + ' images; the top '
       + search.topK + ' neurons of layers 0 to ' + search.highestLayer + ' by mean activation at the outliers.' }),
     element('div', { class: 'neuron-findings' },
-      element('table', { class: 'neurons-per-layer' },
-        element('thead', {}, element('tr', {}, element('th', { class: 'number', text: 'layer' }),
-          element('th', { class: 'number', text: 'neurons' }), element('th', { text: '' }))),
-        element('tbody', {}, ...perLayer.map((layer) => {
-          const fill = element('div');
-          fill.style.width = (100 * layer.count / most) + '%';
-          return element('tr', { 'data-layer': layer.layer }, element('td', { class: 'number', text: layer.layer }),
-            element('td', { class: 'number', text: layer.count }), element('td', {}, element('div', { class: 'bar' }, fill)));
-        }))),
-      pictureUrl ? element('img', { id: 'neuron-picture', src: pictureUrl, alt: 'register neurons per layer' }) : null,
+      pictureUrl ? element('img', { id: 'neuron-picture', src: pictureUrl, alt: 'register neurons per layer' })
+        : neuronsPerLayer(found.neuronsPerLayer || countPerLayer(found.neurons, search.highestLayer)),
       neuronList(found.neurons))];
+}
+
+function neuronsPerLayer(perLayer) {
+  const most = Math.max(1, ...perLayer.map((layer) => layer.count));
+  return element('table', { class: 'neurons-per-layer' },
+    element('thead', {}, element('tr', {}, element('th', { class: 'number', text: 'layer' }),
+      element('th', { class: 'number', text: 'neurons' }), element('th', { text: '' }))),
+    element('tbody', {}, ...perLayer.map((layer) => {
+      const fill = element('div');
+      fill.style.width = (100 * layer.count / most) + '%';
+      return element('tr', { 'data-layer': layer.layer }, element('td', { class: 'number', text: layer.layer }),
+        element('td', { class: 'number', text: layer.count }), element('td', {}, element('div', { class: 'bar' }, fill)));
+    })));
 }
 
 /** How many of the neurons each layer from 0 to the highest searched holds. */
