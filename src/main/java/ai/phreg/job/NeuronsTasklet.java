@@ -10,7 +10,6 @@ import java.util.concurrent.CancellationException;
 import ai.djl.ndarray.NDManager;
 import ai.phreg.checkpoint.LoadedModel;
 import ai.phreg.distill.registers.RegisterNeuron;
-import ai.phreg.distill.registers.RegisterNeuronSearch;
 import ai.phreg.distill.registers.RegisterNeurons;
 import ai.phreg.image.Preprocessing;
 import ai.phreg.metrics.Panel;
@@ -58,20 +57,10 @@ class NeuronsTasklet extends JobStepTasklet {
 			throw stopped;
 		}
 		int depth = job.resolved().config().depth();
-		RegisterNeuronReport report = report(analysis.search(), found, depth);
+		RegisterNeuronReport report = RegisterNeuronReport.of(analysis.search(), found, depth);
 		writePicture(neuronsPerLayer(report));
 		this.outputs.writeJson(this.outputs.folders().neurons(this.jobId), report);
 		return RepeatStatus.FINISHED;
-	}
-
-	/** What a search found, its blocks counted from 0 as the teacher has them. */
-	static RegisterNeuronReport report(RegisterNeuronSearch search, RegisterNeurons.Found found, int depth) {
-		int outlierLayer = (search.outlierLayer() < 0) ? depth + search.outlierLayer() : search.outlierLayer();
-		return new RegisterNeuronReport(
-				new Analysis.NeuronSearch(outlierLayer, found.threshold(),
-						(search.normThreshold() != null) ? "given" : "valley", search.topK(),
-						Math.min(search.highestLayer(), depth - 1), found.imagesScanned(), found.imagesWithOutliers()),
-				found.neurons());
 	}
 
 	/**

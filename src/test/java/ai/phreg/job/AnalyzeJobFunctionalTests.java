@@ -33,10 +33,15 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.servlet.MockMvc;
 import org.springframework.test.web.servlet.request.MockHttpServletRequestBuilder;
+import org.springframework.test.web.servlet.request.MockMvcRequestBuilders;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsInAnyOrder;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.everyItem;
+import static org.hamcrest.Matchers.startsWith;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
-import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
 /**
@@ -185,7 +190,7 @@ class AnalyzeJobFunctionalTests {
 	void aStoppedAnalysisRestartsAfterItsNeuronSearchWithoutSearchingAgain() throws Exception {
 		// given an analysis comparing many images, stopped once its neurons are found
 		String id = submit("""
-				{"kind": "analyze", "teacher": "demo", "images": "%s", "views": 10, "evaluationImages": 12}"""
+				{"kind": "analyze", "teacher": "demo", "images": "%s", "views": 6, "evaluationImages": 10}"""
 			.formatted(photos()));
 		await(id, (view) -> view.phase() == JobPhase.COMPARE, Duration.ofMinutes(5));
 		Path neurons = this.jobs.artifact(id, "neurons.json");
@@ -204,15 +209,75 @@ class AnalyzeJobFunctionalTests {
 		// then it compared with the neurons of its first execution, found once
 		assertThat(Files.getLastModifiedTime(neurons)).isEqualTo(searched);
 		assertThat(done.analysis().neurons()).isEqualTo(first);
-		assertThat(done.analysis().images()).hasSize(12);
+		assertThat(done.analysis().images()).hasSize(10);
+	}
+
+	@Test
+	void anAnalysisRefusesEveryTrainingFieldNamingItAndDistillationsRefuseTheSearch() throws Exception {
+		this.mvc.perform(post("""
+				{"kind": "analyze", "teacher": "demo", "images": "demo", "epochs": 2, "learningRate": 0.001,
+				 "exportFormats": ["TIMM"], "targetCache": "on", "targets": "both"}"""))
+			.andExpect(status().isBadRequest())
+			.andExpect(jsonPath("$.errors.length()").value(5))
+			.andExpect(jsonPath("$.errors[*].field")
+				.value(containsInAnyOrder("epochs", "learningRate", "exportFormats", "targetCache", "targets")))
+			.andExpect(jsonPath("$.errors[*].message",
+					everyItem(startsWith("only distill jobs take it: an analyze job trains nothing"))));
+		this.mvc.perform(
+				post("""
+						{"teacher": "demo", "images": "demo", "steps": 1, "targets": "test-time-registers", "topNeurons": 4}"""))
+			.andExpect(status().isBadRequest())
+			.andExpect(jsonPath("$.errors.length()").value(1))
+			.andExpect(jsonPath("$.errors[0].field").value("topNeurons"))
+			.andExpect(jsonPath("$.errors[0].message", startsWith("only analyze jobs take it")));
+		this.mvc.perform(post("""
+				{"kind": "analyze", "teacher": "demo", "images": "demo", "outlierLayer": 6, "highestLayer": 6}"""))
+			.andExpect(status().isBadRequest())
+			.andExpect(jsonPath("$.errors[*].field").value(containsInAnyOrder("outlierLayer", "highestLayer")))
+			.andExpect(jsonPath("$.errors[0].message", containsString("teacher's 6 blocks")));
+		this.mvc.perform(post("""
+				{"kind": "unknown", "teacher": "demo", "images": "demo", "steps": 1}"""))
+			.andExpect(status().isBadRequest())
+			.andExpect(jsonPath("$.errors[0].field").value("kind"))
+			.andExpect(jsonPath("$.errors[0].message").value("must be distill or analyze"));
+	}
+
+	@Test
+	void aDistillationWithTestTimeRegistersShowsTheNeuronsItMoved() throws Exception {
+		// given a distillation whose targets come from the teacher with test-time
+		// registers
+		String id = submit("""
+				{"teacher": "demo", "images": "%s", "steps": 1, "batchSize": 2, "views": 2, "evaluationImages": 1,
+				 "targets": "test-time-registers"}""".formatted(photos()));
+
+		// when it ran
+		JobView done = await(id, (view) -> view.state() == JobState.COMPLETED, Duration.ofMinutes(5));
+
+		// then its view and report show the neurons found with the family's search
+		assertThat(done.kind()).isEqualTo(JobKind.DISTILL);
+		assertThat(done.analysis()).isNull();
+		RegisterNeuronReport neurons = done.registerNeurons();
+		assertThat(neurons.search().thresholdSource()).isEqualTo("valley");
+		assertThat(neurons.search().imagesScanned()).isEqualTo(35);
+		ArtifactPlanting planting = planting();
+		assertThat(neurons.neurons()).filteredOn((neuron) -> neuron.layer() == planting.block())
+			.extracting(RegisterNeuron::neuron)
+			.contains(planting.neurons()[0], planting.neurons()[1], planting.neurons()[2], planting.neurons()[3]);
+		JsonNode report = JSON.readTree(Files.readString(this.jobs.artifact(id, "report.json")));
+		assertThat(JSON.treeToValue(report.path("registerNeurons"), RegisterNeuronReport.class)).isEqualTo(neurons);
+		assertThat(report.path("kind").asString()).isEqualTo("distill");
+	}
+
+	private static MockHttpServletRequestBuilder post(String body) {
+		return MockMvcRequestBuilders.post("/api/v1/jobs")
+			.header("X-API-Key", KEY)
+			.contentType(MediaType.APPLICATION_JSON)
+			.content(body);
 	}
 
 	private String submit(String body) throws Exception {
-		MockHttpServletRequestBuilder request = post("/api/v1/jobs").header("X-API-Key", KEY)
-			.contentType(MediaType.APPLICATION_JSON)
-			.content(body);
 		return JSON
-			.readTree(this.mvc.perform(request)
+			.readTree(this.mvc.perform(post(body))
 				.andExpect(status().isAccepted())
 				.andReturn()
 				.getResponse()
