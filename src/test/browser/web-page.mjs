@@ -1,8 +1,9 @@
 // Drives the phreg web page in a real Chromium: enter the API key, submit a demo job from
-// the form, watch its loss chart grow over server-sent events, stop it, restart it, read
-// its results and pictures, download an export archive, and find it in the filtered list.
-// Every wait is on a state of the page, bounded. browser.mjs has the rest of the setting;
-// PHREG_STEPS is the job's steps.
+// the form with its targets from test-time registers, watch its loss chart grow over
+// server-sent events, stop it, restart it, read its results, pictures and register
+// neurons, download an export archive, and find it in the filtered list. Every wait is on
+// a state of the page, bounded. browser.mjs has the rest of the setting; PHREG_STEPS is
+// the job's steps.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { JOB_MILLIS, base, check, inChromium, openWithApiKey, screenshots } from './browser.mjs';
@@ -26,11 +27,12 @@ await inChromium('', async (page, shot) => {
     && targetNotes.every((text) => text.length > 30), 'the targets choice starts on TTA and explains each source');
   await shot('01-list-and-form');
 
-  // A small demo job, submitted from the form, opens its own page.
+  // A small demo job, its targets from test-time registers, submitted from the form, opens its own page.
   for (const [field, value] of Object.entries({ steps, registers: 4, views: 2, batchSize: 1, checkpointEvery: 2,
     evaluationImages: 1 })) {
     await page.fill('#field-' + field, String(value));
   }
+  await page.check('#field-targets input[value="test-time-registers"]');
   await page.click('#submit-job');
   await page.waitForURL(/\/jobs\/[A-Za-z0-9-]+$/);
   const id = page.url().split('/').pop();
@@ -45,8 +47,8 @@ await inChromium('', async (page, shot) => {
   const pointsWhenStopped = Number(await page.getAttribute('#charts', 'data-points'));
   const teacher = await page.textContent('#job-teacher');
   check(teacher.includes('DINOv2') && teacher.includes('DINOV2_HUB'), 'the teacher\'s family and layout are named: ' + teacher);
-  check(await page.getAttribute('#job-summary', 'data-targets') === 'tta', 'the job\'s targets source is shown: '
-    + await page.textContent('#job-summary'));
+  check(await page.getAttribute('#job-summary', 'data-targets') === 'test-time-registers',
+    'the job\'s targets source is shown: ' + await page.textContent('#job-summary'));
   check(pointsWhenStopped >= 2 && pointsWhenStopped < steps, 'the job stopped after ' + pointsWhenStopped + ' of ' + steps + ' steps');
   check(await page.isEnabled('#restart-job') && !(await page.isEnabled('#stop-job')), 'a stopped job can restart, not stop');
   await shot('03-stopped');
@@ -69,6 +71,10 @@ await inChromium('', async (page, shot) => {
   const scaleMax = Number(await page.textContent('#pictures .panel .scale-max'));
   check(scaleMax > Number(await page.textContent('#pictures .panel .scale-min')), 'each picture has its colour scale');
   check(await page.locator('#pictures .maps canvas').count() >= 1, 'the outlier maps are drawn');
+  const layers = await page.locator('#register-neurons .neurons-per-layer tbody tr').count();
+  const neurons = await page.locator('#register-neurons #neuron-list tbody tr').count();
+  check(layers > 0 && neurons > 0, 'the register neurons the targets\' teacher moved are shown: ' + neurons + ' of '
+    + layers + ' layers');
   await shot('04-completed');
 
   // The export archive downloads as <job>-<format>.zip; each file is listed with its digest.

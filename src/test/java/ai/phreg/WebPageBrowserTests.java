@@ -20,11 +20,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The web page in a real browser: scripts in {@code src/test/browser} drive Debian's
  * Chromium through Playwright against this service (with an API key) and check the page,
  * step by step. {@code web-page.mjs}: key kept for the session, form defaults, a demo job
- * submitted from the form, its chart growing over server-sent events, stop, restart,
- * results and pictures, the export archive's download, the filtered list.
- * {@code analyze-page.mjs}: an analyze job submitted from the form and its target sources
- * side by side, pictures and register neurons. Screenshots and the downloaded archive are
- * kept in {@code target/browser-screenshots}. Needs {@code node}, {@code npm ci} in
+ * submitted from the form (targets from test-time registers), its chart growing over
+ * server-sent events, stop, restart, results, pictures and register neurons, the export
+ * archive's download, the filtered list. {@code analyze-page.mjs}: an analyze job
+ * submitted from the form and its target sources side by side, pictures and register
+ * neurons. Screenshots and the downloaded archive are kept in
+ * {@code target/browser-screenshots}. Needs {@code node}, {@code npm ci} in
  * {@code src/test/browser} and {@code /usr/bin/chromium} ({@code .ci/run} installs them).
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
