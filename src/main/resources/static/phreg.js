@@ -169,7 +169,9 @@ function jobRow(job) {
     element('td', {}, link('/jobs/' + job.id, job.id.substring(0, 8))),
     element('td', { class: 'kind', text: job.kind || 'distill' }),
     element('td', { class: 'state-' + job.state, text: job.state }),
-    element('td', {}, progressBar(p), ' ' + (p.step || 0) + '/' + (p.totalSteps || '?')),
+    // A job that trains nothing (analyze) has no steps: its phase says how far it is.
+    job.kind === 'analyze' ? element('td', { class: 'muted', text: job.phase ? 'phase ' + job.phase : '' })
+      : element('td', {}, progressBar(p), ' ' + (p.step || 0) + '/' + (p.totalSteps || '?')),
     element('td', { text: p.loss === undefined || p.loss === null ? ''
       : number(p.loss) + ' (' + number(p.cosineLoss) + ' + ' + number(p.mseLoss) + ')' }),
     element('td', { class: 'number', text: p.imagesPerSecond == null ? '' : number(p.imagesPerSecond, 1) }),
