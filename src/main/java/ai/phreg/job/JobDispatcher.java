@@ -24,10 +24,10 @@ import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
 /**
- * Launches queued jobs when their device has a free slot, oldest first, and keeps the
- * queue and state meters current. Before its first launch it recovers executions a crash
- * of the service left running, marking them FAILED so users can restart them from their
- * last checkpoint.
+ * Launches queued jobs when their device has a free slot, oldest first, as
+ * {@code distillJob} or {@code analyzeJob} by their kind, and keeps the queue and state
+ * meters current. Before its first launch it recovers executions a crash of the service
+ * left running, marking them FAILED so users can restart them from their last checkpoint.
  */
 @Component
 class JobDispatcher implements SmartInitializingSingleton {

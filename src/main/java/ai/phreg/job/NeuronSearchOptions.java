@@ -42,9 +42,4 @@ public record NeuronSearchOptions(Integer outlierLayer, Double normThreshold, In
 		return Objects.requireNonNullElse(this.testTimeRegisterTokens, TestTimeRegisters.DEFAULT_TOKENS);
 	}
 
-	/** Whether a value is given that a teacher without test-time registers ignores. */
-	boolean isGiven() {
-		return !equals(DEFAULTS);
-	}
-
 }
