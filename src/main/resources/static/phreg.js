@@ -238,7 +238,7 @@ function submitForm() {
         field('learningRate', 'learning rate', DISTILL, { type: 'number', step: 'any', min: 0 }),
         field('endLearningRate', 'final learning rate', DISTILL, { type: 'number', step: 'any', min: 0 }),
         field('checkpointEvery', 'checkpoint every (steps)', DISTILL, { type: 'number', min: 1 }),
-        field('evaluationImages', 'held-out images (empty: up to 8)', EVERY_KIND, { type: 'number', min: 0 }),
+        field('evaluationImages', 'held-out images, evaluated or compared (empty: up to 8)', EVERY_KIND, { type: 'number', min: 0 }),
         field('seed', 'seed', EVERY_KIND, { type: 'number', value: 0 }),
         field('outlierLayer', 'outlier layer (negative: from the last)', ANALYZE, { type: 'number' }),
         field('normThreshold', 'norm threshold (empty: the norm histogram\'s valley)', ANALYZE,
