@@ -1,48 +1,18 @@
 // Drives the phreg web page in a real Chromium: enter the API key, submit a demo job from
-// the form, watch its loss chart grow over server-sent events, stop it, restart it, read
-// its results and pictures, download an export archive, and find it in the filtered list.
-// Every wait is on a state of the page, bounded. Screenshots go to PHREG_SCREENSHOTS.
-//
-// PHREG_URL (the service), PHREG_API_KEY, PHREG_SCREENSHOTS and PHREG_STEPS come from
-// ai.phreg.api.WebPageBrowserTests; CHROMIUM defaults to Debian's /usr/bin/chromium.
-// Exits 0 after "ALL CHECKS PASSED", 1 with the failed check otherwise.
-import { chromium } from 'playwright-core';
-import { mkdirSync, readFileSync } from 'node:fs';
+// the form with its targets from test-time registers, watch its loss chart grow over
+// server-sent events, stop it, restart it, read its results, pictures and register
+// neurons, download an export archive, and find it in the filtered list. Every wait is on
+// a state of the page, bounded. browser.mjs has the rest of the setting; PHREG_STEPS is
+// the job's steps.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { JOB_MILLIS, base, check, inChromium, openWithApiKey, screenshots } from './browser.mjs';
 
-const base = process.env.PHREG_URL;
-const apiKey = process.env.PHREG_API_KEY;
-const screenshots = process.env.PHREG_SCREENSHOTS;
 const steps = Number(process.env.PHREG_STEPS);
-const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
-const TRAINING_MILLIS = 5 * 60_000;
-const UI_MILLIS = 30_000;
 
-function check(condition, message) {
-  if (!condition) throw new Error('check failed: ' + message);
-  console.log('ok - ' + message);
-}
-
-mkdirSync(screenshots, { recursive: true });
-const browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox'] });
-const failures = [];
-const page = await (await browser.newContext({ acceptDownloads: true, viewport: { width: 1400, height: 1000 } })).newPage();
-page.setDefaultTimeout(UI_MILLIS);
-page.on('pageerror', (error) => failures.push('page error: ' + error.message));
-page.on('console', (message) => { if (message.type() === 'error') failures.push('console: ' + message.text()); });
-page.on('response', (response) => { if (response.status() >= 400) failures.push(response.status() + ' ' + response.url()); });
-const shot = (name) => page.screenshot({ path: join(screenshots, name + '.png'), fullPage: true });
-
-try {
-  // The API key, entered once, is kept in the session.
-  await page.goto(base + '/');
-  await page.fill('#api-key', apiKey);
-  await page.click('#api-key-form button');
-  await page.waitForSelector('#api-key-state:text("kept for this session")');
-  check(await page.evaluate(() => sessionStorage.getItem('phreg.apiKey')) === apiKey, 'the API key is kept in sessionStorage');
-
-  // The form comes with the family's defaults filled in.
-  await page.waitForSelector('#submit-form[data-ready="true"]');
+await inChromium('', async (page, shot) => {
+  // The API key, entered once, is kept in the session; the form comes with the family's defaults filled in.
+  await openWithApiKey(page);
   check(await page.inputValue('#field-family') === 'DINOV2_HUB', 'the demo teacher\'s family is chosen');
   check(Number(await page.inputValue('#field-learningRate')) > 0, 'the family\'s learning rate is filled in');
   check(Number(await page.inputValue('#field-registers')) > 0, 'the paper\'s register count is filled in');
@@ -50,13 +20,19 @@ try {
   const clipRate = Number(await page.inputValue('#field-learningRate'));
   await page.selectOption('#field-family', 'DINOV2_HUB');
   check(clipRate > Number(await page.inputValue('#field-learningRate')), 'another family fills in its own learning rate');
+  check(await page.inputValue('#field-kind') === 'distill' && !(await page.isVisible('#field-outlierLayer')),
+    'a distill job is the form\'s first kind, without the analyze fields');
+  const targetNotes = await page.locator('#field-targets label').allTextContents();
+  check(await page.isChecked('#field-targets input[value="tta"]') && targetNotes.length === 3
+    && targetNotes.every((text) => text.length > 30), 'the targets choice starts on TTA and explains each source');
   await shot('01-list-and-form');
 
-  // A small demo job, submitted from the form, opens its own page.
+  // A small demo job, its targets from test-time registers, submitted from the form, opens its own page.
   for (const [field, value] of Object.entries({ steps, registers: 4, views: 2, batchSize: 1, checkpointEvery: 2,
     evaluationImages: 1 })) {
     await page.fill('#field-' + field, String(value));
   }
+  await page.check('#field-targets input[value="test-time-registers"]');
   await page.click('#submit-job');
   await page.waitForURL(/\/jobs\/[A-Za-z0-9-]+$/);
   const id = page.url().split('/').pop();
@@ -64,20 +40,22 @@ try {
 
   // Its charts grow with the steps the events report.
   await page.waitForFunction(() => Number(document.getElementById('charts').dataset.points) >= 2, null,
-    { timeout: TRAINING_MILLIS });
+    { timeout: JOB_MILLIS });
   await shot('02-training');
   await page.click('#stop-job');
-  await page.waitForSelector('#job-state:text-is("STOPPED")', { timeout: TRAINING_MILLIS });
+  await page.waitForSelector('#job-state:text-is("STOPPED")', { timeout: JOB_MILLIS });
   const pointsWhenStopped = Number(await page.getAttribute('#charts', 'data-points'));
   const teacher = await page.textContent('#job-teacher');
   check(teacher.includes('DINOv2') && teacher.includes('DINOV2_HUB'), 'the teacher\'s family and layout are named: ' + teacher);
+  check(await page.getAttribute('#job-summary', 'data-targets') === 'test-time-registers',
+    'the job\'s targets source is shown: ' + await page.textContent('#job-summary'));
   check(pointsWhenStopped >= 2 && pointsWhenStopped < steps, 'the job stopped after ' + pointsWhenStopped + ' of ' + steps + ' steps');
   check(await page.isEnabled('#restart-job') && !(await page.isEnabled('#stop-job')), 'a stopped job can restart, not stop');
   await shot('03-stopped');
 
   // Restarted, it trains to the end; the chart holds each step once.
   await page.click('#restart-job');
-  await page.waitForSelector('#job-state:text-is("COMPLETED")', { timeout: TRAINING_MILLIS });
+  await page.waitForSelector('#job-state:text-is("COMPLETED")', { timeout: JOB_MILLIS });
   await page.waitForSelector('#charts[data-last-step="' + steps + '"]');
   check(Number(await page.getAttribute('#charts', 'data-points')) === steps, 'the chart shows each of the ' + steps + ' steps once');
   const history = await page.evaluate(async (url) => (await fetch(url)).json(), base + '/api/v1/jobs/' + id + '/history');
@@ -93,6 +71,10 @@ try {
   const scaleMax = Number(await page.textContent('#pictures .panel .scale-max'));
   check(scaleMax > Number(await page.textContent('#pictures .panel .scale-min')), 'each picture has its colour scale');
   check(await page.locator('#pictures .maps canvas').count() >= 1, 'the outlier maps are drawn');
+  const layers = await page.locator('#register-neurons .neurons-per-layer tbody tr').count();
+  const neurons = await page.locator('#register-neurons #neuron-list tbody tr').count();
+  check(layers > 0 && neurons > 0, 'the register neurons the targets\' teacher moved are shown: ' + neurons + ' of '
+    + layers + ' layers');
   await shot('04-completed');
 
   // The export archive downloads as <job>-<format>.zip; each file is listed with its digest.
@@ -112,19 +94,9 @@ try {
   await page.waitForSelector('#jobs tr');
   await page.selectOption('#state-filter', 'COMPLETED');
   await page.waitForSelector('#jobs tr[data-job="' + id + '"]');
+  check(await page.textContent('#jobs tr[data-job="' + id + '"] td.kind') === 'distill', 'the list shows the job\'s kind');
   await page.selectOption('#state-filter', 'FAILED');
   await page.waitForSelector('#jobs tr[data-job="' + id + '"]', { state: 'detached' });
   check(true, 'the state filter shows the job among the completed ones only');
   await shot('05-list-filtered');
-
-  check(failures.length === 0, 'no script errors on the page' + (failures.length ? ': ' + failures.join('; ') : ''));
-  console.log('ALL CHECKS PASSED');
-}
-catch (error) {
-  console.log('FAILED: ' + error.message);
-  await shot('failure').catch(() => {});
-  process.exitCode = 1;
-}
-finally {
-  await browser.close();
-}
+});

@@ -124,7 +124,7 @@ function showList() {
   const pageInfo = element('span', { id: 'page-info', class: 'muted' });
   const body = element('tbody', { id: 'jobs' });
   const table = element('table', {},
-    element('thead', {}, element('tr', {}, ...['job', 'state', 'progress', 'loss (cos + mse)', 'images/s', 'ETA',
+    element('thead', {}, element('tr', {}, ...['job', 'kind', 'state', 'progress', 'loss (cos + mse)', 'images/s', 'ETA',
       'submitted'].map((h) => element('th', { text: h })))), body);
   app.replaceChildren(element('h1', { text: 'Jobs' }), submitForm(),
     element('div', { class: 'toolbar' }, element('label', {}, 'state ', filter), previous, pageInfo, next), table);
@@ -167,8 +167,11 @@ function jobRow(job) {
   const p = job.progress || {};
   return element('tr', { 'data-job': job.id },
     element('td', {}, link('/jobs/' + job.id, job.id.substring(0, 8))),
+    element('td', { class: 'kind', text: job.kind || 'distill' }),
     element('td', { class: 'state-' + job.state, text: job.state }),
-    element('td', {}, progressBar(p), ' ' + (p.step || 0) + '/' + (p.totalSteps || '?')),
+    // A job that trains nothing (analyze) has no steps: its phase says how far it is.
+    job.kind === 'analyze' ? element('td', { class: 'muted', text: job.phase ? 'phase ' + job.phase : '' })
+      : element('td', {}, progressBar(p), ' ' + (p.step || 0) + '/' + (p.totalSteps || '?')),
     element('td', { text: p.loss === undefined || p.loss === null ? ''
       : number(p.loss) + ' (' + number(p.cosineLoss) + ' + ' + number(p.mseLoss) + ')' }),
     element('td', { class: 'number', text: p.imagesPerSecond == null ? '' : number(p.imagesPerSecond, 1) }),
@@ -182,35 +185,91 @@ function progressBar(p) {
   return element('div', { class: 'bar' }, fill);
 }
 
+// The kinds of job and the targets a distill job can learn from, as the API spells them.
+const KINDS = [['distill', 'distill', 'train register tokens into a student of the teacher'],
+  ['analyze', 'analyze', 'no training: find the teacher\'s register neurons and compare the four target sources']];
+const TARGETS = [['tta', 'TTA', 'the paper\'s: the teacher over V shifted and mirrored views, aligned and averaged'],
+  ['test-time-registers', 'test-time registers',
+    'one pass per image, the teacher\'s register neurons moved to an extra token (no views)'],
+  ['both', 'both', 'the V views, each through the teacher with test-time registers']];
+// The kinds of job a form field belongs to: the other kind's fields are hidden and not sent.
+const DISTILL = ['distill'];
+const ANALYZE = ['analyze'];
+const EVERY_KIND = ['distill', 'analyze'];
+const INTEGER_FIELDS = ['steps', 'registers', 'views', 'resolution', 'batchSize', 'checkpointEvery', 'evaluationImages',
+  'seed', 'outlierLayer', 'topNeurons', 'highestLayer', 'neuronImages', 'testTimeRegisterTokens'];
+const DECIMAL_FIELDS = ['shiftFraction', 'learningRate', 'endLearningRate', 'normThreshold'];
+const NEURON_SEARCH_FIELDS = ['outlierLayer', 'normThreshold', 'topNeurons', 'highestLayer', 'neuronImages',
+  'testTimeRegisterTokens'];
+
+/** The label of a targets source as the API spells it or as the job view names it (TEST_TIME_REGISTERS). */
+function targetsLabel(source) {
+  return String(source || 'tta').toLowerCase().replace(/_/g, '-');
+}
+
 function submitForm() {
-  const field = (name, label, attributes = {}) => element('label', {}, label,
+  const field = (name, label, kinds, attributes = {}) => element('label', { 'data-kinds': kinds.join(' ') }, label,
     element('input', { name, id: 'field-' + name, ...attributes }));
+  const kind = element('select', { name: 'kind', id: 'field-kind' },
+    ...KINDS.map(([value, label]) => element('option', { value, text: label })));
+  const kindNote = element('span', { id: 'kind-note', class: 'muted' });
   const family = element('select', { name: 'family', id: 'field-family' });
   const exportFormats = element('select', { name: 'exportFormats', id: 'field-exportFormats', multiple: true, size: 4 });
+  const targets = element('fieldset', { id: 'field-targets', class: 'choices', 'data-kinds': DISTILL.join(' ') },
+    element('legend', { text: 'targets: where the denoised targets come from' }),
+    ...TARGETS.map(([value, label, note]) => element('label', {},
+      element('input', { type: 'radio', name: 'targets', value, checked: value === 'tta' }),
+      element('strong', { text: label }), element('span', { class: 'muted', text: note }))));
   const message = element('p', { id: 'submit-message' });
   const form = element('form', { id: 'submit-form' },
     element('fieldset', {}, element('legend', { text: 'Submit a job' }),
+      element('div', { class: 'toolbar' }, element('label', {}, 'kind ', kind), kindNote),
       element('div', { class: 'form-grid' },
-        field('teacher', 'teacher (checkpoint file or folder, or demo)', { value: 'demo', required: true }),
-        field('images', 'images (folder or .tar, or demo)', { value: 'demo', required: true }),
-        element('label', {}, 'teacher family (for its defaults)', family),
-        field('steps', 'steps', { type: 'number', min: 1, value: 40, required: true }),
-        field('registers', 'register tokens', { type: 'number', min: 1, max: 64 }),
-        field('views', 'test-time views', { type: 'number', min: 1, max: 32 }),
-        field('batchSize', 'batch size', { type: 'number', min: 1, max: 256 }),
-        field('learningRate', 'learning rate', { type: 'number', step: 'any', min: 0 }),
-        field('endLearningRate', 'final learning rate', { type: 'number', step: 'any', min: 0 }),
-        field('checkpointEvery', 'checkpoint every (steps)', { type: 'number', min: 1 }),
-        field('evaluationImages', 'held-out images (empty: up to 8)', { type: 'number', min: 0 }),
-        field('seed', 'seed', { type: 'number', value: 0 }),
-        element('label', {}, 'export formats (none: the teacher\'s own)', exportFormats)),
+        field('teacher', 'teacher (checkpoint file or folder, or demo)', EVERY_KIND, { value: 'demo', required: true }),
+        field('images', 'images (folder or .tar, or demo)', EVERY_KIND, { value: 'demo', required: true }),
+        element('label', { 'data-kinds': DISTILL.join(' ') }, 'teacher family (for its defaults)', family),
+        field('steps', 'steps', DISTILL, { type: 'number', min: 1, value: 40, required: true }),
+        field('registers', 'register tokens', DISTILL, { type: 'number', min: 1, max: 64 }),
+        field('views', 'test-time views', EVERY_KIND, { type: 'number', min: 1, max: 32 }),
+        field('shiftFraction', 'largest shift (fraction of the grid)', EVERY_KIND,
+          { type: 'number', step: 'any', min: 0, max: 0.49 }),
+        field('resolution', 'resolution (empty: the teacher\'s)', EVERY_KIND, { type: 'number', min: 14, max: 1024 }),
+        field('batchSize', 'batch size', DISTILL, { type: 'number', min: 1, max: 256 }),
+        field('learningRate', 'learning rate', DISTILL, { type: 'number', step: 'any', min: 0 }),
+        field('endLearningRate', 'final learning rate', DISTILL, { type: 'number', step: 'any', min: 0 }),
+        field('checkpointEvery', 'checkpoint every (steps)', DISTILL, { type: 'number', min: 1 }),
+        field('evaluationImages', 'held-out images, evaluated or compared (empty: up to 8)', EVERY_KIND, { type: 'number', min: 0 }),
+        field('seed', 'seed', EVERY_KIND, { type: 'number', value: 0 }),
+        field('outlierLayer', 'outlier layer (negative: from the last)', ANALYZE, { type: 'number' }),
+        field('normThreshold', 'norm threshold (empty: the norm histogram\'s valley)', ANALYZE,
+          { type: 'number', step: 'any', min: 0 }),
+        field('topNeurons', 'register neurons kept (top k)', ANALYZE, { type: 'number', min: 1 }),
+        field('highestLayer', 'highest layer searched', ANALYZE, { type: 'number', min: 0 }),
+        field('neuronImages', 'images scanned for neurons (all when fewer)', ANALYZE, { type: 'number', min: 1 }),
+        field('testTimeRegisterTokens', 'test-time register tokens', ANALYZE, { type: 'number', min: 1 }),
+        element('label', { 'data-kinds': DISTILL.join(' ') }, 'export formats (none: the teacher\'s own)',
+          exportFormats)),
+      targets,
       element('div', { class: 'toolbar' }, element('button', { type: 'submit', id: 'submit-job', text: 'Submit' }),
         message)));
+
+  // Only the chosen kind's fields show; hidden ones are disabled, so they are neither checked nor sent.
+  const showKind = () => {
+    kindNote.textContent = KINDS.find(([value]) => value === kind.value)[2];
+    for (const part of form.querySelectorAll('[data-kinds]')) {
+      const shown = part.dataset.kinds.split(' ').includes(kind.value);
+      part.hidden = !shown;
+      for (const control of part.querySelectorAll('input, select')) control.disabled = !shown;
+    }
+  };
+  kind.addEventListener('change', showKind);
+  showKind();
+
   request('GET', API + '/defaults').then(({ json: defaults }) => {
     for (const name of Object.keys(defaults.families)) family.append(element('option', { value: name, text: name }));
     // The demo teacher is a DINOv2 torch.hub model.
     family.value = 'DINOV2_HUB';
-    for (const name of ['registers', 'views', 'batchSize', 'checkpointEvery']) {
+    for (const name of ['registers', 'views', 'shiftFraction', 'batchSize', 'checkpointEvery']) {
       form.elements[name].value = defaults[name];
     }
     const fillFamily = () => {
@@ -219,20 +278,32 @@ function submitForm() {
       form.elements.endLearningRate.value = chosen.endLearningRate;
       exportFormats.replaceChildren(...chosen.exportFormats.map((f) => element('option', { value: f, text: f })));
     };
+    // The search's defaults depend on the teacher's depth and width: known here for the demo teacher only;
+    // left empty, a checkpoint's are taken once it is loaded.
+    const fillNeuronSearch = () => {
+      const demo = form.elements.teacher.value.trim() === 'demo';
+      for (const name of NEURON_SEARCH_FIELDS) {
+        const value = demo ? defaults.registerNeuronSearch[name] : null;
+        form.elements[name].value = value ?? '';
+        form.elements[name].placeholder = !demo ? 'the teacher\'s default' : (value == null ? 'histogram valley' : '');
+      }
+    };
     family.addEventListener('change', fillFamily);
+    form.elements.teacher.addEventListener('change', fillNeuronSearch);
     fillFamily();
+    fillNeuronSearch();
     form.dataset.ready = 'true';
   }).catch((error) => { message.textContent = 'Defaults unavailable: ' + error.message; });
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const body = { teacher: form.elements.teacher.value, images: form.elements.images.value };
-    for (const name of ['steps', 'registers', 'views', 'batchSize', 'checkpointEvery', 'evaluationImages', 'seed']) {
-      if (form.elements[name].value !== '') body[name] = Number.parseInt(form.elements[name].value, 10);
-    }
-    for (const name of ['learningRate', 'endLearningRate']) {
-      if (form.elements[name].value !== '') body[name] = Number(form.elements[name].value);
-    }
-    const formats = [...exportFormats.selectedOptions].map((option) => option.value);
+    // distill is the API's default kind.
+    if (kind.value !== 'distill') body.kind = kind.value;
+    const given = (name) => !form.elements[name].disabled && form.elements[name].value !== '';
+    for (const name of INTEGER_FIELDS.filter(given)) body[name] = Number.parseInt(form.elements[name].value, 10);
+    for (const name of DECIMAL_FIELDS.filter(given)) body[name] = Number(form.elements[name].value);
+    if (!targets.hidden) body.targets = form.elements.targets.value;
+    const formats = exportFormats.disabled ? [] : [...exportFormats.selectedOptions].map((option) => option.value);
     if (formats.length) body.exportFormats = formats;
     message.className = '';
     message.textContent = 'submitting…';
@@ -260,18 +331,21 @@ function showJob(id) {
   const actionMessage = element('span', { id: 'action-message', class: 'error' });
   const errors = element('div', { id: 'job-errors' });
   const teacher = element('p', { id: 'job-teacher', class: 'muted' });
+  const summary = element('p', { id: 'job-summary' });
   const charts = new TrainingCharts();
+  const training = element('section', { id: 'training' }, element('h2', { text: 'Training' }),
+    element('p', { class: 'muted' }, element('a', { href: API + '/' + id + '/history', text: 'history (JSON)' }),
+      ' · ', element('a', { href: API + '/' + id + '/history', id: 'history-csv', text: 'history (CSV)',
+        onclick: (event) => { event.preventDefault(); downloadCsv(id); } })),
+    charts.element);
+  const analysis = element('section', { id: 'analysis' });
+  const registerNeurons = element('section', { id: 'register-neurons' });
   const results = element('section', { id: 'results' });
   const pictures = element('section', { id: 'pictures' });
   const downloads = element('section', { id: 'downloads' });
   app.replaceChildren(element('p', {}, link('/', '‹ all jobs')), heading,
-    element('div', { class: 'toolbar' }, state, phase, progress, stop, restart, actionMessage), teacher, errors,
-    element('section', {}, element('h2', { text: 'Training' }),
-      element('p', { class: 'muted' }, element('a', { href: API + '/' + id + '/history', text: 'history (JSON)' }),
-        ' · ', element('a', { href: API + '/' + id + '/history', id: 'history-csv', text: 'history (CSV)',
-          onclick: (event) => { event.preventDefault(); downloadCsv(id); } })),
-      charts.element),
-    results, pictures, downloads);
+    element('div', { class: 'toolbar' }, state, phase, progress, stop, restart, actionMessage), teacher, summary, errors,
+    training, analysis, results, registerNeurons, pictures, downloads);
 
   let view = null;
   let events = null;
@@ -296,10 +370,21 @@ function showJob(id) {
       ...(job.skippedImages > 0 ? [element('p', { text: job.skippedImages + ' image(s) skipped: '
         + (job.skipped || []).map((s) => s.name + ' (' + s.reason + ')').join(', ') })] : []));
     if (p) charts.add(p);
+    renderSummary(summary, job);
+    // An analyze job trains nothing.
+    training.hidden = job.kind === 'analyze';
+    renderAnalysis(analysis, job.analysis, id);
+    // An analyze job's neurons show with its analysis once that is written.
+    if (job.analysis) registerNeurons.replaceChildren();
+    else renderRegisterNeurons(registerNeurons, job.registerNeurons);
     renderResults(results, job.results);
     if (!ACTIVE.includes(job.state) && finishedShown !== job.state + job.executions) {
       finishedShown = job.state + job.executions;
       showFiles(id, pictures, downloads);
+      // The last event may have left before the analysis was written.
+      if (job.kind === 'analyze' && !job.analysis) {
+        request('GET', API + '/' + id).then(({ json }) => { if (!stopped) render(json); });
+      }
     }
   }
 
@@ -448,6 +533,147 @@ function renderResults(section, results) {
         element('td', { class: 'muted', text: note }))))));
 }
 
+function renderSummary(paragraph, job) {
+  if (job.kind === 'analyze') {
+    paragraph.replaceChildren(element('strong', { text: 'analyze' }), ': the teacher\'s register neurons, and its '
+      + 'features from the four target sources side by side; no training');
+    return;
+  }
+  const source = targetsLabel(job.settings ? job.settings.targets : job.spec.targets);
+  const [, label, note] = TARGETS.find(([value]) => value === source) || [source, source, ''];
+  paragraph.dataset.targets = source;
+  paragraph.replaceChildren(element('strong', { text: 'distill' }), ' · targets ',
+    element('strong', { class: 'targets', text: label }), element('span', { class: 'muted', text: ' (' + note + ')' }));
+}
+
+// The target sources an analyze job compares, in its columns' order.
+const SOURCES = [['teacher', 'teacher'], ['tta', 'TTA'], ['test-time-registers', 'test-time registers'],
+  ['both', 'both']];
+// Its rows: the figure of a source, whether lower or higher is better, and its decimals.
+const COMPARED = [
+  ['outlierFraction', 'outlier fraction', (source) => source.summary?.outlierFraction, 'lower', 4],
+  ['maxToMedianRatio', 'max/median norm', (source) => source.summary?.maxToMedianRatio, 'lower', 4],
+  ['neighbourCosine', 'neighbour cosine', (source) => source.summary?.neighbourCosine, 'higher', 4],
+  ['normVariance', 'norm variance', (source) => source.summary?.normVariance, 'lower', 4],
+  ['teacherSecondsPerImage', 'teacher seconds per image', (source) => source.teacherSecondsPerImage, 'lower', 4],
+  ['passesPerImage', 'passes per image', (source) => source.passesPerImage, 'lower', 0]];
+
+/** An analyze job's findings; drawn again only when they change, so that its pictures load once. */
+function renderAnalysis(section, analysis, id) {
+  // Written once at the end: a view without it (an event sent before) does not take it away.
+  if (!analysis) return;
+  const text = JSON.stringify(analysis);
+  if (section.dataset.rendered === text) return;
+  section.dataset.rendered = text;
+  const bySource = new Map(analysis.sources.map((source) => [source.source, source]));
+  const rows = COMPARED.map(([key, label, value, better, digits]) => {
+    const values = SOURCES.map(([source]) => (bySource.has(source) ? value(bySource.get(source)) : undefined));
+    const finite = values.filter((v) => typeof v === 'number' && Number.isFinite(v));
+    const best = finite.length ? (better === 'lower' ? Math.min(...finite) : Math.max(...finite)) : undefined;
+    return element('tr', { 'data-figure': key }, element('td', { text: label }),
+      ...values.map((v, i) => element('td', { class: 'number' + (v === best ? ' best' : ''),
+        'data-source': SOURCES[i][0], title: v === best ? 'best' : undefined, text: number(v, digits) })),
+      element('td', { class: 'muted', text: better + ' is better' }));
+  });
+  section.replaceChildren(element('h2', { text: 'Target sources side by side' }),
+    element('p', { class: 'muted', text: 'The teacher\'s features on ' + analysis.images.length + ' image(s) at '
+      + analysis.resolution + ' px: as they are, denoised by TTA, with test-time registers, and both; the best of each '
+      + 'row is marked.' }),
+    element('table', { id: 'analysis-table' },
+      element('thead', {}, element('tr', {}, element('th', { text: 'figure' }),
+        ...SOURCES.map(([source, label]) => element('th', { class: 'number', 'data-source': source, text: label })),
+        element('th', { text: '' }))),
+      element('tbody', {}, ...rows)),
+    element('h3', { text: 'Token norms per image' }),
+    element('div', { class: 'panels', id: 'analysis-pictures' }, ...(analysis.pictures || []).map((picture) =>
+      element('div', { class: 'panel' }, element('h4', { text: picture.image }),
+        element('img', { src: artifactUrl(id, picture.artifact), alt: picture.artifact }),
+        colourScale(picture.normMin, picture.normMax, 'token norm'),
+        element('p', { class: 'max-norms', text: 'max norm: ' + SOURCES.filter(([source]) => source in picture.maxNorms)
+          .map(([source, label]) => label + ' ' + number(picture.maxNorms[source], 2)).join(' · ') })))),
+    ...neuronFindings(analysis, analysis.neuronPicture && artifactUrl(id, analysis.neuronPicture)));
+}
+
+/** The register neurons a job found: those a distill job's test-time registers use, or an analyze job's first finding. */
+function renderRegisterNeurons(section, found) {
+  if (!found) return;
+  const text = JSON.stringify(found);
+  if (section.dataset.rendered === text) return;
+  section.dataset.rendered = text;
+  section.replaceChildren(...neuronFindings(found));
+}
+
+function artifactUrl(id, name) {
+  return API + '/' + id + '/artifacts/' + name;
+}
+
+/** The search, where the neurons sit by layer (the job's picture, or a table when it drew none) and their list. */
+function neuronFindings(found, pictureUrl) {
+  const search = found.search;
+  const threshold = search.normThreshold == null ? 'none found'
+    : number(search.normThreshold, 1) + (search.thresholdSource ? ' (' + search.thresholdSource + ')' : '');
+  return [element('h3', { text: 'Register neurons' }),
+    element('p', { class: 'muted', id: 'neuron-search', text: 'Outliers: norm above ' + threshold + ' at layer '
+      + search.outlierLayer + ', in ' + search.imagesWithOutliers + ' of ' + search.imagesScanned + ' images; the top '
+      + search.topK + ' neurons of layers 0 to ' + search.highestLayer + ' by mean activation at the outliers.' }),
+    element('div', { class: 'neuron-findings' },
+      pictureUrl ? element('img', { id: 'neuron-picture', src: pictureUrl, alt: 'register neurons per layer' })
+        : neuronsPerLayer(found.neuronsPerLayer || countPerLayer(found.neurons, search.highestLayer)),
+      neuronList(found.neurons))];
+}
+
+function neuronsPerLayer(perLayer) {
+  const most = Math.max(1, ...perLayer.map((layer) => layer.count));
+  return element('table', { class: 'neurons-per-layer' },
+    element('thead', {}, element('tr', {}, element('th', { class: 'number', text: 'layer' }),
+      element('th', { class: 'number', text: 'neurons' }), element('th', { text: '' }))),
+    element('tbody', {}, ...perLayer.map((layer) => {
+      const fill = element('div');
+      fill.style.width = (100 * layer.count / most) + '%';
+      return element('tr', { 'data-layer': layer.layer }, element('td', { class: 'number', text: layer.layer }),
+        element('td', { class: 'number', text: layer.count }), element('td', {}, element('div', { class: 'bar' }, fill)));
+    })));
+}
+
+/** How many of the neurons each layer from 0 to the highest searched holds. */
+function countPerLayer(neurons, highestLayer) {
+  return Array.from({ length: highestLayer + 1 }, (_, layer) => ({ layer,
+    count: neurons.filter((neuron) => neuron.layer === layer).length }));
+}
+
+/** The neurons, highest score first and the top few unless asked for all; a header click sorts by its column. */
+function neuronList(neurons) {
+  const compact = 12;
+  let order = { key: 'score', descending: true };
+  let all = false;
+  const body = element('tbody');
+  const more = element('button', { type: 'button', class: 'show-all' });
+  const headers = ['layer', 'neuron', 'score'].map((key) => element('th', { class: 'number', 'data-key': key },
+    element('button', { type: 'button', class: 'sort', text: key, onclick: () => {
+      // A second click on the same column turns it around; a new column starts with its natural order.
+      order = { key, descending: order.key === key ? !order.descending : key === 'score' };
+      draw();
+    } })));
+  function draw() {
+    const sign = order.descending ? -1 : 1;
+    const sorted = [...neurons].sort((a, b) => sign * (a[order.key] - b[order.key]) || a.layer - b.layer
+      || a.neuron - b.neuron);
+    body.replaceChildren(...(all ? sorted : sorted.slice(0, compact)).map((neuron) => element('tr', {},
+      element('td', { class: 'number', text: neuron.layer }), element('td', { class: 'number', text: neuron.neuron }),
+      element('td', { class: 'number', text: number(neuron.score, 3) }))));
+    for (const header of headers) {
+      header.setAttribute('aria-sort', header.dataset.key !== order.key ? 'none'
+        : order.descending ? 'descending' : 'ascending');
+    }
+    more.hidden = neurons.length <= compact;
+    more.textContent = all ? 'show the top ' + compact : 'show all ' + neurons.length;
+  }
+  more.addEventListener('click', () => { all = !all; draw(); });
+  draw();
+  return element('div', {}, element('table', { class: 'neuron-list', id: 'neuron-list' },
+    element('thead', {}, element('tr', {}, ...headers)), body), more);
+}
+
 async function showFiles(id, pictures, downloads) {
   let artifacts;
   try {
@@ -490,10 +716,12 @@ function colourScale(min, max, label) {
 }
 
 function renderPictures(section, evaluation, id) {
+  // Teacher against student: a job that trained one.
+  if (!evaluation.student) return;
   const panels = (evaluation.pictures || []).map((picture) => element('div', { class: 'panel' },
     element('h3', { text: picture.artifact.replace(/^pictures\//, '') }),
     element('p', { class: 'muted', text: 'input · teacher norms · student norms · teacher PCA · student PCA' }),
-    element('img', { src: API + '/' + id + '/artifacts/' + picture.artifact, alt: picture.artifact }),
+    element('img', { src: artifactUrl(id, picture.artifact), alt: picture.artifact }),
     colourScale(picture.normMin, picture.normMax, 'token norm'),
     element('p', { text: 'median / max norm: teacher ' + number(picture.teacherMedianNorm, 2) + ' / '
       + number(picture.teacherMaxNorm, 2) + ' → student ' + number(picture.studentMedianNorm, 2) + ' / '

@@ -5,7 +5,10 @@ import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
+import ai.phreg.job.JobKind;
 import ai.phreg.job.Unlock;
 import jakarta.validation.Constraint;
 import jakarta.validation.ConstraintValidator;
@@ -13,7 +16,8 @@ import jakarta.validation.ConstraintValidatorContext;
 import jakarta.validation.Payload;
 
 /**
- * The rules of a {@link JobRequest} that involve more than one field. Each broken rule is
+ * The rules of a {@link JobRequest} that involve more than one field: which fields a
+ * job's {@code kind} takes, and how the training fields go together. Each broken rule is
  * reported against the field a user most likely has to change, so that it shows in the
  * {@code errors} of the response next to the single-field ones.
  */
@@ -34,7 +38,59 @@ import jakarta.validation.Payload;
 		@Override
 		public boolean isValid(JobRequest request, ConstraintValidatorContext context) {
 			context.disableDefaultConstraintViolation();
+			boolean analysis = JobKind.ANALYZE.spelling().equals(request.kind())
+					|| JobKind.ANALYZE.name().equals(request.kind());
+			return analysis ? isValidAnalysis(request, context) : isValidDistillation(request, context);
+		}
+
+		/**
+		 * An analysis trains nothing: every field that only says how to train is refused,
+		 * so that no one believes it had an effect.
+		 */
+		private static boolean isValidAnalysis(JobRequest request, ConstraintValidatorContext context) {
+			Map<String, Object> trainingOnly = new LinkedHashMap<>();
+			trainingOnly.put("registers", request.registers());
+			trainingOnly.put("unlock", request.unlock());
+			trainingOnly.put("unlockPatterns", request.unlockPatterns());
+			trainingOnly.put("batchSize", request.batchSize());
+			trainingOnly.put("epochs", request.epochs());
+			trainingOnly.put("steps", request.steps());
+			trainingOnly.put("learningRate", request.learningRate());
+			trainingOnly.put("endLearningRate", request.endLearningRate());
+			trainingOnly.put("weightDecay", request.weightDecay());
+			trainingOnly.put("checkpointEvery", request.checkpointEvery());
+			trainingOnly.put("exportFormats", request.exportFormats());
+			trainingOnly.put("deterministic", request.deterministic());
+			trainingOnly.put("targetCache", request.targetCache());
+			trainingOnly.put("viewSets", request.viewSets());
+			trainingOnly.put("teacherPrecision", request.teacherPrecision());
+			trainingOnly.put("targets", request.targets());
 			boolean valid = true;
+			for (Map.Entry<String, Object> field : trainingOnly.entrySet()) {
+				if (field.getValue() != null) {
+					valid = violation(context, field.getKey(),
+							"only distill jobs take it: an analyze job trains nothing (compares every target source "
+									+ "in fp32)");
+				}
+			}
+			return valid;
+		}
+
+		private static boolean isValidDistillation(JobRequest request, ConstraintValidatorContext context) {
+			boolean valid = true;
+			Map<String, Object> search = new LinkedHashMap<>();
+			search.put("outlierLayer", request.outlierLayer());
+			search.put("normThreshold", request.normThreshold());
+			search.put("topNeurons", request.topNeurons());
+			search.put("highestLayer", request.highestLayer());
+			search.put("neuronImages", request.neuronImages());
+			search.put("testTimeRegisterTokens", request.testTimeRegisterTokens());
+			for (Map.Entry<String, Object> field : search.entrySet()) {
+				if (field.getValue() != null) {
+					valid = violation(context, field.getKey(), "only analyze jobs take it: distill jobs with "
+							+ "test-time registers search register neurons with the teacher family's defaults");
+				}
+			}
 			if (request.epochs() == null && request.steps() == null) {
 				valid = violation(context, "epochs", "give exactly one of epochs or steps");
 			}

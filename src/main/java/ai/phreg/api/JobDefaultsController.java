@@ -5,8 +5,11 @@ import java.util.Map;
 import java.util.Set;
 
 import ai.phreg.checkpoint.CheckpointFormat;
+import ai.phreg.demo.DemoTeacher;
 import ai.phreg.distill.FamilyProfile;
 import ai.phreg.distill.PaperDefaults;
+import ai.phreg.distill.registers.RegisterNeuronSearch;
+import ai.phreg.distill.registers.TestTimeRegisters;
 import ai.phreg.system.PhregProperties;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
@@ -37,9 +40,13 @@ class JobDefaultsController {
 			families.put(family.format(), new FamilyDefaults(family.learningRate(), family.endLearningRate(),
 					family.format(), family.exportFormats()));
 		}
+		// The demo teacher is a hub DINOv2 (as DemoTeacherSource describes it).
+		RegisterNeuronSearch demo = RegisterNeuronSearch.defaults(CheckpointFormat.DINOV2_HUB, DemoTeacher.config());
 		return new JobDefaults(PaperDefaults.REGISTERS, PaperDefaults.VIEWS, PaperDefaults.SHIFT_FRACTION,
 				PaperDefaults.BATCH_SIZE, PaperDefaults.WEIGHT_DECAY, this.properties.checkpointEvery(),
-				PaperDefaults.HELD_OUT_IMAGES, families);
+				PaperDefaults.HELD_OUT_IMAGES, families,
+				new NeuronSearchDefaults(demo.outlierLayer(), demo.normThreshold(), demo.topK(), demo.highestLayer(),
+						demo.images(), TestTimeRegisters.DEFAULT_TOKENS));
 	}
 
 	/**
@@ -53,9 +60,30 @@ class JobDefaultsController {
 	 * @param checkpointEvery steps between checkpoints on this service
 	 * @param evaluationImages the most images held out (never more than a quarter)
 	 * @param families what depends on the teacher's family
+	 * @param registerNeuronSearch an analyze job's register neuron search with the demo
+	 * teacher; a checkpoint's depend on its family, depth and width
+	 * ({@link RegisterNeuronSearch#defaults}) and are known once it is loaded
 	 */
 	record JobDefaults(int registers, int views, double shiftFraction, int batchSize, double weightDecay,
-			int checkpointEvery, int evaluationImages, Map<CheckpointFormat, FamilyDefaults> families) {
+			int checkpointEvery, int evaluationImages, Map<CheckpointFormat, FamilyDefaults> families,
+			NeuronSearchDefaults registerNeuronSearch) {
+	}
+
+	/**
+	 * The register neuron search of an analyze job, under the names its request gives
+	 * them.
+	 *
+	 * @param outlierLayer the block whose output norms mark the outliers, negative from
+	 * the end
+	 * @param normThreshold the outliers' norm threshold, null for the norm histogram's
+	 * valley
+	 * @param topNeurons the neurons kept
+	 * @param highestLayer the last block searched
+	 * @param neuronImages the images scanned at most
+	 * @param testTimeRegisterTokens the extra tokens the neurons' activity moves to
+	 */
+	record NeuronSearchDefaults(int outlierLayer, Double normThreshold, int topNeurons, int highestLayer,
+			int neuronImages, int testTimeRegisterTokens) {
 	}
 
 	/**

@@ -8,7 +8,11 @@ import ai.phreg.distill.PaperDefaults;
 import ai.phreg.distill.TeacherPrecision;
 import ai.phreg.distill.TargetSource;
 import ai.phreg.distill.cache.TargetCacheSettings;
+import ai.phreg.distill.registers.RegisterNeuronSearch;
+import ai.phreg.distill.registers.TestTimeRegisters;
 import ai.phreg.job.DistillSpec;
+import ai.phreg.job.JobKind;
+import ai.phreg.job.NeuronSearchOptions;
 import ai.phreg.job.Unlock;
 import ai.phreg.system.PhregProperties;
 import io.swagger.v3.oas.annotations.media.ArraySchema;
@@ -30,7 +34,7 @@ import jakarta.validation.constraints.Size;
  * defaults. The meaning of each field is documented on {@link DistillSpec}.
  */
 @ConsistentJobRequest
-@Schema(description = "A distillation job to queue. Absent optional fields take the defaults shown, "
+@Schema(description = "A distillation or analysis job to queue. Absent optional fields take the defaults shown, "
 		+ "or those of the teacher's family (GET /api/v1/jobs/defaults).")
 record JobRequest(@Schema(
 		description = "A checkpoint file or folder under an allowed root, or 'demo' for the built-in demo teacher",
@@ -88,7 +92,25 @@ record JobRequest(@Schema(
 				+ "moved to an extra token (found first on the training images); both, the views through that "
 				+ "teacher", allowableValues = { "tta", "test-time-registers", "both" },
 				defaultValue = "tta") @Pattern(regexp = "tta|test-time-registers|both",
-						message = "must be tta, test-time-registers or both") String targets){
+						message = "must be tta, test-time-registers or both") String targets,
+		@Schema(description = "What the job does: distill trains a student with registers; analyze trains nothing "
+				+ "and reports where the teacher's register neurons are and how its artifacts compare with test-time "
+				+ "augmentation, test-time registers and both (it takes only teacher, images, resolution, views, "
+				+ "shiftFraction, seed, device, heads, evaluationImages and the register neuron search)",
+				allowableValues = { "distill", "analyze" },
+				defaultValue = "distill") @EnumSpelling(JobKind.class) String kind,
+		@Schema(description = "Register neuron search: the block whose output norms mark the outlier tokens, "
+				+ "negative from the end; absent for the teacher family's") @Min(-256) @Max(255) Integer outlierLayer,
+		@Schema(description = "Register neuron search: the norm above which a token is an outlier; absent for the "
+				+ "teacher family's, or the valley of the norm histogram") @Positive Double normThreshold,
+		@Schema(description = "Register neuron search: the neurons kept, highest scores first; absent for the "
+				+ "teacher family's") @Min(1) @Max(100_000) Integer topNeurons,
+		@Schema(description = "Register neuron search: the last block whose neurons are considered; absent for the "
+				+ "teacher family's") @Min(0) @Max(255) Integer highestLayer,
+		@Schema(description = "Register neuron search: the images scanned at most",
+				defaultValue = "" + RegisterNeuronSearch.DEFAULT_IMAGES) @Min(1) @Max(1_000_000) Integer neuronImages,
+		@Schema(description = "Extra tokens test-time registers append",
+				defaultValue = "" + TestTimeRegisters.DEFAULT_TOKENS) @Min(1) @Max(64) Integer testTimeRegisterTokens){
 
 	// Generous for any real path, small enough to keep absurd bodies out of messages.
 	private static final int MAX_PATH = 4096;
@@ -109,7 +131,10 @@ record JobRequest(@Schema(
 						: List.of(),
 				this.evaluationImages, this.heads, or(this.deterministic, false), "on".equals(this.targetCache),
 				this.viewSets, (this.teacherPrecision != null) ? TeacherPrecision.of(this.teacherPrecision) : null,
-				TargetSource.ofLabel(or(this.targets, TargetSource.TTA.label())));
+				TargetSource.ofLabel(or(this.targets, TargetSource.TTA.label())),
+				(this.kind != null) ? JobKind.of(this.kind) : JobKind.DISTILL,
+				new NeuronSearchOptions(this.outlierLayer, this.normThreshold, this.topNeurons, this.highestLayer,
+						this.neuronImages, this.testTimeRegisterTokens));
 	}
 
 	private static <T> T or(T value, T fallback) {

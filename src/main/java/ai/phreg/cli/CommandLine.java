@@ -14,17 +14,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The commands of {@code phreg.jar}. A first argument that is not a flag names a command,
- * which runs without the service (only {@code distill} starts an application context of
- * its own, without a web server); {@code --help}, {@code help} and an unknown command
- * print the usage. Anything else (no argument, or {@code --name=value} properties) starts
- * the service.
+ * which runs without the service (only {@code distill} and {@code analyze} start an
+ * application context of their own, without a web server); {@code --help}, {@code help}
+ * and an unknown command print the usage. Anything else (no argument, or
+ * {@code --name=value} properties) starts the service.
  */
 public final class CommandLine {
 
 	private static final Set<String> HELP = Set.of("help", "--help", "-h");
 
-	private static final Map<String, Command> COMMANDS = commands(new DistillCommand(), new InspectCommand(),
-			new BenchmarkCommand(), new EngineCommand());
+	private static final Map<String, Command> COMMANDS = commands(new DistillCommand(), new AnalyzeCommand(),
+			new InspectCommand(), new BenchmarkCommand(), new EngineCommand());
 
 	private CommandLine() {
 	}

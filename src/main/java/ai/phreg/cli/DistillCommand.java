@@ -90,7 +90,8 @@ final class DistillCommand implements Command {
 			err.println("phreg distill: cannot create a work folder: " + ex.getMessage());
 			return FAILURE;
 		}
-		try (ConfigurableApplicationContext context = application().run(settings(request, workDir))) {
+		try (ConfigurableApplicationContext context = application()
+			.run(settings(allowedRoots(request.teacher, request.images), workDir))) {
 			JobService jobs = context.getBean(JobService.class);
 			DistillSpec spec = request.spec(context.getBean(PhregProperties.class).checkpointEvery());
 			JobView job;
@@ -117,7 +118,7 @@ final class DistillCommand implements Command {
 	 * The service's application without its web server, its banner and its start-up
 	 * notes.
 	 */
-	private static SpringApplicationBuilder application() {
+	static SpringApplicationBuilder application() {
 		return new SpringApplicationBuilder(PhregApplication.class).web(WebApplicationType.NONE)
 			.bannerMode(Banner.Mode.OFF)
 			.logStartupInfo(false);
@@ -129,9 +130,9 @@ final class DistillCommand implements Command {
 	 * folders in the work folder, permission to read exactly the teacher and the images,
 	 * and warnings only.
 	 */
-	private static String[] settings(Request request, Path workDir) {
+	static String[] settings(List<String> allowedRoots, Path workDir) {
 		return new String[] { "--phreg.storage-root=" + workDir,
-				"--phreg.allowed-roots=" + String.join(",", request.allowedRoots()),
+				"--phreg.allowed-roots=" + String.join(",", allowedRoots),
 				"--spring.datasource.url=jdbc:h2:file:" + workDir.resolve("db/phreg") + ";DB_CLOSE_ON_EXIT=FALSE",
 				"--logging.level.root=WARN", "--logging.level.ai.djl.util.cuda=ERROR",
 				// Flyway warns that H2 is newer than the version it was tested with.
@@ -139,7 +140,7 @@ final class DistillCommand implements Command {
 	}
 
 	/** Prints the phases and the progress until the job ends; returns its last view. */
-	private static JobView follow(JobService jobs, String jobId, PrintStream out) throws InterruptedException {
+	static JobView follow(JobService jobs, String jobId, PrintStream out) throws InterruptedException {
 		CountDownLatch ended = new CountDownLatch(1);
 		ProgressLine progress = new ProgressLine(out, System.console() != null && out == System.out);
 		try (AutoCloseable subscription = jobs.subscribe(jobId, (view) -> {
@@ -207,6 +208,34 @@ final class DistillCommand implements Command {
 			out.printf(Locale.ROOT, "  %-20s %9.4g -> %.4g%n", figure[0], teacher.path(figure[1]).asDouble(Double.NaN),
 					student.path(figure[1]).asDouble(Double.NaN));
 		}
+	}
+
+	/** The folder given, or a new temporary one named with {@code prefix}. */
+	static Path workDir(Path given, String prefix) throws IOException {
+		if (given == null) {
+			return Files.createTempDirectory(prefix);
+		}
+		return Files.createDirectories(given).toAbsolutePath().normalize();
+	}
+
+	/**
+	 * The folders a job may read: the teacher's and the images' own (a file's parent),
+	 * nothing for the built-in demo inputs.
+	 */
+	static List<String> allowedRoots(String teacher, String images) {
+		List<String> roots = new ArrayList<>();
+		for (String input : List.of(teacher, images)) {
+			if (!"demo".equals(input)) {
+				Path path = Path.of(input).toAbsolutePath().normalize();
+				roots.add((Files.isDirectory(path) ? path : path.getParent()).toString());
+			}
+		}
+		return roots;
+	}
+
+	/** An input as the spec names it: absolute, or {@code demo}. */
+	static String absolute(String input) {
+		return "demo".equals(input) ? input : Path.of(input).toAbsolutePath().normalize().toString();
 	}
 
 	/** The flags read and checked before anything starts. */
@@ -314,37 +343,14 @@ final class DistillCommand implements Command {
 			this.workDir = arguments.path("--work-dir");
 		}
 
-		/** The folder given, or a new temporary one. */
 		Path workDir() throws IOException {
-			if (this.workDir == null) {
-				return Files.createTempDirectory("phreg-distill-");
-			}
-			return Files.createDirectories(this.workDir).toAbsolutePath().normalize();
-		}
-
-		/**
-		 * The folders the job may read: the teacher's and the images' own (a file's
-		 * parent), nothing for the built-in demo inputs.
-		 */
-		List<String> allowedRoots() {
-			List<String> roots = new ArrayList<>();
-			for (String input : List.of(this.teacher, this.images)) {
-				if (!"demo".equals(input)) {
-					Path path = Path.of(input).toAbsolutePath().normalize();
-					roots.add((Files.isDirectory(path) ? path : path.getParent()).toString());
-				}
-			}
-			return roots;
+			return DistillCommand.workDir(this.workDir, "phreg-distill-");
 		}
 
 		DistillSpec spec(int defaultCheckpointEvery) {
-			String teacherPath = "demo".equals(this.teacher) ? this.teacher
-					: Path.of(this.teacher).toAbsolutePath().normalize().toString();
-			String imagesPath = "demo".equals(this.images) ? this.images
-					: Path.of(this.images).toAbsolutePath().normalize().toString();
-			return new DistillSpec(teacherPath, imagesPath, this.registers, this.unlock, this.unlockPatterns,
-					this.views, this.shift, this.resolution, this.batch, this.epochs, this.steps, this.learningRate,
-					this.endLearningRate, this.weightDecay, this.seed, this.device,
+			return new DistillSpec(absolute(this.teacher), absolute(this.images), this.registers, this.unlock,
+					this.unlockPatterns, this.views, this.shift, this.resolution, this.batch, this.epochs, this.steps,
+					this.learningRate, this.endLearningRate, this.weightDecay, this.seed, this.device,
 					(this.checkpointEvery != null) ? this.checkpointEvery : defaultCheckpointEvery, this.exportFormats,
 					this.evaluationImages, this.heads, this.deterministic, this.targetCache, this.viewSets,
 					this.teacherPrecision, this.targets);

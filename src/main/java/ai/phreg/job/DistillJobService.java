@@ -238,13 +238,14 @@ class DistillJobService implements JobService {
 			progress = progress.withoutEta();
 		}
 		Optional<ResolvedJob> resolved = this.resolved.find(record.id());
-		return new JobView(record.id(), state, JobStates.phase(executions), record.spec(),
+		return new JobView(record.id(), record.spec().kind(), state, JobStates.phase(executions), record.spec(),
 				resolved.map(ResolvedJob::settings).orElse(null),
 				resolved.map((job) -> TeacherFamily.of(job.family())).orElse(null), progress,
 				(snapshot != null) ? snapshot.skipped() : 0, errors, executions.size(), record.createdAt(),
 				(last != null) ? instant(last.getStartTime()) : null,
 				(last != null && !last.isRunning()) ? instant(last.getEndTime()) : null,
-				(snapshot != null) ? snapshot.skippedImages() : List.of(), results(record.id()));
+				(snapshot != null) ? snapshot.skippedImages() : List.of(), results(record.id()),
+				this.outputs.registerNeurons(record.id()), this.outputs.analysis(record.id()));
 	}
 
 	private JobResults results(String id) {

@@ -8,9 +8,13 @@ import ai.phreg.distill.TargetSource;
 import ai.phreg.distill.cache.TargetCacheSettings;
 
 /**
- * What a user asks for: a distillation of one teacher over one image source. Absent
- * optional values (null) take the paper's defaults for the teacher's family, and defaults
- * that depend on the data adapt to it, when the job is prepared ({@link ResolvedJob}).
+ * What a user asks for: a distillation of one teacher over one image source or, when its
+ * {@code kind} is {@link JobKind#ANALYZE}, an analysis of the teacher's artifacts without
+ * training (which takes only the teacher, images, resolution, views, shift fraction,
+ * seed, device, heads, evaluation images and neuron search; its other values are the
+ * defaults and mean nothing). Absent optional values (null) take the paper's defaults for
+ * the teacher's family, and defaults that depend on the data adapt to it, when the job is
+ * prepared ({@link ResolvedJob}).
  *
  * @param teacher a checkpoint file or folder under an allowed root, or {@code demo} for
  * the built-in synthetic demo teacher
@@ -49,12 +53,29 @@ import ai.phreg.distill.cache.TargetCacheSettings;
  * {@link TeacherPrecision#FP32}
  * @param targets where the denoised targets come from; never null, absent means
  * {@link TargetSource#TTA}
+ * @param kind what the job does; never null, absent means {@link JobKind#DISTILL}
+ * @param neuronSearch how the register neurons are found, for analyze jobs and targets
+ * with test-time registers; never null, absent means the family's defaults
  */
 public record DistillSpec(String teacher, String images, int registers, Unlock unlock, List<String> unlockPatterns,
 		int views, double shiftFraction, Integer resolution, int batchSize, Integer epochs, Long steps,
 		Double learningRate, Double endLearningRate, double weightDecay, long seed, String device, int checkpointEvery,
 		List<CheckpointFormat> exportFormats, Integer evaluationImages, Integer heads, Boolean deterministic,
-		Boolean targetCache, Integer viewSets, TeacherPrecision teacherPrecision, TargetSource targets) {
+		Boolean targetCache, Integer viewSets, TeacherPrecision teacherPrecision, TargetSource targets, JobKind kind,
+		NeuronSearchOptions neuronSearch) {
+
+	/** A distillation with the family's register neuron search. */
+	public DistillSpec(String teacher, String images, int registers, Unlock unlock, List<String> unlockPatterns,
+			int views, double shiftFraction, Integer resolution, int batchSize, Integer epochs, Long steps,
+			Double learningRate, Double endLearningRate, double weightDecay, long seed, String device,
+			int checkpointEvery, List<CheckpointFormat> exportFormats, Integer evaluationImages, Integer heads,
+			Boolean deterministic, Boolean targetCache, Integer viewSets, TeacherPrecision teacherPrecision,
+			TargetSource targets) {
+		this(teacher, images, registers, unlock, unlockPatterns, views, shiftFraction, resolution, batchSize, epochs,
+				steps, learningRate, endLearningRate, weightDecay, seed, device, checkpointEvery, exportFormats,
+				evaluationImages, heads, deterministic, targetCache, viewSets, teacherPrecision, targets,
+				JobKind.DISTILL, NeuronSearchOptions.DEFAULTS);
+	}
 
 	/**
 	 * A spec whose teacher computes in float32 and whose targets come from test-time
@@ -80,6 +101,13 @@ public record DistillSpec(String teacher, String images, int registers, Unlock u
 		// Specs stored before the option existed ran the teacher in float32.
 		teacherPrecision = (teacherPrecision != null) ? teacherPrecision : TeacherPrecision.FP32;
 		targets = (targets != null) ? targets : TargetSource.TTA;
+		// Specs stored before analyze jobs existed are distillations.
+		kind = (kind != null) ? kind : JobKind.DISTILL;
+		neuronSearch = (neuronSearch != null) ? neuronSearch : NeuronSearchOptions.DEFAULTS;
+	}
+
+	boolean isAnalysis() {
+		return this.kind == JobKind.ANALYZE;
 	}
 
 }

@@ -93,17 +93,7 @@ class ExportTasklet extends JobStepTasklet {
 	}
 
 	private void writeReport(PreparedJob job, List<Export> exports) throws Exception {
-		JsonNode evaluation = this.outputs.readJson(this.folders.evaluation(this.jobId));
-		List<ArtifactView> artifacts = this.folders.artifacts(this.jobId)
-			.stream()
-			.filter((artifact) -> !artifact.name().startsWith("checkpoints/"))
-			.toList();
-		EvaluateTasklet.Evaluation figures = this.outputs.evaluation(this.jobId);
-		Report report = new Report(this.jobId, Instant.now(), job.spec(), job.resolved(),
-				TeacherFamily.of(job.resolved().family()), this.outputs.progress().latest(this.jobId),
-				(figures != null) ? JobResults.of(figures) : null, evaluation, exports, artifacts,
-				this.outputs.progress().history(this.jobId));
-		this.outputs.writeJson(this.folders.report(this.jobId), report);
+		Report.write(this.outputs, job, exports);
 	}
 
 	/**
@@ -117,23 +107,45 @@ class ExportTasklet extends JobStepTasklet {
 	}
 
 	/**
-	 * The report file.
+	 * The report file of a job of either kind: what ran, on what, and what came of it.
 	 *
 	 * @param job the job id
+	 * @param kind what the job did
 	 * @param finishedAt when the report was written
 	 * @param spec what was asked for
 	 * @param resolved what the job resolved it to
 	 * @param teacher the teacher's family and checkpoint layout
-	 * @param training the final progress
+	 * @param training the final progress, null for an analysis
 	 * @param results teacher against student, null without held-out images
 	 * @param evaluation the evaluation file, null without held-out images
 	 * @param exports the exported formats
 	 * @param artifacts every artifact but the training checkpoints
 	 * @param history every optimizer step, in order
+	 * @param registerNeurons the register neurons found, null when none were searched
+	 * @param analysis an analyze job's findings, null for a distillation
 	 */
-	record Report(String job, Instant finishedAt, DistillSpec spec, ResolvedJob resolved, TeacherFamily teacher,
-			JobProgressHub.Snapshot training, JobResults results, JsonNode evaluation, List<Export> exports,
-			List<ArtifactView> artifacts, List<StepRecord> history) {
+	record Report(String job, JobKind kind, Instant finishedAt, DistillSpec spec, ResolvedJob resolved,
+			TeacherFamily teacher, JobProgressHub.Snapshot training, JobResults results, JsonNode evaluation,
+			List<Export> exports, List<ArtifactView> artifacts, List<StepRecord> history,
+			RegisterNeuronReport registerNeurons, Analysis analysis) {
+
+		/** Writes the report of a job from the files its steps left. */
+		static void write(JobOutputs outputs, PreparedJob job, List<Export> exports) throws IOException {
+			JobFolders folders = outputs.folders();
+			String id = job.id();
+			JsonNode evaluation = outputs.readJson(folders.evaluation(id));
+			List<ArtifactView> artifacts = folders.artifacts(id)
+				.stream()
+				.filter((artifact) -> !artifact.name().startsWith("checkpoints/"))
+				.toList();
+			EvaluateTasklet.Evaluation figures = outputs.evaluation(id);
+			Report report = new Report(id, job.spec().kind(), Instant.now(), job.spec(), job.resolved(),
+					TeacherFamily.of(job.resolved().family()), outputs.progress().latest(id),
+					(figures != null) ? JobResults.of(figures) : null, evaluation, exports, artifacts,
+					outputs.progress().history(id), outputs.registerNeurons(id), outputs.analysis(id));
+			outputs.writeJson(folders.report(id), report);
+		}
+
 	}
 
 }

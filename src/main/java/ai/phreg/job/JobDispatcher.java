@@ -24,10 +24,10 @@ import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
 /**
- * Launches queued jobs when their device has a free slot, oldest first, and keeps the
- * queue and state meters current. Before its first launch it recovers executions a crash
- * of the service left running, marking them FAILED so users can restart them from their
- * last checkpoint.
+ * Launches queued jobs when their device has a free slot, oldest first, as
+ * {@code distillJob} or {@code analyzeJob} by their kind, and keeps the queue and state
+ * meters current. Before its first launch it recovers executions a crash of the service
+ * left running, marking them FAILED so users can restart them from their last checkpoint.
  */
 @Component
 class JobDispatcher implements SmartInitializingSingleton {
@@ -43,7 +43,9 @@ class JobDispatcher implements SmartInitializingSingleton {
 
 	private final JobRepository repository;
 
-	private final Job job;
+	private final Job distillJob;
+
+	private final Job analyzeJob;
 
 	private final int slots;
 
@@ -58,14 +60,15 @@ class JobDispatcher implements SmartInitializingSingleton {
 
 	private final Map<JobState, AtomicLong> byState = new EnumMap<>(JobState.class);
 
-	JobDispatcher(JobRecords records, JobOperator operator, JobRepository repository, Job distillJob,
+	JobDispatcher(JobRecords records, JobOperator operator, JobRepository repository, Job distillJob, Job analyzeJob,
 			PhregProperties properties, JobProgressHub progress, JobStates states, MeterRegistry meters,
 			@Value("${phreg.dispatch-enabled:true}") boolean enabled) {
 		this.enabled = enabled;
 		this.records = records;
 		this.operator = operator;
 		this.repository = repository;
-		this.job = distillJob;
+		this.distillJob = distillJob;
+		this.analyzeJob = analyzeJob;
 		this.slots = properties.deviceSlots();
 		this.progress = progress;
 		this.states = states;
@@ -141,7 +144,8 @@ class JobDispatcher implements SmartInitializingSingleton {
 				execution = this.operator.restart(this.repository.getLastJobExecution(instance));
 			}
 			else {
-				execution = this.operator.start(this.job,
+				Job job = (record.spec().kind() == JobKind.ANALYZE) ? this.analyzeJob : this.distillJob;
+				execution = this.operator.start(job,
 						new JobParametersBuilder().addString(JobIds.PARAMETER, record.id()).toJobParameters());
 			}
 			this.records.linkInstance(record.id(), execution.getJobInstance().getInstanceId());

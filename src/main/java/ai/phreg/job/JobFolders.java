@@ -83,6 +83,19 @@ public final class JobFolders {
 		return folder(jobId).resolve("evaluation.json");
 	}
 
+	/**
+	 * The register neurons the job found: an analyze job's search, or the one of a
+	 * distillation with test-time registers.
+	 */
+	public Path neurons(String jobId) {
+		return folder(jobId).resolve("neurons.json");
+	}
+
+	/** An analyze job's findings: the neurons, and teacher against each fix. */
+	public Path analysis(String jobId) {
+		return folder(jobId).resolve("analysis.json");
+	}
+
 	public Path pictures(String jobId) {
 		return folder(jobId).resolve("pictures");
 	}

@@ -7,6 +7,7 @@ import ai.phreg.checkpoint.LoadedModel;
 import ai.phreg.distill.Determinism;
 import ai.phreg.distill.ExecutionSettings;
 import ai.phreg.distill.cache.TargetCacheSettings;
+import ai.phreg.imagesource.ImageSource;
 import ai.phreg.imagesource.ImageSubset;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
@@ -88,6 +89,11 @@ class JobInputs {
 		return ExecutionSettings.DEFAULT.withDeterminism(spec.deterministic() ? Determinism.EXACT : Determinism.DEFAULT)
 			.withTargetCache(cache)
 			.withTeacherPrecision(spec.teacherPrecision());
+	}
+
+	/** Every image of the job's source, as it is now. */
+	ImageSource images(PreparedJob job) throws IOException {
+		return this.images.scan(job.spec().images());
 	}
 
 	ImageSubset.Split split(PreparedJob job) throws IOException {

@@ -30,12 +30,26 @@ record JobOutputs(JobFolders folders, JobProgressHub progress, JsonMapper json) 
 	 * be read).
 	 */
 	EvaluateTasklet.Evaluation evaluation(String jobId) {
-		Path file = this.folders.evaluation(jobId);
+		return read(this.folders.evaluation(jobId), EvaluateTasklet.Evaluation.class);
+	}
+
+	/** The register neurons a job found, or null before it found them. */
+	RegisterNeuronReport registerNeurons(String jobId) {
+		return read(this.folders.neurons(jobId), RegisterNeuronReport.class);
+	}
+
+	/** An analyze job's findings, or null before they were written. */
+	Analysis analysis(String jobId) {
+		return read(this.folders.analysis(jobId), Analysis.class);
+	}
+
+	/** The document in {@code file}, or null when there is none or it cannot be read. */
+	private <T> T read(Path file, Class<T> type) {
 		if (!Files.isRegularFile(file)) {
 			return null;
 		}
 		try {
-			return this.json.readValue(Files.readString(file), EvaluateTasklet.Evaluation.class);
+			return this.json.readValue(Files.readString(file), type);
 		}
 		catch (IOException | RuntimeException ex) {
 			return null;

@@ -4,7 +4,8 @@ import java.util.Arrays;
 import java.util.Locale;
 
 /**
- * The steps of {@code distillJob}, in order: what a launched job is doing, or did last.
+ * The steps of {@code distillJob} and then of {@code analyzeJob} (validate → prepare →
+ * neurons → compare → report), in order: what a launched job is doing, or did last.
  */
 public enum JobPhase {
 
@@ -27,7 +28,19 @@ public enum JobPhase {
 	EVALUATE,
 
 	/** Writes the student in every requested format and the report. */
-	EXPORT;
+	EXPORT,
+
+	/** Analyze: finds the teacher's register neurons. */
+	NEURONS,
+
+	/**
+	 * Analyze: measures and pictures the teacher against denoised views, test-time
+	 * registers and both.
+	 */
+	COMPARE,
+
+	/** Analyze: writes the report. */
+	REPORT;
 
 	/** The name of the Spring Batch step of this phase. */
 	public String stepName() {

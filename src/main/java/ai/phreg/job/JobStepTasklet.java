@@ -8,9 +8,9 @@ import org.springframework.batch.core.step.tasklet.Tasklet;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 
 /**
- * A step of {@code distillJob}, bound to one job (a step-scoped bean built with the
- * {@code jobId} job parameter). A stop the user asked for ends the step as STOPPED before
- * it starts and at every {@link #stopIfRequested} in between.
+ * A step of {@code distillJob} or {@code analyzeJob}, bound to one job (a step-scoped
+ * bean built with the {@code jobId} job parameter). A stop the user asked for ends the
+ * step as STOPPED before it starts and at every {@link #stopIfRequested} in between.
  */
 abstract class JobStepTasklet implements Tasklet {
 

@@ -10,6 +10,7 @@ import ai.phreg.imagesource.SkippedImage;
  * A job as the API shows it.
  *
  * @param id the job id
+ * @param kind what the job does
  * @param state where the job is
  * @param phase the step the latest execution runs or ran last, null before its first
  * @param spec what was asked for
@@ -28,8 +29,12 @@ import ai.phreg.imagesource.SkippedImage;
  * with the reason
  * @param results teacher against student on the held-out images, null until the job was
  * evaluated
+ * @param registerNeurons the register neurons found, once an analyze job or a
+ * distillation with test-time registers found them; null otherwise
+ * @param analysis an analyze job's findings, null until written and for distillations
  */
-public record JobView(String id, JobState state, JobPhase phase, DistillSpec spec, DistillSettings settings,
-		TeacherFamily teacher, JobProgress progress, int skippedImages, List<String> errors, int executions,
-		Instant createdAt, Instant startedAt, Instant endedAt, List<SkippedImage> skipped, JobResults results) {
+public record JobView(String id, JobKind kind, JobState state, JobPhase phase, DistillSpec spec,
+		DistillSettings settings, TeacherFamily teacher, JobProgress progress, int skippedImages, List<String> errors,
+		int executions, Instant createdAt, Instant startedAt, Instant endedAt, List<SkippedImage> skipped,
+		JobResults results, RegisterNeuronReport registerNeurons, Analysis analysis) {
 }

@@ -75,7 +75,13 @@ class SpecChecks {
 		Integer count = null;
 		try {
 			count = this.images.scan(spec.images()).size();
-			if (spec.evaluationImages() != null && spec.evaluationImages() >= count) {
+			if (spec.isAnalysis()) {
+				if (spec.evaluationImages() != null && spec.evaluationImages() > count) {
+					problems.put("evaluationImages",
+							"measures " + spec.evaluationImages() + " images but there are " + count);
+				}
+			}
+			else if (spec.evaluationImages() != null && spec.evaluationImages() >= count) {
 				problems.put("evaluationImages", "holds out " + spec.evaluationImages() + " of the " + count
 						+ " images; at least one must remain for training");
 			}
@@ -129,7 +135,13 @@ class SpecChecks {
 			problems.put("resolution",
 					"must be a multiple of the teacher's patch size " + patch + ", got " + spec.resolution());
 		}
-		else {
+		if (spec.isAnalysis()) {
+			// One image at a time through the frozen teacher: no training step to
+			// estimate, no student to export.
+			checkNeuronSearch(spec.neuronSearch(), teacher, problems);
+			return;
+		}
+		if (spec.resolution() == null || spec.resolution() % patch == 0) {
 			checkMemory(spec, teacher, problems);
 		}
 		checkExports(spec, teacher, problems);
@@ -145,6 +157,21 @@ class SpecChecks {
 			catch (IllegalArgumentException ex) {
 				problems.put("unlockPatterns", ex.getMessage());
 			}
+		}
+	}
+
+	/** The blocks a register neuron search names must exist in the teacher. */
+	private static void checkNeuronSearch(NeuronSearchOptions search, TeacherDescription teacher,
+			Map<String, String> problems) {
+		int depth = teacher.config().depth();
+		Integer outlier = search.outlierLayer();
+		if (outlier != null && (outlier < -depth || outlier >= depth)) {
+			problems.put("outlierLayer", "must name one of the teacher's " + depth + " blocks, from " + -depth + " to "
+					+ (depth - 1) + ", got " + outlier);
+		}
+		if (search.highestLayer() != null && search.highestLayer() >= depth) {
+			problems.put("highestLayer", "must be one of the teacher's " + depth + " blocks, at most " + (depth - 1)
+					+ ", got " + search.highestLayer());
 		}
 	}
 

@@ -128,6 +128,33 @@ public final class Pictures {
 	}
 
 	/**
+	 * Draws one bar of a bar chart: {@code fraction} of the height filled from the
+	 * bottom, in a dark viridis blue, on white; side by side with {@link #sideBySide},
+	 * captions naming the bars, the bars make a chart.
+	 * @param fraction the bar's height as a fraction of the tallest's, clamped to [0, 1]
+	 * @param width the bar's width in pixels
+	 * @param height the tallest bar's height in pixels
+	 * @return a {@code width} by {@code height} image
+	 */
+	public static BufferedImage bar(double fraction, int width, int height) {
+		BufferedImage picture = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+		Graphics2D graphics = picture.createGraphics();
+		try {
+			graphics.setColor(Color.WHITE);
+			graphics.fillRect(0, 0, width, height);
+			int filled = (int) Math.round(Math.max(0, Math.min(1, fraction)) * height);
+			graphics.setColor(new Color(Viridis.rgb(0.25)));
+			graphics.fillRect(0, height - filled, width, filled);
+			graphics.setColor(Color.GRAY);
+			graphics.drawLine(0, height - 1, width - 1, height - 1);
+		}
+		finally {
+			graphics.dispose();
+		}
+		return picture;
+	}
+
+	/**
 	 * Writes a picture as PNG, lossless so a colour read back is the colour drawn.
 	 * @param picture the picture
 	 * @param file the destination, replaced if present

@@ -127,6 +127,20 @@ class JobPageApiTests {
 	}
 
 	@Test
+	void defaultsGiveTheDemoTeachersRegisterNeuronSearch() throws Exception {
+		// The generic rule on the demo teacher's 6 blocks: top 2 · 6, blocks up to 5 · 6
+		// / 12.
+		this.mvc.perform(get("/api/v1/jobs/defaults"))
+			.andExpect(status().isOk())
+			.andExpect(jsonPath("$.registerNeuronSearch.outlierLayer").value(-2))
+			.andExpect(jsonPath("$.registerNeuronSearch.normThreshold").isEmpty())
+			.andExpect(jsonPath("$.registerNeuronSearch.topNeurons").value(12))
+			.andExpect(jsonPath("$.registerNeuronSearch.highestLayer").value(2))
+			.andExpect(jsonPath("$.registerNeuronSearch.neuronImages").value(500))
+			.andExpect(jsonPath("$.registerNeuronSearch.testTimeRegisterTokens").value(1));
+	}
+
+	@Test
 	void anExportFormatDownloadsAsOneZipOfItsFiles() throws Exception {
 		Path export = Files.createDirectories(this.folder.resolve("export/DINOV2_HF"));
 		byte[] weights = new byte[100_000];

@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.List;
 
 import ai.phreg.job.DistillSpec;
+import ai.phreg.job.JobKind;
 import ai.phreg.job.JobPhase;
 import ai.phreg.job.JobProgress;
 import ai.phreg.job.JobState;
@@ -26,8 +27,8 @@ final class JobViews {
 	static JobView view(String id, JobState state) {
 		JobProgress progress = new JobProgress(25, 100, 0, 25.0, 12.5, 0.75f, 0.5f, 0.25f, 1e-4f, 3.5,
 				CREATED.plusSeconds(60));
-		return new JobView(id, state, JobPhase.DISTILL, spec(), null, null, progress, 1, List.of(), 1, CREATED,
-				CREATED.plusSeconds(1), null, List.of(), null);
+		return new JobView(id, JobKind.DISTILL, state, JobPhase.DISTILL, spec(), null, null, progress, 1, List.of(), 1,
+				CREATED, CREATED.plusSeconds(1), null, List.of(), null, null, null);
 	}
 
 }

@@ -1,0 +1,93 @@
+package ai.phreg.job;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+
+import ai.djl.ndarray.NDManager;
+import ai.phreg.checkpoint.LoadedModel;
+import ai.phreg.distill.registers.RegisterNeuron;
+import ai.phreg.distill.registers.RegisterNeurons;
+import ai.phreg.image.Preprocessing;
+import ai.phreg.metrics.Panel;
+import ai.phreg.metrics.Pictures;
+import org.springframework.batch.core.step.StepExecution;
+import org.springframework.batch.infrastructure.repeat.RepeatStatus;
+
+/**
+ * An analyze job's search for the teacher's register neurons, on up to all of its images:
+ * the neurons to the job's {@code neurons.json}, which the later steps read (so a restart
+ * past this step does not search again), and a bar chart of how many each block holds.
+ */
+class NeuronsTasklet extends JobStepTasklet {
+
+	static final String NEURON_PICTURE = "neurons-per-layer.png";
+
+	private static final int BAR_WIDTH = 36;
+
+	private static final int BAR_HEIGHT = 120;
+
+	private final JobInputs inputs;
+
+	private final JobOutputs outputs;
+
+	NeuronsTasklet(String jobId, RunningJobs running, JobInputs inputs, JobOutputs outputs) {
+		super(jobId, running);
+		this.inputs = inputs;
+		this.outputs = outputs;
+	}
+
+	@Override
+	protected RepeatStatus execute(StepExecution step) throws Exception {
+		PreparedJob job = this.inputs.prepared(this.jobId);
+		AnalysisSettings analysis = job.resolved().analysis();
+		RegisterNeurons.Found found;
+		try (NDManager manager = this.inputs.newManager(job)) {
+			LoadedModel teacher = this.inputs.teacher(job, manager);
+			stopIfRequested();
+			found = RegisterNeurons.find(teacher.model(),
+					Preprocessing.square(analysis.resolution(), teacher.normalization()), this.inputs.images(job),
+					analysis.search(), manager, this::isStopRequested);
+		}
+		catch (CancellationException stopped) {
+			stopIfRequested();
+			throw stopped;
+		}
+		int depth = job.resolved().config().depth();
+		RegisterNeuronReport report = RegisterNeuronReport.of(analysis.search(), found, depth);
+		writePicture(neuronsPerLayer(report));
+		this.outputs.writeJson(this.outputs.folders().neurons(this.jobId), report);
+		return RepeatStatus.FINISHED;
+	}
+
+	/**
+	 * The neurons of every block up to the highest searched, none where it holds none.
+	 */
+	static List<Analysis.LayerCount> neuronsPerLayer(RegisterNeuronReport report) {
+		int[] counts = new int[report.search().highestLayer() + 1];
+		for (RegisterNeuron neuron : report.neurons()) {
+			counts[neuron.layer()]++;
+		}
+		List<Analysis.LayerCount> perLayer = new ArrayList<>();
+		for (int layer = 0; layer < counts.length; layer++) {
+			perLayer.add(new Analysis.LayerCount(layer, counts[layer]));
+		}
+		return perLayer;
+	}
+
+	private void writePicture(List<Analysis.LayerCount> perLayer) throws IOException {
+		int most = perLayer.stream().mapToInt(Analysis.LayerCount::count).max().orElse(0);
+		List<Panel> bars = new ArrayList<>();
+		for (Analysis.LayerCount layer : perLayer) {
+			BufferedImage bar = Pictures.bar((most > 0) ? (double) layer.count() / most : 0, BAR_WIDTH, BAR_HEIGHT);
+			bars.add(new Panel("block " + layer.layer() + ": " + layer.count(), bar));
+		}
+		JobFolders folders = this.outputs.folders();
+		Files.createDirectories(folders.pictures(this.jobId));
+		Pictures.writePng(Pictures.sideBySide(bars), folders.pictures(this.jobId).resolve(NEURON_PICTURE));
+	}
+
+}
