@@ -97,8 +97,9 @@ public final class ArtifactEvaluation {
 	 * Measures each source's features of the images {@code indices} of {@code images}:
 	 * every summary at the first source's outlier threshold (the valley of its norms) and
 	 * against the features of source {@code reference}, with the seconds each source took
-	 * per image. The images of the first {@code pictureCount} are kept to draw.
-	 * {@code stopRequested} is asked before every image.
+	 * per image (over the images after the first, when there are more). The images of the
+	 * first {@code pictureCount} are kept to draw. {@code stopRequested} is asked before
+	 * every image.
 	 * @throws IOException when none of the images could be read
 	 * @throws CancellationException when {@code stopRequested} said so
 	 */
@@ -106,6 +107,7 @@ public final class ArtifactEvaluation {
 			NDManager manager, int pictureCount, BooleanSupplier stopRequested) throws IOException {
 		List<List<PatchFeatures>> features = new ArrayList<>();
 		sources.forEach((source) -> features.add(new ArrayList<>()));
+		long[] firstNanos = new long[sources.size()];
 		long[] nanos = new long[sources.size()];
 		List<RgbImage> shown = new ArrayList<>();
 		List<String> names = new ArrayList<>();
@@ -131,7 +133,13 @@ public final class ArtifactEvaluation {
 					long start = System.nanoTime();
 					// read back inside the timing: the pass is done once its values are
 					features.get(s).add(features(sources.get(s).of(this.denoiser, store, pixels, plan)));
-					nanos[s] += System.nanoTime() - start;
+					long elapsed = System.nanoTime() - start;
+					if (names.isEmpty()) {
+						firstNanos[s] = elapsed;
+					}
+					else {
+						nanos[s] += elapsed;
+					}
 				}
 			}
 			names.add(images.name(index));
@@ -151,7 +159,8 @@ public final class ArtifactEvaluation {
 			if (s > 0) {
 				summaries.add(ArtifactSummary.measure(features.get(s), first.threshold(), targets));
 			}
-			seconds.add(nanos[s] / 1e9 / names.size());
+			// The first image warms the engine up for whichever source comes first.
+			seconds.add((names.size() > 1) ? nanos[s] / 1e9 / (names.size() - 1) : firstNanos[s] / 1e9);
 			passes.add(sources.get(s).denoised() ? this.views : 1);
 		}
 		return new Comparison(sources.stream().map(Source::name).toList(), names, summaries, passes, seconds, features,
@@ -213,7 +222,8 @@ public final class ArtifactEvaluation {
 	 * @param images the images measured, by name
 	 * @param summaries each source's figures
 	 * @param passesPerImage each source's network passes per image
-	 * @param secondsPerImage each source's wall time per image
+	 * @param secondsPerImage each source's wall time per image, after the first image
+	 * when there are more
 	 * @param features each source's features per image
 	 * @param shown the first images measured, as cropped, to draw
 	 * @param skipped images that could not be read, by name, with the reason

@@ -6,6 +6,8 @@ import ai.phreg.checkpoint.CheckpointFormat;
 import ai.phreg.demo.DemoTeacher;
 import ai.phreg.distill.FamilyProfile;
 import ai.phreg.distill.TargetSource;
+import ai.phreg.distill.registers.RegisterNeuronSearch;
+import ai.phreg.distill.registers.TestTimeRegisters;
 import ai.phreg.image.Normalization;
 import org.junit.jupiter.api.Test;
 
@@ -65,6 +67,33 @@ class ResolvedJobTests {
 		assertThat(ResolvedJob.of(paper, DINOV2, 10).settings().targets()).isEqualTo(TargetSource.TTA);
 		assertThat(ResolvedJob.of(oneView, DINOV2, 10).settings().targets())
 			.isEqualTo(TargetSource.TEST_TIME_REGISTERS);
+	}
+
+	@Test
+	void anAnalysisMeasuresTheFirstImagesTrainsNoneAndSearchesUpToAllWithTheFamilysDefaults() {
+		DistillSpec analysis = analysis(null, new NeuronSearchOptions(null, 150.0, null, null, null, 2));
+
+		ResolvedJob few = ResolvedJob.of(analysis, DINOV2, 5);
+		ResolvedJob many = ResolvedJob.of(analysis(3, NeuronSearchOptions.DEFAULTS), DINOV2, 900);
+
+		assertThat(few.settings()).isNull();
+		assertThat(few.trainingImages()).isZero();
+		assertThat(few.evaluationImages()).isEqualTo(5);
+		assertThat(few.exportFormats()).isEmpty();
+		RegisterNeuronSearch defaults = RegisterNeuronSearch.defaults(CheckpointFormat.DINOV2_HUB,
+				DemoTeacher.config());
+		assertThat(few.analysis()).isEqualTo(new AnalysisSettings(DemoTeacher.config().imageSize(), 2, 0.15, 1,
+				defaults.withNormThreshold(150.0).withImages(5), 2));
+		assertThat(many.evaluationImages()).isEqualTo(3);
+		assertThat(many.analysis().search()).isEqualTo(defaults);
+		assertThat(many.analysis().testTimeRegisterTokens()).isEqualTo(TestTimeRegisters.DEFAULT_TOKENS);
+		assertThat(ResolvedJob.of(spec(0, 5L, null), DINOV2, 10).analysis()).isNull();
+	}
+
+	private static DistillSpec analysis(Integer evaluationImages, NeuronSearchOptions search) {
+		return new DistillSpec("demo", "demo", 4, Unlock.DEFAULT, List.of(), 2, 0.15, null, 4, null, null, null, null,
+				0.01, 1, "cpu", 10, List.of(), evaluationImages, null, false, null, null, null, null, JobKind.ANALYZE,
+				search);
 	}
 
 	private static DistillSpec spec(Integer evaluationImages, Long steps, Integer epochs) {
