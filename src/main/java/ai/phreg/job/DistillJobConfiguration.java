@@ -14,11 +14,12 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * {@code distillJob}: validate → prepare → targets → distill → evaluate → export
- * ({@link JobPhase}). Each step's tasklet is a step-scoped bean bound to its job through
- * the {@code jobId} job parameter; the distill step repeats until training is done,
- * checkpointing as it goes, so a restart resumes it. The tasklets keep no database
- * transaction open while they compute: their own state is files in the job folder.
+ * {@code distillJob}: validate → prepare → neurons (with test-time registers only) →
+ * targets → distill → evaluate → export ({@link JobPhase}). Each step's tasklet is a
+ * step-scoped bean bound to its job through the {@code jobId} job parameter; the distill
+ * step repeats until training is done, checkpointing as it goes, so a restart resumes it.
+ * The tasklets keep no database transaction open while they compute: their own state is
+ * files in the job folder.
  */
 @Configuration(proxyBeanMethods = false)
 class DistillJobConfiguration {
@@ -29,11 +30,12 @@ class DistillJobConfiguration {
 
 	@Bean
 	Job distillJob(JobRepository jobRepository, RunningJobs runningJobs, JobFailures failures, Step validate,
-			Step prepare, Step targets, Step distill, Step evaluate, Step export) {
+			Step prepare, Step neurons, Step targets, Step distill, Step evaluate, Step export) {
 		return new JobBuilder(JOB_NAME, jobRepository).listener(runningJobs)
 			.listener(failures)
 			.start(validate)
 			.next(prepare)
+			.next(neurons)
 			.next(targets)
 			.next(distill)
 			.next(evaluate)

@@ -9,8 +9,6 @@ import ai.djl.ndarray.NDManager;
 import ai.phreg.distill.CheckpointFolder;
 import ai.phreg.distill.Distiller;
 import ai.phreg.distill.Training;
-import ai.phreg.distill.registers.RegisterNeuronSearch;
-import ai.phreg.distill.registers.RegisterNeurons;
 import ai.phreg.imagesource.SkippedImage;
 import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.listener.StepExecutionListener;
@@ -37,8 +35,6 @@ class DistillTasklet extends JobStepTasklet implements StepExecutionListener {
 
 	private final JobInputs inputs;
 
-	private final JobOutputs outputs;
-
 	private final JobFolders folders;
 
 	private final JobProgressHub progress;
@@ -50,7 +46,6 @@ class DistillTasklet extends JobStepTasklet implements StepExecutionListener {
 	DistillTasklet(String jobId, RunningJobs running, JobInputs inputs, JobOutputs outputs, int nonFiniteStepLimit) {
 		super(jobId, running);
 		this.inputs = inputs;
-		this.outputs = outputs;
 		this.folders = outputs.folders();
 		this.progress = outputs.progress();
 		this.nonFiniteStepLimit = nonFiniteStepLimit;
@@ -87,25 +82,11 @@ class DistillTasklet extends JobStepTasklet implements StepExecutionListener {
 				.checkpoints(CheckpointFolder.open(this.folders.checkpoints(this.jobId), CHECKPOINTS_KEPT),
 						job.spec().checkpointEvery())
 				.start(manager);
-			writeRegisterNeurons(job, run.distiller().registerNeurons());
 			return run;
 		}
 		catch (IOException | RuntimeException ex) {
 			manager.close();
 			throw ex;
-		}
-	}
-
-	/**
-	 * The register neurons a run with test-time registers found on the training images
-	 * with its family's search, for the job's view and report.
-	 */
-	private void writeRegisterNeurons(PreparedJob job, RegisterNeurons.Found found) throws IOException {
-		if (found != null) {
-			ResolvedJob resolved = job.resolved();
-			this.outputs.writeJson(this.folders.neurons(this.jobId),
-					RegisterNeuronReport.of(RegisterNeuronSearch.defaults(resolved.family(), resolved.config()), found,
-							resolved.config().depth()));
 		}
 	}
 

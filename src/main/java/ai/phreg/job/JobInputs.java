@@ -33,19 +33,23 @@ class JobInputs {
 
 	private final JobFolders folders;
 
+	private final JobOutputs outputs;
+
 	private final DataSize targetCacheCap;
 
 	/**
+	 * @param outputs what earlier steps wrote, such as the register neurons
 	 * @param targetCacheCap the largest target cache one job may need
 	 */
 	JobInputs(JobRecords records, ResolvedJobs resolved, Teachers teachers, JobImages images, Devices devices,
-			JobFolders folders, @Value("${phreg.target-cache-cap:20GB}") DataSize targetCacheCap) {
+			JobFolders folders, JobOutputs outputs, @Value("${phreg.target-cache-cap:20GB}") DataSize targetCacheCap) {
 		this.records = records;
 		this.resolved = resolved;
 		this.teachers = teachers;
 		this.images = images;
 		this.devices = devices;
 		this.folders = folders;
+		this.outputs = outputs;
 		this.targetCacheCap = targetCacheCap;
 	}
 
@@ -75,9 +79,10 @@ class JobInputs {
 	}
 
 	/**
-	 * How the job computes: its determinism, its teacher's precision, and its target
-	 * cache in the storage root's shared cache folder, refusing a job whose cache would
-	 * exceed the cap.
+	 * How the job computes: its determinism, its teacher's precision, its target cache in
+	 * the storage root's shared cache folder (refusing a job whose cache would exceed the
+	 * cap), and the register neurons its {@code neurons} step found, if any, so that no
+	 * step searches for them again.
 	 */
 	ExecutionSettings execution(PreparedJob job) {
 		DistillSpec spec = job.spec();
@@ -86,9 +91,12 @@ class JobInputs {
 					.withViewSets(spec.viewSets())
 					.withCap(this.targetCacheCap.toBytes(), TargetCacheSettings.OverCap.REFUSE)
 				: TargetCacheSettings.OFF;
-		return ExecutionSettings.DEFAULT.withDeterminism(spec.deterministic() ? Determinism.EXACT : Determinism.DEFAULT)
+		ExecutionSettings execution = ExecutionSettings.DEFAULT
+			.withDeterminism(spec.deterministic() ? Determinism.EXACT : Determinism.DEFAULT)
 			.withTargetCache(cache)
 			.withTeacherPrecision(spec.teacherPrecision());
+		RegisterNeuronReport neurons = this.outputs.registerNeurons(job.id());
+		return (neurons != null) ? execution.withRegisterNeurons(neurons.found()) : execution;
 	}
 
 	/** Every image of the job's source, as it is now. */

@@ -4,8 +4,9 @@ import java.util.Arrays;
 import java.util.Locale;
 
 /**
- * The steps of {@code distillJob} and then of {@code analyzeJob} (validate → prepare →
- * neurons → compare → report), in order: what a launched job is doing, or did last.
+ * The steps of {@code distillJob} (validate → prepare → neurons → targets → distill →
+ * evaluate → export) and of {@code analyzeJob} (validate → prepare → neurons → compare →
+ * report): what a launched job is doing, or did last.
  */
 public enum JobPhase {
 
@@ -14,6 +15,12 @@ public enum JobPhase {
 
 	/** Resolves the job once: family, settings, split, step count. */
 	PREPARE,
+
+	/**
+	 * Finds the teacher's register neurons: an analyze job's search, or the one a
+	 * distillation with test-time registers needs; nothing to do for other distillations.
+	 */
+	NEURONS,
 
 	/**
 	 * Fills the target cache with the teacher's denoised targets, partitioned by image
@@ -29,9 +36,6 @@ public enum JobPhase {
 
 	/** Writes the student in every requested format and the report. */
 	EXPORT,
-
-	/** Analyze: finds the teacher's register neurons. */
-	NEURONS,
 
 	/**
 	 * Analyze: measures and pictures the teacher against denoised views, test-time

@@ -9,7 +9,9 @@ import java.util.concurrent.CancellationException;
 
 import ai.djl.ndarray.NDManager;
 import ai.phreg.checkpoint.LoadedModel;
+import ai.phreg.distill.TargetTeacher;
 import ai.phreg.distill.registers.RegisterNeuron;
+import ai.phreg.distill.registers.RegisterNeuronSearch;
 import ai.phreg.distill.registers.RegisterNeurons;
 import ai.phreg.image.Preprocessing;
 import ai.phreg.metrics.Panel;
@@ -18,9 +20,12 @@ import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 
 /**
- * An analyze job's search for the teacher's register neurons, on up to all of its images:
- * the neurons to the job's {@code neurons.json}, which the later steps read (so a restart
- * past this step does not search again), and a bar chart of how many each block holds.
+ * The search for the teacher's register neurons: an analyze job's, on up to all of its
+ * images with the search it asked for, or the one a distillation with test-time registers
+ * makes on its training images (nothing for other distillations). The neurons go to the
+ * job's {@code neurons.json}, which the later steps read (so the targets step, each of
+ * its partitions, the training and a restart past this step never search again), and a
+ * bar chart of how many each block holds.
  */
 class NeuronsTasklet extends JobStepTasklet {
 
@@ -43,21 +48,30 @@ class NeuronsTasklet extends JobStepTasklet {
 	@Override
 	protected RepeatStatus execute(StepExecution step) throws Exception {
 		PreparedJob job = this.inputs.prepared(this.jobId);
-		AnalysisSettings analysis = job.resolved().analysis();
+		ResolvedJob resolved = job.resolved();
+		AnalysisSettings analysis = resolved.analysis();
+		if (analysis == null && !resolved.settings().targets().usesTestTimeRegisters()) {
+			return RepeatStatus.FINISHED;
+		}
+		RegisterNeuronSearch search = (analysis != null) ? analysis.search()
+				: RegisterNeuronSearch.defaults(resolved.family(), resolved.config());
 		RegisterNeurons.Found found;
 		try (NDManager manager = this.inputs.newManager(job)) {
 			LoadedModel teacher = this.inputs.teacher(job, manager);
 			stopIfRequested();
-			found = RegisterNeurons.find(teacher.model(),
-					Preprocessing.square(analysis.resolution(), teacher.normalization()), this.inputs.images(job),
-					analysis.search(), manager, this::isStopRequested);
+			found = (analysis != null)
+					? RegisterNeurons.find(teacher.model(),
+							Preprocessing.square(analysis.resolution(), teacher.normalization()),
+							this.inputs.images(job), search, manager, this::isStopRequested)
+					: TargetTeacher.findRegisterNeurons(resolved.settings(), teacher, this.inputs.split(job).training(),
+							manager, this::isStopRequested);
 		}
 		catch (CancellationException stopped) {
 			stopIfRequested();
 			throw stopped;
 		}
-		int depth = job.resolved().config().depth();
-		RegisterNeuronReport report = RegisterNeuronReport.of(analysis.search(), found, depth);
+		int depth = resolved.config().depth();
+		RegisterNeuronReport report = RegisterNeuronReport.of(search, found, depth);
 		writePicture(neuronsPerLayer(report));
 		this.outputs.writeJson(this.outputs.folders().neurons(this.jobId), report);
 		return RepeatStatus.FINISHED;

@@ -15,6 +15,12 @@ import ai.phreg.distill.registers.RegisterNeurons;
  */
 public record RegisterNeuronReport(Analysis.NeuronSearch search, List<RegisterNeuron> neurons) {
 
+	/** The neurons as the search found them, for a run to use without searching again. */
+	RegisterNeurons.Found found() {
+		return new RegisterNeurons.Found(this.neurons, this.search.normThreshold(), this.search.imagesScanned(),
+				this.search.imagesWithOutliers());
+	}
+
 	/**
 	 * What {@code search} found in a teacher of {@code depth} blocks, its blocks counted
 	 * from 0.

@@ -21,6 +21,10 @@ import ai.phreg.demo.ArtifactPlanting;
 import ai.phreg.demo.DemoTeacher;
 import ai.phreg.distill.registers.RegisterNeuron;
 import org.junit.jupiter.api.Test;
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.job.parameters.JobParametersBuilder;
+import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.batch.core.step.StepExecution;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -72,6 +76,9 @@ class AnalyzeJobFunctionalTests {
 
 	@Autowired
 	JobService jobs;
+
+	@Autowired
+	JobRepository repository;
 
 	@Test
 	void anAnalysisFindsThePlantedNeuronsAndTestTimeRegistersTakeTheArtifactsOut() throws Exception {
@@ -245,16 +252,21 @@ class AnalyzeJobFunctionalTests {
 	@Test
 	void aDistillationWithTestTimeRegistersShowsTheNeuronsItMoved() throws Exception {
 		// given a distillation whose targets come from the teacher with test-time
-		// registers
+		// registers, computed ahead into the target cache
 		String id = submit("""
 				{"teacher": "demo", "images": "%s", "steps": 1, "batchSize": 2, "views": 2, "evaluationImages": 1,
-				 "targets": "test-time-registers"}""".formatted(photos()));
+				 "targets": "test-time-registers", "targetCache": "on"}""".formatted(photos()));
 
 		// when it ran
 		JobView done = await(id, (view) -> view.state() == JobState.COMPLETED, Duration.ofMinutes(5));
 
-		// then its view and report show the neurons found with the family's search
+		// then its view and report show the neurons its neurons step found with the
+		// family's search, which the targets step and the training used
 		assertThat(done.kind()).isEqualTo(JobKind.DISTILL);
+		JobExecution execution = this.repository.getLastJobExecution(DistillJobConfiguration.JOB_NAME,
+				new JobParametersBuilder().addString(JobIds.PARAMETER, id).toJobParameters());
+		assertThat(execution.getStepExecutions()).extracting(StepExecution::getStepName)
+			.containsSubsequence("prepare", "neurons", "targets", "distill");
 		assertThat(done.analysis()).isNull();
 		RegisterNeuronReport neurons = done.registerNeurons();
 		assertThat(neurons.search().thresholdSource()).isEqualTo("valley");
