@@ -73,6 +73,9 @@ import jakarta.validation.Payload;
 									+ "in fp32)");
 				}
 			}
+			if (request.evaluationImages() != null && request.evaluationImages() < 1) {
+				valid = violation(context, "evaluationImages", "must be at least 1: an analyze job measures them");
+			}
 			return valid;
 		}
 

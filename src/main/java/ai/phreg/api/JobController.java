@@ -45,7 +45,7 @@ import org.springframework.web.util.UriComponentsBuilder;
 @ServiceOnly
 @RestController
 @RequestMapping(JobController.JOBS)
-@Tag(name = "Jobs", description = "Distillation jobs")
+@Tag(name = "Jobs", description = "Distillation and analysis jobs")
 class JobController {
 
 	static final String JOBS = "/api/v1/jobs";
@@ -66,7 +66,7 @@ class JobController {
 	}
 
 	@PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
-	@Operation(summary = "Queue a distillation job",
+	@Operation(summary = "Queue a distillation or analysis job",
 			description = "A repeated Idempotency-Key returns the job it first created.",
 			security = @SecurityRequirement(name = PhregConfiguration.API_KEY_SCHEME))
 	@ApiResponse(responseCode = "202", description = "Queued; Location is the job's URL",

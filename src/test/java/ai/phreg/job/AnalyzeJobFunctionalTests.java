@@ -230,6 +230,12 @@ class AnalyzeJobFunctionalTests {
 				.value(containsInAnyOrder("epochs", "learningRate", "exportFormats", "targetCache", "targets")))
 			.andExpect(jsonPath("$.errors[*].message",
 					everyItem(startsWith("only distill jobs take it: an analyze job trains nothing"))));
+		this.mvc.perform(post("""
+				{"kind": "analyze", "teacher": "demo", "images": "demo", "evaluationImages": 0}"""))
+			.andExpect(status().isBadRequest())
+			.andExpect(jsonPath("$.errors.length()").value(1))
+			.andExpect(jsonPath("$.errors[0].field").value("evaluationImages"))
+			.andExpect(jsonPath("$.errors[0].message").value("must be at least 1: an analyze job measures them"));
 		this.mvc.perform(
 				post("""
 						{"teacher": "demo", "images": "demo", "steps": 1, "targets": "test-time-registers", "topNeurons": 4}"""))

@@ -4,7 +4,9 @@ import java.time.Instant;
 import java.util.UUID;
 
 import ai.phreg.TemporaryStorage;
+import org.junit.jupiter.api.BeforeEach;
 import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.job.parameters.JobParameters;
 import org.springframework.batch.core.step.StepExecution;
@@ -40,10 +42,22 @@ abstract class SynchronousJobTests extends TemporaryStorage {
 	JobOperatorTestUtils batch;
 
 	@Autowired
+	Job distillJob;
+
+	@Autowired
 	JobRecords records;
 
 	@Autowired
 	JobService jobs;
+
+	/**
+	 * The application runs a job of each kind ({@code distillJob}, {@code analyzeJob}):
+	 * the test utilities are told which one these steps belong to.
+	 */
+	@BeforeEach
+	void stepsOfTheDistillJob() {
+		this.batch.setJob(this.distillJob);
+	}
 
 	static TaskExecutor batchTaskExecutor() {
 		return new SyncTaskExecutor();

@@ -15,9 +15,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 
 import ai.phreg.Fixtures;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.job.parameters.JobParameters;
 import org.springframework.batch.core.job.parameters.JobParametersBuilder;
@@ -66,6 +68,9 @@ class TargetsStepTests {
 	JobOperatorTestUtils batch;
 
 	@Autowired
+	Job distillJob;
+
+	@Autowired
 	JobRecords records;
 
 	@Autowired
@@ -82,6 +87,15 @@ class TargetsStepTests {
 
 	static TaskExecutor batchTaskExecutor() {
 		return new SyncTaskExecutor();
+	}
+
+	/**
+	 * The application runs a job of each kind ({@code distillJob}, {@code analyzeJob}):
+	 * the test utilities are told which one these steps belong to.
+	 */
+	@BeforeEach
+	void stepsOfTheDistillJob() {
+		this.batch.setJob(this.distillJob);
 	}
 
 	@Test
