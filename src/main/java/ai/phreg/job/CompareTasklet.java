@@ -2,11 +2,8 @@ package ai.phreg.job;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CancellationException;
 import java.util.stream.IntStream;
 
-import ai.djl.ndarray.NDManager;
-import ai.phreg.checkpoint.LoadedModel;
 import ai.phreg.distill.ArtifactEvaluation;
 import ai.phreg.distill.ArtifactEvaluation.Source;
 import ai.phreg.distill.DenseFeatures;
@@ -49,10 +46,7 @@ class CompareTasklet extends JobStepTasklet {
 			throw new IllegalStateException("Job " + this.jobId + " has no register neurons to compare with");
 		}
 		int measured = resolved.evaluationImages();
-		ArtifactEvaluation.Comparison comparison;
-		try (NDManager manager = this.inputs.newManager(job)) {
-			LoadedModel teacher = this.inputs.teacher(job, manager);
-			stopIfRequested();
+		ArtifactEvaluation.Comparison comparison = withTeacher(this.inputs, job, (teacher, manager) -> {
 			ForwardHooks registers = new TestTimeRegisters(neurons.neurons(), settings.testTimeRegisterTokens())
 				.hooks();
 			DenseFeatures plain = DenseFeatures.ofTeacher(teacher, ForwardHooks.NONE);
@@ -61,15 +55,11 @@ class CompareTasklet extends JobStepTasklet {
 					Source.denoised(TargetSource.TTA.label(), plain),
 					Source.plain(TargetSource.TEST_TIME_REGISTERS.label(), intervened),
 					Source.denoised(TargetSource.BOTH.label(), intervened));
-			comparison = new ArtifactEvaluation(settings.resolution(), resolved.config().patchSize(),
+			return new ArtifactEvaluation(settings.resolution(), resolved.config().patchSize(),
 					resolved.normalization(), settings.views(), settings.shiftFraction(), settings.seed())
 				.compare(sources, 1, this.inputs.images(job), IntStream.range(0, measured).boxed().toList(), manager,
 						measured, this::isStopRequested);
-		}
-		catch (CancellationException stopped) {
-			stopIfRequested();
-			throw stopped;
-		}
+		});
 		List<Analysis.Source> figures = new ArrayList<>();
 		for (int s = 0; s < comparison.sources().size(); s++) {
 			figures.add(new Analysis.Source(comparison.sources().get(s), comparison.passesPerImage().get(s),

@@ -3,9 +3,7 @@ package ai.phreg.job;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CancellationException;
 
-import ai.djl.ndarray.NDManager;
 import ai.phreg.checkpoint.CheckpointLoader;
 import ai.phreg.checkpoint.LoadedModel;
 import ai.phreg.distill.ArtifactEvaluation;
@@ -46,32 +44,23 @@ class EvaluateTasklet extends JobStepTasklet {
 		if (resolved.evaluationImages() == 0) {
 			return RepeatStatus.FINISHED;
 		}
-		try (NDManager manager = this.inputs.newManager(job)) {
-			ImageSubset evaluation = this.inputs.split(job).evaluation();
-			LoadedModel teacher = this.inputs.teacher(job, manager);
-			stopIfRequested();
-			JobFolders folders = this.outputs.folders();
+		ImageSubset evaluation = this.inputs.split(job).evaluation();
+		JobFolders folders = this.outputs.folders();
+		DistillSettings settings = resolved.settings();
+		int resolution = settings.resolution();
+		ArtifactEvaluation.Result result = withTeacher(this.inputs, job, (teacher, manager) -> {
 			LoadedModel student = CheckpointLoader.load(folders.student(this.jobId, resolved.family()), manager);
 			stopIfRequested();
-			DistillSettings settings = resolved.settings();
-			int resolution = settings.resolution();
-			ArtifactEvaluation.Result result;
-			try {
-				result = new ArtifactEvaluation(resolution, resolved.config().patchSize(), resolved.normalization(),
-						settings.views(), settings.shiftFraction(), settings.seed())
-					.evaluate(DenseFeatures.patchTokens(teacher.model()), DenseFeatures.patchTokens(student.model()),
-							evaluation, evaluation.all(), manager, folders.pictures(this.jobId), PICTURES,
-							this::isStopRequested);
-			}
-			catch (CancellationException stopped) {
-				stopIfRequested();
-				throw stopped;
-			}
-			Evaluation figures = new Evaluation(evaluation.all().stream().map(evaluation::name).toList(), resolution,
-					result.teacher(), result.student(), result.skipped(), pictures(result));
-			this.outputs.writeJson(folders.evaluation(this.jobId), figures);
-			this.outputs.progress().skippedInEvaluation(this.jobId, result.skipped());
-		}
+			return new ArtifactEvaluation(resolution, resolved.config().patchSize(), resolved.normalization(),
+					settings.views(), settings.shiftFraction(), settings.seed())
+				.evaluate(DenseFeatures.patchTokens(teacher.model()), DenseFeatures.patchTokens(student.model()),
+						evaluation, evaluation.all(), manager, folders.pictures(this.jobId), PICTURES,
+						this::isStopRequested);
+		});
+		Evaluation figures = new Evaluation(evaluation.all().stream().map(evaluation::name).toList(), resolution,
+				result.teacher(), result.student(), result.skipped(), pictures(result));
+		this.outputs.writeJson(folders.evaluation(this.jobId), figures);
+		this.outputs.progress().skippedInEvaluation(this.jobId, result.skipped());
 		return RepeatStatus.FINISHED;
 	}
 

@@ -1,8 +1,5 @@
 package ai.phreg.job;
 
-import java.util.Arrays;
-import java.util.List;
-
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 
@@ -36,16 +33,12 @@ public enum JobKind {
 	 */
 	@JsonCreator
 	public static JobKind of(String name) {
-		return Arrays.stream(values())
-			.filter((kind) -> kind.spelling.equals(name) || kind.name().equals(name))
-			.findFirst()
-			.orElseThrow(() -> new IllegalArgumentException("must be " + spellings()));
+		return Spellings.of(values(), JobKind::spelling, name);
 	}
 
 	/** Every spelling, for messages: {@code distill or analyze}. */
 	public static String spellings() {
-		List<String> all = Arrays.stream(values()).map(JobKind::spelling).toList();
-		return String.join(", ", all.subList(0, all.size() - 1)) + " or " + all.get(all.size() - 1);
+		return Spellings.listed(values(), JobKind::spelling);
 	}
 
 	@Override

@@ -5,10 +5,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CancellationException;
 
-import ai.djl.ndarray.NDManager;
-import ai.phreg.checkpoint.LoadedModel;
 import ai.phreg.distill.TargetTeacher;
 import ai.phreg.distill.registers.RegisterNeuron;
 import ai.phreg.distill.registers.RegisterNeuronSearch;
@@ -55,21 +52,13 @@ class NeuronsTasklet extends JobStepTasklet {
 		}
 		RegisterNeuronSearch search = (analysis != null) ? analysis.search()
 				: RegisterNeuronSearch.defaults(resolved.family(), resolved.config());
-		RegisterNeurons.Found found;
-		try (NDManager manager = this.inputs.newManager(job)) {
-			LoadedModel teacher = this.inputs.teacher(job, manager);
-			stopIfRequested();
-			found = (analysis != null)
-					? RegisterNeurons.find(teacher.model(),
-							Preprocessing.square(analysis.resolution(), teacher.normalization()),
-							this.inputs.images(job), search, manager, this::isStopRequested)
-					: TargetTeacher.findRegisterNeurons(resolved.settings(), teacher, this.inputs.split(job).training(),
-							manager, this::isStopRequested);
-		}
-		catch (CancellationException stopped) {
-			stopIfRequested();
-			throw stopped;
-		}
+		RegisterNeurons.Found found = withTeacher(this.inputs, job,
+				(teacher, manager) -> (analysis != null)
+						? RegisterNeurons.find(teacher.model(),
+								Preprocessing.square(analysis.resolution(), teacher.normalization()),
+								this.inputs.images(job), search, manager, this::isStopRequested)
+						: TargetTeacher.findRegisterNeurons(resolved.settings(), teacher,
+								this.inputs.split(job).training(), manager, this::isStopRequested));
 		int depth = resolved.config().depth();
 		RegisterNeuronReport report = RegisterNeuronReport.of(search, found, depth);
 		writePicture(neuronsPerLayer(report));

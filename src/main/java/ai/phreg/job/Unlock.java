@@ -1,6 +1,5 @@
 package ai.phreg.job;
 
-import java.util.Arrays;
 import java.util.List;
 
 import ai.phreg.distill.UnlockPolicy;
@@ -37,16 +36,12 @@ public enum Unlock {
 	 */
 	@JsonCreator
 	public static Unlock of(String name) {
-		return Arrays.stream(values())
-			.filter((unlock) -> unlock.spelling.equals(name) || unlock.name().equals(name))
-			.findFirst()
-			.orElseThrow(() -> new IllegalArgumentException("must be " + spellings()));
+		return Spellings.of(values(), Unlock::spelling, name);
 	}
 
 	/** Every spelling, for messages: {@code default, registers-only or custom}. */
 	public static String spellings() {
-		List<String> all = Arrays.stream(values()).map(Unlock::spelling).toList();
-		return String.join(", ", all.subList(0, all.size() - 1)) + " or " + all.get(all.size() - 1);
+		return Spellings.listed(values(), Unlock::spelling);
 	}
 
 	/** The policy this choice stands for; {@code patterns} only count for custom. */
