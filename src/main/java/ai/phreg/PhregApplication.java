@@ -1,6 +1,7 @@
 package ai.phreg;
 
 import ai.phreg.cli.CommandLine;
+import ai.phreg.system.NativeHeap;
 
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
@@ -14,6 +15,8 @@ public class PhregApplication {
 	public static void main(String[] args) {
 		// DJL must never reach for the network: set before the engine class loads.
 		System.setProperty("ai.djl.offline", "true");
+		// Before libtorch allocates anything: training steps reuse freed tensor memory.
+		NativeHeap.retainFreedMemory();
 		if (CommandLine.isCommand(args)) {
 			System.exit(CommandLine.run(args, System.out, System.err));
 		}

@@ -30,6 +30,7 @@ import ai.phreg.distill.UnlockPolicy;
 import ai.phreg.distill.TeacherPrecision;
 import ai.phreg.distill.cache.TargetCacheSettings;
 import ai.phreg.model.ViTConfig;
+import ai.phreg.system.NativeHeap;
 import ai.phreg.system.ProcessMemory;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
@@ -213,6 +214,7 @@ final class TrainingBenchmark {
 		result.put("cpu_count", Runtime.getRuntime().availableProcessors());
 		result.put("max_rss_mb", ProcessMemory.peakResident().orElse(0) >> 20);
 		result.put("jvm_heap_max_mb", Runtime.getRuntime().maxMemory() >> 20);
+		result.put("native_heap", NativeHeap.setting());
 		ObjectNode teacherNode = result.putObject("teacher");
 		teacherNode.put("path", options.teacher.toString());
 		teacherNode.put("format", teacher.format().name());

@@ -145,4 +145,32 @@ class AdamWTests {
 		}
 	}
 
+	@Test
+	void oneNaNGradientAmongFiniteOnesHoldsBackEveryParameter() {
+		try (NDManager manager = NDManager.newBaseManager()) {
+			Parameter finite = trainable("a", manager.create(new float[] { 3f }));
+			Parameter negative = trainable("b", manager.create(new float[] { -1f }));
+			try (AdamW optimizer = new AdamW(Map.of("a", finite, "b", negative), 0.01f)) {
+				// loss = a + sqrt(b): the gradient of b at -1 is NaN, that of a is 1
+				try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+					collector.backward(finite.getArray().add(negative.getArray().sqrt()).sum());
+				}
+				assertThat(finite.getArray().getGradient().toFloatArray()).containsExactly(1f);
+
+				boolean updated = optimizer.step(0.1f);
+
+				assertThat(updated).isFalse();
+				assertThat(finite.getArray().toFloatArray()).containsExactly(3f);
+				assertThat(negative.getArray().toFloatArray()).containsExactly(-1f);
+				assertThat(optimizer.stepCount()).isZero();
+			}
+		}
+	}
+
+	private static Parameter trainable(String name, NDArray value) {
+		Parameter parameter = Parameter.builder().setName(name).setType(Parameter.Type.WEIGHT).optArray(value).build();
+		parameter.getArray().setRequiresGradient(true);
+		return parameter;
+	}
+
 }

@@ -6,10 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Set;
-import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import java.util.stream.StreamSupport;
 
@@ -90,7 +88,8 @@ class AnalyzeJobFunctionalTests {
 
 		// when it is analyzed
 		String id = submit(body);
-		JobView done = await(id, (view) -> view.state() == JobState.COMPLETED, Duration.ofMinutes(5));
+		JobView done = JobAwaiting.await(this.jobs, id, (view) -> view.state() == JobState.COMPLETED,
+				Duration.ofMinutes(5));
 
 		// then it trained nothing and its view says what it was
 		assertThat(done.kind()).isEqualTo(JobKind.ANALYZE);
@@ -184,7 +183,9 @@ class AnalyzeJobFunctionalTests {
 				 "normThreshold": 150.0, "topNeurons": 5, "highestLayer": 3, "outlierLayer": -1, "neuronImages": 6,
 				 "testTimeRegisterTokens": 2}""".formatted(photos()));
 
-		Analysis analysis = await(id, (view) -> view.state() == JobState.COMPLETED, Duration.ofMinutes(5)).analysis();
+		Analysis analysis = JobAwaiting
+			.await(this.jobs, id, (view) -> view.state() == JobState.COMPLETED, Duration.ofMinutes(5))
+			.analysis();
 
 		assertThat(analysis.search()).isEqualTo(new Analysis.NeuronSearch(DemoTeacher.config().depth() - 1, 150.0,
 				"given", 5, 3, 6, analysis.search().imagesWithOutliers()));
@@ -199,19 +200,20 @@ class AnalyzeJobFunctionalTests {
 		String id = submit("""
 				{"kind": "analyze", "teacher": "demo", "images": "%s", "views": 6, "evaluationImages": 10}"""
 			.formatted(photos()));
-		await(id, (view) -> view.phase() == JobPhase.COMPARE, Duration.ofMinutes(5));
+		JobAwaiting.await(this.jobs, id, (view) -> view.phase() == JobPhase.COMPARE, Duration.ofMinutes(5));
 		Path neurons = this.jobs.artifact(id, "neurons.json");
 		FileTime searched = Files.getLastModifiedTime(neurons);
 		List<RegisterNeuron> first = this.jobs.get(id).registerNeurons().neurons();
 		this.jobs.stop(id);
-		JobView stopped = await(id, (view) -> view.state() == JobState.STOPPED, Duration.ofMinutes(2));
+		JobView stopped = JobAwaiting.await(this.jobs, id, (view) -> view.state() == JobState.STOPPED,
+				Duration.ofMinutes(2));
 		assertThat(stopped.phase()).isEqualTo(JobPhase.COMPARE);
 		assertThat(stopped.analysis()).isNull();
 
 		// when it is restarted
 		this.jobs.restart(id);
-		JobView done = await(id, (view) -> view.state() == JobState.COMPLETED && view.executions() == 2,
-				Duration.ofMinutes(10));
+		JobView done = JobAwaiting.await(this.jobs, id,
+				(view) -> view.state() == JobState.COMPLETED && view.executions() == 2, Duration.ofMinutes(10));
 
 		// then it compared with the neurons of its first execution, found once
 		assertThat(Files.getLastModifiedTime(neurons)).isEqualTo(searched);
@@ -264,7 +266,8 @@ class AnalyzeJobFunctionalTests {
 				 "targets": "test-time-registers", "targetCache": "on"}""".formatted(photos()));
 
 		// when it ran
-		JobView done = await(id, (view) -> view.state() == JobState.COMPLETED, Duration.ofMinutes(5));
+		JobView done = JobAwaiting.await(this.jobs, id, (view) -> view.state() == JobState.COMPLETED,
+				Duration.ofMinutes(5));
 
 		// then its view and report show the neurons its neurons step found with the
 		// family's search, which the targets step and the training used
@@ -327,19 +330,6 @@ class AnalyzeJobFunctionalTests {
 
 	private static String photos() {
 		return Fixtures.photos().toAbsolutePath().normalize().toString();
-	}
-
-	private JobView await(String id, Predicate<JobView> condition, Duration timeout) throws InterruptedException {
-		Instant deadline = Instant.now().plus(timeout);
-		JobView view = this.jobs.get(id);
-		while (!condition.test(view)) {
-			assertThat(Instant.now()).as("waiting for job %s, now %s %s", id, view.state(), view.errors())
-				.isBefore(deadline);
-			assertThat(view.state()).as("job %s failed: %s", id, view.errors()).isNotEqualTo(JobState.FAILED);
-			Thread.sleep(200);
-			view = this.jobs.get(id);
-		}
-		return view;
 	}
 
 }

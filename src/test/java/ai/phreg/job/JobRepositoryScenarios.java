@@ -10,7 +10,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Predicate;
 import java.util.stream.LongStream;
 
 import ai.djl.ndarray.NDManager;
@@ -114,8 +113,8 @@ abstract class JobRepositoryScenarios {
 		Path runningTeacher = copyOfTeacher("running-teacher.safetensors");
 		Path queuedTeacher = copyOfTeacher("queued-teacher.safetensors");
 		JobView running = this.jobs.submit(tinyJob(absolute(runningTeacher), 10_000L), null);
-		await(running.id(), (view) -> view.phase() == JobPhase.DISTILL && view.progress() != null,
-				Duration.ofMinutes(2));
+		JobAwaiting.await(this.jobs, running.id(),
+				(view) -> view.phase() == JobPhase.DISTILL && view.progress() != null, Duration.ofMinutes(2));
 		JobView queued = this.jobs.submit(tinyJob(absolute(queuedTeacher), 2L), null);
 		assertThat(this.jobs.get(queued.id()).state()).isEqualTo(JobState.QUEUED);
 
@@ -126,7 +125,8 @@ abstract class JobRepositoryScenarios {
 		awaitState(running.id(), JobState.STOPPED, Duration.ofMinutes(1));
 
 		// then it runs and fails, and its errors carry the loader's message
-		JobView failed = await(queued.id(), (view) -> view.state() == JobState.FAILED, Duration.ofMinutes(2), false);
+		JobView failed = JobAwaiting.awaitEvenIfFailed(this.jobs, queued.id(),
+				(view) -> view.state() == JobState.FAILED, Duration.ofMinutes(2));
 		assertThat(String.join("\n", failed.errors())).contains("queued-teacher.safetensors");
 	}
 
@@ -222,7 +222,7 @@ abstract class JobRepositoryScenarios {
 		// given a job the dispatcher launched, whichever step it is in
 		JobView submitted = this.jobs.submit(tinyJob(absolute(copyOfTeacher("stopped-teacher.safetensors")), 10_000L),
 				null);
-		await(submitted.id(), (view) -> view.state().isActive(), Duration.ofMinutes(2));
+		JobAwaiting.await(this.jobs, submitted.id(), (view) -> view.state().isActive(), Duration.ofMinutes(2));
 
 		// when it is stopped
 		JobView stopping = this.jobs.stop(submitted.id());
@@ -265,15 +265,16 @@ abstract class JobRepositoryScenarios {
 				statesAfterRestart.add(view.state());
 			}
 		})) {
-			await(submitted.id(), (view) -> view.progress() != null && view.progress().step() >= 4,
-					Duration.ofMinutes(2));
+			JobAwaiting.await(this.jobs, submitted.id(),
+					(view) -> view.progress() != null && view.progress().step() >= 4, Duration.ofMinutes(2));
 
 			// when it is stopped and restarted
 			this.jobs.stop(submitted.id());
 			long stoppedAt = awaitState(submitted.id(), JobState.STOPPED, Duration.ofMinutes(1)).progress().step();
 			restartedAt.set(Instant.now());
 			this.jobs.restart(submitted.id());
-			await(submitted.id(), (view) -> view.progress().step() > stoppedAt + 2, Duration.ofMinutes(2));
+			JobAwaiting.await(this.jobs, submitted.id(), (view) -> view.progress().step() > stoppedAt + 2,
+					Duration.ofMinutes(2));
 			this.jobs.stop(submitted.id());
 			awaitState(submitted.id(), JobState.STOPPED, Duration.ofMinutes(1));
 
@@ -308,27 +309,7 @@ abstract class JobRepositoryScenarios {
 	}
 
 	private JobView awaitState(String id, JobState state, Duration timeout) throws InterruptedException {
-		return await(id, (view) -> view.state() == state, timeout);
-	}
-
-	private JobView await(String id, Predicate<JobView> condition, Duration timeout) throws InterruptedException {
-		return await(id, condition, timeout, true);
-	}
-
-	private JobView await(String id, Predicate<JobView> condition, Duration timeout, boolean failOnFailure)
-			throws InterruptedException {
-		Instant deadline = Instant.now().plus(timeout);
-		JobView view = this.jobs.get(id);
-		while (!condition.test(view)) {
-			assertThat(Instant.now()).as("waiting for job %s, now %s %s", id, view.state(), view.errors())
-				.isBefore(deadline);
-			if (failOnFailure) {
-				assertThat(view.state()).as("job %s failed: %s", id, view.errors()).isNotEqualTo(JobState.FAILED);
-			}
-			Thread.sleep(200);
-			view = this.jobs.get(id);
-		}
-		return view;
+		return JobAwaiting.await(this.jobs, id, (view) -> view.state() == state, timeout);
 	}
 
 }

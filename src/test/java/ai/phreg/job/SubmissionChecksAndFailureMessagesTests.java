@@ -5,9 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Map;
-import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 import ai.djl.ndarray.NDManager;
@@ -100,9 +98,9 @@ class SubmissionChecksAndFailureMessagesTests extends TemporaryStorage {
 				{"teacher": "demo", "images": "demo", "steps": 1}""")).andExpect(status().isAccepted()));
 
 		// stopped once launched (a queued job may be launched while it is being stopped)
-		await(id, (view) -> view.state().isActive(), Duration.ofMinutes(2));
+		JobAwaiting.awaitEvenIfFailed(this.jobs, id, (view) -> view.state().isActive(), Duration.ofMinutes(2));
 		this.jobs.stop(id);
-		await(id, (view) -> view.state() == JobState.STOPPED, Duration.ofMinutes(2));
+		JobAwaiting.awaitEvenIfFailed(this.jobs, id, (view) -> view.state() == JobState.STOPPED, Duration.ofMinutes(2));
 	}
 
 	/**
@@ -158,9 +156,11 @@ class SubmissionChecksAndFailureMessagesTests extends TemporaryStorage {
 				{"teacher": "%s", "images": "demo", "steps": 1}""".formatted(EXPLODING)))
 			.andExpect(status().isAccepted()));
 
-		JobView failed = await(id, (view) -> view.state() == JobState.FAILED, Duration.ofMinutes(2));
+		JobView failed = JobAwaiting.awaitEvenIfFailed(this.jobs, id, (view) -> view.state() == JobState.FAILED,
+				Duration.ofMinutes(2));
 		// Spring Batch writes the failure before its listeners rewrite it: wait for that
-		failed = await(id, (view) -> view.errors().stream().noneMatch((error) -> error.contains("Exception")),
+		failed = JobAwaiting.awaitEvenIfFailed(this.jobs, id,
+				(view) -> view.errors().stream().noneMatch((error) -> error.contains("Exception")),
 				Duration.ofSeconds(30));
 
 		assertThat(failed.errors()).singleElement()
@@ -185,18 +185,6 @@ class SubmissionChecksAndFailureMessagesTests extends TemporaryStorage {
 
 	private static String id(ResultActions result) throws Exception {
 		return JSON.readTree(result.andReturn().getResponse().getContentAsString()).get("id").asString();
-	}
-
-	private JobView await(String id, Predicate<JobView> condition, Duration timeout) throws InterruptedException {
-		Instant deadline = Instant.now().plus(timeout);
-		JobView view = this.jobs.get(id);
-		while (!condition.test(view)) {
-			assertThat(Instant.now()).as("waiting for job %s, now %s %s", id, view.state(), view.errors())
-				.isBefore(deadline);
-			Thread.sleep(200);
-			view = this.jobs.get(id);
-		}
-		return view;
 	}
 
 	@TestConfiguration(proxyBeanMethods = false)
