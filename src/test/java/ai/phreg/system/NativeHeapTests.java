@@ -27,6 +27,12 @@ class NativeHeapTests {
 	}
 
 	@Test
+	void theTestsRunWithTheSettingsTheApplicationUses() {
+		// ai.phreg.NativeHeapForTests, registered as a launcher session listener
+		assertThat(NativeHeap.setting()).isEqualTo(APPLIED);
+	}
+
+	@Test
 	void otherMallocVariablesDoNotStopIt() {
 		assertThat(NativeHeap
 			.retainFreedMemory(Map.of("MALLOC_ARENA_MAX", "2", "GLIBC_TUNABLES", "glibc.cpu.hwcaps=-AVX512F"), "true"))
