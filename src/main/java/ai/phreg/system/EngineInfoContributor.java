@@ -10,8 +10,8 @@ import org.springframework.boot.actuate.info.InfoContributor;
 import org.springframework.stereotype.Component;
 
 /**
- * Adds the engine, its version, the devices and the run-time library versions to
- * {@code /actuator/info}.
+ * Adds the engine, its version, the devices, the native heap's settings and the run-time
+ * library versions to {@code /actuator/info}.
  */
 @Component
 class EngineInfoContributor implements InfoContributor {
@@ -25,6 +25,7 @@ class EngineInfoContributor implements InfoContributor {
 		details.put("djl", Engine.getDjlVersion());
 		details.put("devices", Arrays.stream(engine.getDevices()).map(Object::toString).toList());
 		details.put("gpus", engine.getGpuCount());
+		details.put("nativeHeap", NativeHeap.setting());
 		builder.withDetail("engine", details);
 		builder.withDetail("phreg",
 				Map.of("version", String.valueOf(EngineInfoContributor.class.getPackage().getImplementationVersion())));

@@ -27,9 +27,9 @@ import com.sun.jna.Platform;
 public final class NativeHeap {
 
 	/** glibc's largest accepted {@code M_MMAP_THRESHOLD}: half its 64 MB heap size. */
-	public static final int MMAP_THRESHOLD = 32 * 1024 * 1024;
+	private static final int MMAP_THRESHOLD = 32 * 1024 * 1024;
 
-	public static final int TRIM_THRESHOLD = 1024 * 1024 * 1024;
+	private static final int TRIM_THRESHOLD = 1024 * 1024 * 1024;
 
 	static final String DISABLE_PROPERTY = "phreg.native-heap.retain";
 

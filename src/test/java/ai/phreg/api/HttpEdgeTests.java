@@ -7,6 +7,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 
 import ai.phreg.TemporaryStorage;
+import ai.phreg.system.NativeHeap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -85,6 +86,14 @@ class HttpEdgeTests extends TemporaryStorage {
 		assertThat(health.path("status").asString()).isEqualTo("UP");
 		assertThat(health.has("components")).isFalse();
 		assertThat(health.has("details")).isFalse();
+	}
+
+	@Test
+	void theInfoEndpointSaysHowTheNativeHeapIsSet() throws Exception {
+		JsonNode info = JSON.readTree(send(HttpRequest.newBuilder(URI.create(url("/actuator/info"))).GET()).body());
+
+		assertThat(info.path("engine").path("nativeHeap").asString()).isEqualTo(NativeHeap.setting())
+			.startsWith("freed memory retained");
 	}
 
 	@Test
