@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Parameter;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.phreg.model.ArrayValues;
 
 /**
@@ -63,6 +64,20 @@ public final class AdamW implements AutoCloseable {
 	 * @return whether the parameters were updated
 	 */
 	public boolean step(float lr) {
+		// The updates are in place on leaves that require gradients, which libtorch
+		// allows
+		// only without grad mode; the caller's mode (per thread) is put back.
+		boolean gradMode = JniUtils.isGradMode();
+		JniUtils.setGradMode(false);
+		try {
+			return apply(lr);
+		}
+		finally {
+			JniUtils.setGradMode(gradMode);
+		}
+	}
+
+	private boolean apply(float lr) {
 		try (NDManager scratch = this.stateManager.newSubManager()) {
 			Map<String, NDArray> gradients = new LinkedHashMap<>();
 			NDList zeroSums = new NDList();
@@ -70,8 +85,7 @@ public final class AdamW implements AutoCloseable {
 				NDArray gradient = scoped(entry.getValue().getArray().getGradient(), scratch);
 				gradients.put(entry.getKey(), gradient);
 				// g·0 is 0 for a finite g and NaN for an infinite or NaN one: two
-				// operations
-				// per parameter instead of four
+				// operations per parameter instead of four
 				zeroSums.add(scoped(gradient.mul(0f), scratch).sum());
 			}
 			// one read back for all parameters: each is a wait for libtorch

@@ -93,7 +93,8 @@ public final class NativeHeap {
 		catch (UnsatisfiedLinkError ex) {
 			return "the C library's allocator (no glibc mallopt: " + ex.getMessage() + ")";
 		}
-		return "freed memory retained (mmap threshold 32 MB, trim threshold 1 GB)";
+		return "freed memory retained (mmap threshold " + (MMAP_THRESHOLD >> 20) + " MB, trim threshold "
+				+ (TRIM_THRESHOLD >> 30) + " GB)";
 	}
 
 	/** The one glibc function used here. */

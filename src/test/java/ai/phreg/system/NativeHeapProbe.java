@@ -7,9 +7,10 @@ import com.sun.jna.Structure;
 
 /**
  * Run in a fresh JVM by {@link NativeHeapTests}: optionally applies
- * {@link NativeHeap#retainFreedMemory()}, then allocates a 24 MB block the way libtorch
- * does and prints how many new mmap-ed chunks glibc made for it (0: served from the heap,
- * where freed memory stays for the next step; 1: mapped fresh, faulted in page by page).
+ * {@link NativeHeap#retainFreedMemory()}, then mallocs a 24 MB block (the size of a large
+ * activation buffer) and prints how many new mmap-ed chunks glibc made for it (0: served
+ * from the heap, where freed memory stays for the next step; 1: mapped fresh, faulted in
+ * page by page).
  */
 final class NativeHeapProbe {
 
