@@ -202,11 +202,6 @@ const DECIMAL_FIELDS = ['shiftFraction', 'learningRate', 'endLearningRate', 'nor
 const NEURON_SEARCH_FIELDS = ['outlierLayer', 'normThreshold', 'topNeurons', 'highestLayer', 'neuronImages',
   'testTimeRegisterTokens'];
 
-/** The label of a targets source as the API spells it or as the job view names it (TEST_TIME_REGISTERS). */
-function targetsLabel(source) {
-  return String(source || 'tta').toLowerCase().replace(/_/g, '-');
-}
-
 function submitForm() {
   const field = (name, label, kinds, attributes = {}) => element('label', { 'data-kinds': kinds.join(' ') }, label,
     element('input', { name, id: 'field-' + name, ...attributes }));
@@ -539,7 +534,7 @@ function renderSummary(paragraph, job) {
       + 'features from the four target sources side by side; no training');
     return;
   }
-  const source = targetsLabel(job.settings ? job.settings.targets : job.spec.targets);
+  const source = (job.settings ? job.settings.targets : job.spec.targets) || 'tta';
   const [, label, note] = TARGETS.find(([value]) => value === source) || [source, source, ''];
   paragraph.dataset.targets = source;
   paragraph.replaceChildren(element('strong', { text: 'distill' }), ' · targets ',

@@ -4,6 +4,9 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+
 /**
  * Where PH-Reg's denoised targets come from.
  */
@@ -26,8 +29,10 @@ public enum TargetSource {
 	BOTH;
 
 	/**
-	 * The spelling users write: {@code tta}, {@code test-time-registers}, {@code both}.
+	 * The spelling users write: {@code tta}, {@code test-time-registers}, {@code both};
+	 * also how JSON spells it, so that a job view echoes what was asked.
 	 */
+	@JsonValue
 	public String label() {
 		return name().toLowerCase(Locale.ROOT).replace('_', '-');
 	}
@@ -44,6 +49,20 @@ public enum TargetSource {
 		}
 		throw new IllegalArgumentException("Unknown targets '" + label + "': use one of "
 				+ Arrays.stream(values()).map(TargetSource::label).collect(Collectors.joining(", ")));
+	}
+
+	/**
+	 * The source JSON names: by label, or by constant name as job records and queued
+	 * messages written before the label was JSON's spelling have it.
+	 */
+	@JsonCreator
+	static TargetSource ofJson(String text) {
+		for (TargetSource source : values()) {
+			if (source.name().equals(text)) {
+				return source;
+			}
+		}
+		return ofLabel(text);
 	}
 
 	/** Whether the teacher runs with test-time registers. */

@@ -6,6 +6,8 @@ import java.util.stream.Collectors;
 
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 
 /**
  * The number format the frozen teacher computes in. Its weights and view pixels are cast
@@ -30,7 +32,11 @@ public enum TeacherPrecision {
 		return this.dataType;
 	}
 
-	/** The spelling users write: {@code fp32}, {@code bf16} or {@code fp16}. */
+	/**
+	 * The spelling users write: {@code fp32}, {@code bf16} or {@code fp16}; also how JSON
+	 * spells it, so that a job view echoes what was asked.
+	 */
+	@JsonValue
 	public String spelling() {
 		return name().toLowerCase(Locale.ROOT);
 	}
@@ -47,6 +53,20 @@ public enum TeacherPrecision {
 		}
 		throw new IllegalArgumentException("Unknown teacher precision '" + spelling + "': use one of "
 				+ Arrays.stream(values()).map(TeacherPrecision::spelling).collect(Collectors.joining(", ")));
+	}
+
+	/**
+	 * The precision JSON names: by spelling, or by constant name as job records and
+	 * queued messages written before the spelling was JSON's have it.
+	 */
+	@JsonCreator
+	static TeacherPrecision ofJson(String text) {
+		for (TeacherPrecision precision : values()) {
+			if (precision.name().equals(text)) {
+				return precision;
+			}
+		}
+		return of(text);
 	}
 
 	/**

@@ -3,11 +3,14 @@ package ai.phreg.job;
 import java.time.Instant;
 import java.util.List;
 
+import ai.phreg.distill.TargetSource;
+import ai.phreg.distill.TeacherPrecision;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.jdbc.test.autoconfigure.JdbcTest;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import tools.jackson.databind.json.JsonMapper;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -23,6 +26,9 @@ class JobRecordsTests {
 	@Autowired
 	JobRecords records;
 
+	@Autowired
+	JdbcClient jdbc;
+
 	@Test
 	void aSubmissionRoundTripsWithItsTypedSpec() {
 		JobRecord submitted = submit("a");
@@ -33,6 +39,26 @@ class JobRecordsTests {
 		assertThat(found.queueState()).isEqualTo(JobRecord.QueueState.QUEUED);
 		assertThat(found.lastSeenState()).isEqualTo(JobState.QUEUED);
 		assertThat(found.launches()).isZero();
+	}
+
+	@Test
+	void aSpecStoresItsChoicesAsUsersSpellThemAndReadsRecordsThatNamedTheConstants() {
+		// given a spec with test-time registers and a float16 teacher, stored
+		DistillSpec spec = new DistillSpec("demo", "demo", 4, Unlock.REGISTERS_ONLY, List.of(), 2, 0.15, null, 4, null,
+				5L, null, null, 0.01, 1, "cuda:0", 10, List.of(), null, null, false, null, null, TeacherPrecision.FP16,
+				TargetSource.TEST_TIME_REGISTERS);
+		this.records.insert(JobRecord.submitted("spelled", null, spec, "cuda:0", Instant.now()));
+
+		// then the stored JSON spells them as a request does
+		String stored = this.jdbc.sql("select spec from phreg_job where id = 'spelled'").query(String.class).single();
+		assertThat(stored).contains("\"targets\":\"test-time-registers\"", "\"teacherPrecision\":\"fp16\"")
+			.doesNotContain("TEST_TIME_REGISTERS", "FP16");
+
+		// and a record written when JSON named the constants reads as the same spec
+		this.jdbc.sql("update phreg_job set spec = ? where id = 'spelled'")
+			.param(stored.replace("test-time-registers", "TEST_TIME_REGISTERS").replace("fp16", "FP16"))
+			.update();
+		assertThat(this.records.find("spelled").orElseThrow().spec()).isEqualTo(spec);
 	}
 
 	@Test
