@@ -3,12 +3,13 @@
 // server-sent events, stop it, restart it, read its results, pictures and register
 // neurons, download an export archive, and find it in the filtered list. Every wait is on
 // a state of the page, bounded. browser.mjs has the rest of the setting; PHREG_STEPS is
-// the job's steps.
+// the job's steps, PHREG_HELD_STEP the step its training waits on until it is stopped.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { JOB_MILLIS, base, check, inChromium, openWithApiKey, screenshots } from './browser.mjs';
 
 const steps = Number(process.env.PHREG_STEPS);
+const heldStep = Number(process.env.PHREG_HELD_STEP);
 
 await inChromium('', async (page, shot) => {
   // The API key, entered once, is kept in the session; the form comes with the family's defaults filled in.
@@ -38,8 +39,8 @@ await inChromium('', async (page, shot) => {
   const id = page.url().split('/').pop();
   check(id.length > 8, 'the submitted job has its page at /jobs/' + id);
 
-  // Its charts grow with the steps the events report.
-  await page.waitForFunction(() => Number(document.getElementById('charts').dataset.points) >= 2, null,
+  // Its charts grow with the steps the events report, up to the step its training waits on.
+  await page.waitForFunction((held) => Number(document.getElementById('charts').dataset.points) >= held, heldStep,
     { timeout: JOB_MILLIS });
   await shot('02-training');
   await page.click('#stop-job');
@@ -49,7 +50,7 @@ await inChromium('', async (page, shot) => {
   check(teacher.includes('DINOv2') && teacher.includes('DINOV2_HUB'), 'the teacher\'s family and layout are named: ' + teacher);
   check(await page.getAttribute('#job-summary', 'data-targets') === 'test-time-registers',
     'the job\'s targets source is shown: ' + await page.textContent('#job-summary'));
-  check(pointsWhenStopped >= 2 && pointsWhenStopped < steps, 'the job stopped after ' + pointsWhenStopped + ' of ' + steps + ' steps');
+  check(pointsWhenStopped === heldStep && heldStep < steps, 'the job stopped after ' + pointsWhenStopped + ' of ' + steps + ' steps');
   check(await page.isEnabled('#restart-job') && !(await page.isEnabled('#stop-job')), 'a stopped job can restart, not stop');
   await shot('03-stopped');
 

@@ -7,10 +7,12 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import ai.phreg.job.TrainingHeldUntilStopped;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.annotation.Import;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -25,10 +27,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  * archive's download, the filtered list. {@code analyze-page.mjs}: an analyze job
  * submitted from the form and its target sources side by side, pictures and register
  * neurons. Screenshots and the downloaded archive are kept in
- * {@code target/browser-screenshots}. Needs {@code node}, {@code npm ci} in
- * {@code src/test/browser} and {@code /usr/bin/chromium} ({@code .ci/run} installs them).
+ * {@code target/browser-screenshots}. The demo job's training waits on step
+ * {@value TrainingHeldUntilStopped#HELD_STEP} until the page stops it, so that a fast
+ * machine cannot finish its few steps before the click. Needs {@code node},
+ * {@code npm ci} in {@code src/test/browser} and {@code /usr/bin/chromium}
+ * ({@code .ci/run} installs them).
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@Import(TrainingHeldUntilStopped.class)
 class WebPageBrowserTests {
 
 	private static final String KEY = "browser-test-api-key";
@@ -37,7 +43,7 @@ class WebPageBrowserTests {
 
 	private static final Path SCREENSHOTS = Path.of("target/browser-screenshots");
 
-	/** Few steps keep the run short, enough to stop after two and restart. */
+	/** Few steps keep the run short, enough to stop on the held step and restart. */
 	private static final int STEPS = 6;
 
 	/** The images an analyze job compares its sources on. */
@@ -59,7 +65,8 @@ class WebPageBrowserTests {
 
 	@Test
 	void aDemoJobIsSubmittedFollowedStoppedRestartedAndDownloadedFromThePage() throws Exception {
-		String output = drive("web-page.mjs", Map.of("PHREG_STEPS", Integer.toString(STEPS)));
+		String output = drive("web-page.mjs", Map.of("PHREG_STEPS", Integer.toString(STEPS), "PHREG_HELD_STEP",
+				Long.toString(TrainingHeldUntilStopped.HELD_STEP)));
 
 		assertThat(output).contains("ok - the chart shows each of the " + STEPS + " steps once",
 				"ok - each exported file is listed with its SHA-256", "ALL CHECKS PASSED");
