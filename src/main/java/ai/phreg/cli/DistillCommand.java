@@ -133,9 +133,10 @@ final class DistillCommand implements Command {
 	static String[] settings(List<String> allowedRoots, Path workDir) {
 		return new String[] { "--phreg.storage-root=" + workDir,
 				"--phreg.allowed-roots=" + String.join(",", allowedRoots),
-				"--spring.datasource.url=jdbc:h2:file:" + workDir.resolve("db/phreg")
-						+ ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0",
-				"--logging.level.root=WARN", "--logging.level.ai.djl.util.cuda=ERROR",
+				// application.yml's embedded database, in the work folder (the storage
+				// root).
+				"--spring.datasource.url=${phreg.embedded-database-url}", "--logging.level.root=WARN",
+				"--logging.level.ai.djl.util.cuda=ERROR",
 				// Flyway warns that H2 is newer than the version it was tested with.
 				"--logging.level.org.flywaydb.core.internal.database.base.Database=ERROR" };
 	}
