@@ -21,10 +21,9 @@ class AnalyzeJobConfiguration {
 	static final String JOB_NAME = "analyzeJob";
 
 	@Bean
-	Job analyzeJob(JobRepository jobRepository, RunningJobs runningJobs, JobFailures failures, Step validate,
-			Step prepare, Step neurons, Step compare, Step report) {
-		return new JobBuilder(JOB_NAME, jobRepository).listener(runningJobs)
-			.listener(failures)
+	Job analyzeJob(JobRepository jobRepository, JobFailures failures, Step validate, Step prepare, Step neurons,
+			Step compare, Step report) {
+		return new JobBuilder(JOB_NAME, jobRepository).listener(failures)
 			.start(validate)
 			.next(prepare)
 			.next(neurons)

@@ -29,10 +29,9 @@ class DistillJobConfiguration {
 	static final String JOB_ID = "#{jobParameters['" + JobIds.PARAMETER + "']}";
 
 	@Bean
-	Job distillJob(JobRepository jobRepository, RunningJobs runningJobs, JobFailures failures, Step validate,
-			Step prepare, Step neurons, Step targets, Step distill, Step evaluate, Step export) {
-		return new JobBuilder(JOB_NAME, jobRepository).listener(runningJobs)
-			.listener(failures)
+	Job distillJob(JobRepository jobRepository, JobFailures failures, Step validate, Step prepare, Step neurons,
+			Step targets, Step distill, Step evaluate, Step export) {
+		return new JobBuilder(JOB_NAME, jobRepository).listener(failures)
 			.start(validate)
 			.next(prepare)
 			.next(neurons)

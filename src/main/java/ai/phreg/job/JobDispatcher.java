@@ -56,13 +56,15 @@ class JobDispatcher implements SmartInitializingSingleton {
 
 	private final JobStates states;
 
+	private final RunningJobs running;
+
 	private final AtomicLong queueLength = new AtomicLong();
 
 	private final Map<JobState, AtomicLong> byState = new EnumMap<>(JobState.class);
 
 	JobDispatcher(JobRecords records, JobOperator operator, JobRepository repository, Job distillJob, Job analyzeJob,
-			PhregProperties properties, JobProgressHub progress, JobStates states, MeterRegistry meters,
-			@Value("${phreg.dispatch-enabled:true}") boolean enabled) {
+			PhregProperties properties, JobProgressHub progress, JobStates states, RunningJobs running,
+			MeterRegistry meters, @Value("${phreg.dispatch-enabled:true}") boolean enabled) {
 		this.enabled = enabled;
 		this.records = records;
 		this.operator = operator;
@@ -72,6 +74,7 @@ class JobDispatcher implements SmartInitializingSingleton {
 		this.slots = properties.deviceSlots();
 		this.progress = progress;
 		this.states = states;
+		this.running = running;
 		Gauge.builder("phreg.queue.length", this.queueLength, AtomicLong::get)
 			.description("Jobs waiting for a free slot on their device")
 			.register(meters);
@@ -98,7 +101,8 @@ class JobDispatcher implements SmartInitializingSingleton {
 
 	/**
 	 * Looks at the jobs that can change on their own (queued or active, by an indexed
-	 * query): records and announces their changes, then launches what fits.
+	 * query): records and announces their changes, forgets the stop requests of those no
+	 * longer active (their end is recorded), then launches what fits.
 	 */
 	@Scheduled(fixedDelayString = "${phreg.dispatch-interval:1s}")
 	synchronized void dispatch() {
@@ -113,6 +117,9 @@ class JobDispatcher implements SmartInitializingSingleton {
 				// Batch records the end of an execution after its listeners ran:
 				// subscribers learn of it here, within one round.
 				this.progress.changed(record.id());
+				if (!state.isActive()) {
+					this.running.forget(record.id());
+				}
 			}
 			if (state.isActive()) {
 				running.merge(record.device(), 1, Integer::sum);

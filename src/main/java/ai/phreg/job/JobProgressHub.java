@@ -153,10 +153,21 @@ class JobProgressHub {
 		return this.history.steps(jobId);
 	}
 
-	/** Tells subscribers of {@code jobId} that something changed. */
+	/**
+	 * Tells subscribers of {@code jobId} that something changed. Subscribers read the job
+	 * when told; one change at a time per job, so that what they read reaches them in the
+	 * order it was read (a step's report and a stop, told from two threads, otherwise
+	 * could show STOPPING, then STARTED).
+	 */
 	void changed(String jobId) {
-		for (Runnable subscriber : this.subscribers.getOrDefault(jobId, List.of())) {
-			subscriber.run();
+		List<Runnable> list = this.subscribers.get(jobId);
+		if (list == null) {
+			return;
+		}
+		synchronized (list) {
+			for (Runnable subscriber : list) {
+				subscriber.run();
+			}
 		}
 	}
 

@@ -7,13 +7,13 @@ import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.job.JobInterruptedException;
 import org.springframework.batch.core.job.parameters.JobParametersBuilder;
-import org.springframework.batch.core.listener.JobExecutionListener;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
 /**
- * The stops users asked for, by job id, until the job's execution ends.
+ * The stops users asked for, by job id, until the end of the job's execution is recorded
+ * (forgotten then by {@link JobDispatcher}, or when the job restarts).
  *
  * <p>
  * A stop is delivered in process: the running step ends itself at its next boundary by
@@ -29,9 +29,12 @@ import org.springframework.stereotype.Component;
  * safe from another thread, as every update of the execution reads its status back). A
  * worker reads it back with the update Spring Batch makes after each image and ends its
  * partition STOPPED ({@link TargetsTasklet}).
+ * <p>
+ * A request is not forgotten when the execution's listeners run: Spring Batch writes the
+ * execution's end after them, and in between the job would show as STARTED again.
  */
 @Component
-class RunningJobs implements JobExecutionListener {
+class RunningJobs {
 
 	private final Set<String> stopRequested = ConcurrentHashMap.newKeySet();
 
@@ -42,11 +45,6 @@ class RunningJobs implements JobExecutionListener {
 	RunningJobs(JobRepository repository, @Value("${phreg.targets.mode:local}") String targetsMode) {
 		this.repository = repository;
 		this.sharedWithWorkers = "remote".equals(targetsMode);
-	}
-
-	@Override
-	public void afterJob(JobExecution jobExecution) {
-		forget(jobExecution.getJobParameters().getString(JobIds.PARAMETER));
 	}
 
 	/** Asks the launched job {@code jobId} to stop at its next step boundary. */
@@ -66,7 +64,10 @@ class RunningJobs implements JobExecutionListener {
 		return this.stopRequested.contains(jobId);
 	}
 
-	/** Drops a stop request, when its execution ended or before the job restarts. */
+	/**
+	 * Drops a stop request, once its execution's end is recorded or before the job
+	 * restarts.
+	 */
 	void forget(String jobId) {
 		this.stopRequested.remove(jobId);
 	}

@@ -101,6 +101,24 @@ class JobViewOfFailuresAndStopsTests extends SynchronousJobTests {
 	}
 
 	@Test
+	void aStopOutlivesTheExecutionsListenersSoTheJobNeverShowsAsRunningAgain() throws Exception {
+		// given a job asked to stop as it is launched
+		String jobId = submit(spec(photos("stopped", 4), 0));
+		this.running.requestStop(jobId);
+
+		// when its execution ends
+		BatchStatus status = runJob(jobId);
+
+		// then the request is still there: Spring Batch records the execution's end after
+		// its listeners ran, and until then the job must show as stopping (JobStates),
+		// not
+		// as started
+		assertThat(status).isEqualTo(BatchStatus.STOPPED);
+		assertThat(this.running.isStopRequested(jobId)).isTrue();
+		assertThat(this.jobs.get(jobId).state()).isEqualTo(JobState.STOPPED);
+	}
+
+	@Test
 	void aLaunchSpringBatchRefusesShowsASentenceNotTheExceptionsText() throws Exception {
 		// given a job whose Spring Batch instance already completed (as after a lost
 		// update of its record)
