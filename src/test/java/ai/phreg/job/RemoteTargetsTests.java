@@ -207,7 +207,8 @@ class RemoteTargetsTests {
 	@Order(4)
 	void aWorkerKilledMidShardLeavesItsShardToAnotherAndTheTargetsStayTheSame() throws Exception {
 		startWorkers(2);
-		String jobId = this.jobs.submit(spec(2, 10), null).id();
+		// Shards of eight or nine images: both workers are in one for most of the run.
+		String jobId = this.jobs.submit(spec(2, 36), null).id();
 		await("both workers in a shard", () -> running(jobId) == 2, JOB_RUN);
 
 		Worker killed = workers.remove(0);
@@ -245,8 +246,9 @@ class RemoteTargetsTests {
 		startWorkers(1);
 		Worker worker = workers.get(0);
 		double imagesBefore = sample(scrape(worker), "phreg_targets_images_total");
-		// Shards of three or four images: the stop lands while one has images left.
-		String jobId = this.jobs.submit(spec(4, 16), null).id();
+		// Shards of eight or nine images: the stop lands while one has most of its images
+		// left.
+		String jobId = this.jobs.submit(spec(4, 36), null).id();
 		await("a shard one image in", () -> shards(jobId).stream()
 			.anyMatch((shard) -> shard.getStatus() == BatchStatus.STARTED && done(shard) >= 1), JOB_RUN);
 
