@@ -6,6 +6,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,6 +15,7 @@ import java.util.List;
 import java.util.function.Predicate;
 import java.util.stream.LongStream;
 
+import ai.phreg.job.TrainingHeldUntilStopped;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,6 +40,9 @@ class ServiceCrashRecoveryTests {
 
 	private static final JsonMapper JSON = JsonMapper.builder().build();
 
+	/** The step the killed service's training is held on. */
+	private static final long HELD_STEP = 12;
+
 	@TempDir
 	Path storage;
 
@@ -54,9 +59,12 @@ class ServiceCrashRecoveryTests {
 
 	@Test
 	void aKilledServiceRecoversItsJobAndTheRestartResumesFromTheLastCheckpoint() throws Exception {
-		// given a running job that checkpoints every 5 steps
+		// given a running job that checkpoints every 5 steps, its training held on step
+		// 12 (after the checkpoint at step 10) so that the kill lands there on any
+		// machine
 		int port = freePort();
-		this.service = start(port);
+		this.service = start(port, "--spring.main.sources=" + TrainingHeldUntilStopped.class.getName(),
+				"--" + TrainingHeldUntilStopped.HELD_STEP_PROPERTY + "=" + HELD_STEP);
 		await(port, "/actuator/health", (health) -> true, PATIENCE);
 		String teacher = Fixtures.resolve("dinov2/dinov2_reg0.torch.safetensors")
 			.toAbsolutePath()
@@ -79,7 +87,8 @@ class ServiceCrashRecoveryTests {
 				.POST(HttpRequest.BodyPublishers.ofString(body.replace("\"steps\": 40", "\"steps\": 3")))
 				.build(), HttpResponse.BodyHandlers.ofString()).headers().firstValue("Location").orElseThrow())
 			.getPath();
-		JsonNode running = await(port, path, (job) -> job.path("progress").path("step").asLong() >= 12, PATIENCE);
+		JsonNode running = await(port, path, (job) -> job.path("progress").path("step").asLong() == HELD_STEP,
+				PATIENCE);
 		assertThat(await(port, queuedPath, (job) -> true, PATIENCE).path("state").asString()).isEqualTo("QUEUED");
 
 		// when the process is killed without warning and started again
@@ -133,20 +142,28 @@ class ServiceCrashRecoveryTests {
 		return steps;
 	}
 
-	private Process start(int port) throws IOException {
-		List<String> command = List.of(ProcessHandle.current().info().command().orElse("java"), "-cp",
+	/**
+	 * Starts the service on {@code port} with {@code arguments} besides the test's; its
+	 * output goes to {@code service.log} in the storage root (written into the test's own
+	 * output it would garble Surefire's channel).
+	 */
+	private Process start(int port, String... arguments) throws IOException {
+		List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-cp",
 				System.getProperty("java.class.path"), "-Dai.djl.offline=true", PhregApplication.class.getName(),
 				"--server.port=" + port, "--phreg.storage-root=" + this.storage,
 				"--phreg.allowed-roots=" + Fixtures.root().toAbsolutePath().normalize() + ","
 						+ Fixtures.photos().toAbsolutePath().normalize(),
-				"--logging.level.root=WARN");
-		return new ProcessBuilder(command).inheritIO().start();
+				"--logging.level.root=WARN"));
+		command.addAll(List.of(arguments));
+		return new ProcessBuilder(command).redirectErrorStream(true)
+			.redirectOutput(ProcessBuilder.Redirect.appendTo(this.storage.resolve("service.log").toFile()))
+			.start();
 	}
 
 	private JsonNode await(int port, String path, Predicate<JsonNode> condition, Duration timeout) throws Exception {
 		Instant deadline = Instant.now().plus(timeout);
 		while (true) {
-			assertThat(this.service.isAlive()).as("service process alive").isTrue();
+			assertThat(this.service.isAlive()).as("service process alive; its log:%n%s", serviceLog()).isTrue();
 			try {
 				HttpResponse<String> response = this.http.send(HttpRequest.newBuilder(uri(port, path)).GET().build(),
 						HttpResponse.BodyHandlers.ofString());
@@ -163,6 +180,11 @@ class ServiceCrashRecoveryTests {
 			assertThat(Instant.now()).as("waiting on %s", path).isBefore(deadline);
 			Thread.sleep(100);
 		}
+	}
+
+	private String serviceLog() throws IOException {
+		Path log = this.storage.resolve("service.log");
+		return Files.isRegularFile(log) ? Files.readString(log) : "";
 	}
 
 	private static URI uri(int port, String path) {
