@@ -8,6 +8,7 @@ import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import java.util.stream.StreamSupport;
 
@@ -22,6 +23,8 @@ import org.junit.jupiter.api.Test;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.job.parameters.JobParametersBuilder;
 import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.batch.core.scope.context.StepContext;
+import org.springframework.batch.core.scope.context.StepSynchronizationManager;
 import org.springframework.batch.core.step.StepExecution;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
@@ -33,6 +36,7 @@ import org.springframework.boot.webmvc.test.autoconfigure.AutoConfigureMockMvc;
 import org.springframework.http.MediaType;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.bean.override.mockito.MockitoSpyBean;
 import org.springframework.test.web.servlet.MockMvc;
 import org.springframework.test.web.servlet.request.MockHttpServletRequestBuilder;
 import org.springframework.test.web.servlet.request.MockMvcRequestBuilders;
@@ -42,6 +46,8 @@ import static org.hamcrest.Matchers.containsInAnyOrder;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.everyItem;
 import static org.hamcrest.Matchers.startsWith;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.BDDMockito.willAnswer;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
@@ -77,6 +83,13 @@ class AnalyzeJobFunctionalTests {
 
 	@Autowired
 	JobRepository repository;
+
+	@Autowired
+	RunningJobs running;
+
+	/** The real images, which a test may hold up. */
+	@MockitoSpyBean
+	JobImages images;
 
 	@Test
 	void anAnalysisFindsThePlantedNeuronsAndTestTimeRegistersTakeTheArtifactsOut() throws Exception {
@@ -196,7 +209,18 @@ class AnalyzeJobFunctionalTests {
 
 	@Test
 	void aStoppedAnalysisRestartsAfterItsNeuronSearchWithoutSearchingAgain() throws Exception {
-		// given an analysis comparing many images, stopped once its neurons are found
+		// given an analysis comparing many images, stopped once its neurons are found; in
+		// its first execution the comparison waits for the stop as it opens the images,
+		// so that it cannot end first on a fast machine
+		AtomicBoolean firstExecution = new AtomicBoolean(true);
+		willAnswer((call) -> {
+			StepContext step = StepSynchronizationManager.getContext();
+			if (step != null && JobPhase.COMPARE.stepName().equals(step.getStepName()) && firstExecution.get()) {
+				TrainingHeldUntilStopped.untilStopRequested(this.running,
+						step.getStepExecution().getJobParameters().getString(JobIds.PARAMETER));
+			}
+			return call.callRealMethod();
+		}).given(this.images).scan(any());
 		String id = submit("""
 				{"kind": "analyze", "teacher": "demo", "images": "%s", "views": 6, "evaluationImages": 10}"""
 			.formatted(photos()));
@@ -211,6 +235,7 @@ class AnalyzeJobFunctionalTests {
 		assertThat(stopped.analysis()).isNull();
 
 		// when it is restarted
+		firstExecution.set(false);
 		this.jobs.restart(id);
 		JobView done = JobAwaiting.await(this.jobs, id,
 				(view) -> view.state() == JobState.COMPLETED && view.executions() == 2, Duration.ofMinutes(10));

@@ -46,6 +46,17 @@ public class TrainingHeldUntilStopped {
 		return new HeldProgressHub(folders, json, meters, history, running, heldStep);
 	}
 
+	/**
+	 * Returns once {@code jobId} is asked to stop, or after a bound that makes a test
+	 * that never stops it fail rather than hang.
+	 */
+	static void untilStopRequested(RunningJobs running, String jobId) {
+		long deadline = System.nanoTime() + LONGEST_HOLD.toNanos();
+		while (!running.isStopRequested(jobId) && System.nanoTime() < deadline) {
+			LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+		}
+	}
+
 	private static final class HeldProgressHub extends JobProgressHub {
 
 		private final RunningJobs running;
@@ -65,10 +76,7 @@ public class TrainingHeldUntilStopped {
 		void report(String jobId, StepReport report, List<SkippedImage> skipped, boolean nonFinite) {
 			super.report(jobId, report, skipped, nonFinite);
 			if (report.globalStep() == this.heldStep && this.held.add(jobId)) {
-				long deadline = System.nanoTime() + LONGEST_HOLD.toNanos();
-				while (!this.running.isStopRequested(jobId) && System.nanoTime() < deadline) {
-					LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
-				}
+				untilStopRequested(this.running, jobId);
 			}
 		}
 
