@@ -89,8 +89,7 @@ public final class ModelCard {
 		}
 		if (!pictures.isEmpty()) {
 			// Each picture: input, teacher norms, student norms (one colour scale),
-			// teacher
-			// PCA, student PCA.
+			// teacher PCA, student PCA.
 			card.append("\n## Pictures\n\nPer held-out image: the input, the patch-token norms of teacher and ")
 				.append("student on one colour scale, and the first three principal components of their features.\n\n");
 			Path copies = Files.createDirectories(folder.resolve(PICTURES));

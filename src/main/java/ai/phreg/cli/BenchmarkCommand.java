@@ -201,8 +201,7 @@ final class BenchmarkCommand implements Command {
 			this.views = arguments.integer("--views", PaperDefaults.VIEWS);
 			this.registers = arguments.integer("--registers", PaperDefaults.REGISTERS);
 			// The demo teacher is a DINOv2 (hub layout): the paper's initial rate for
-			// that
-			// family, and a final rate fit for a short run.
+			// that family, and a final rate fit for a short run.
 			this.lr = arguments.decimal("--lr", FamilyProfile.DINOV2_HUB.learningRate());
 			this.endLr = arguments.decimal("--end-lr", DemoEfficacy.SHORT_RUN_END_LEARNING_RATE);
 			this.eval = arguments.integer("--eval", PaperDefaults.HELD_OUT_IMAGES);

@@ -133,8 +133,7 @@ final class DistillCommand implements Command {
 	static String[] settings(List<String> allowedRoots, Path workDir) {
 		return new String[] { "--phreg.storage-root=" + workDir,
 				"--phreg.allowed-roots=" + String.join(",", allowedRoots),
-				// application.yml's embedded database, in the work folder (the storage
-				// root).
+				// application.yml's embedded database, in the work folder.
 				"--spring.datasource.url=${phreg.embedded-database-url}", "--logging.level.root=WARN",
 				"--logging.level.ai.djl.util.cuda=ERROR",
 				// Flyway warns that H2 is newer than the version it was tested with.

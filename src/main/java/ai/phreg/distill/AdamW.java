@@ -65,8 +65,7 @@ public final class AdamW implements AutoCloseable {
 	 */
 	public boolean step(float lr) {
 		// The updates are in place on leaves that require gradients, which libtorch
-		// allows
-		// only without grad mode; the caller's mode (per thread) is put back.
+		// allows only without grad mode; the caller's mode (per thread) is put back.
 		boolean gradMode = JniUtils.isGradMode();
 		JniUtils.setGradMode(false);
 		try {

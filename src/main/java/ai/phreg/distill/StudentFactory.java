@@ -79,8 +79,7 @@ public final class StudentFactory {
 		float[] values = new float[count * dim];
 		for (int i = 0; i < values.length; i += 2) {
 			// Box–Muller: two independent normals from two uniforms; 1 - u lies in (0,
-			// 1],
-			// keeping the logarithm finite.
+			// 1], keeping the logarithm finite.
 			double radius = StrictMath.sqrt(-2.0 * StrictMath.log(1.0 - random.nextDouble()));
 			double angle = 2.0 * StrictMath.PI * random.nextDouble();
 			values[i] = (float) (radius * StrictMath.cos(angle) * scale);

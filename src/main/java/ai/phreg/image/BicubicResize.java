@@ -126,8 +126,7 @@ public final class BicubicResize {
 	private static double cubic(double x) {
 		double t = Math.abs(x);
 		// Same operation order as Pillow so the doubles, and hence the rounded
-		// fixed-point
-		// weights, come out identical.
+		// fixed-point weights, come out identical.
 		if (t < 1.0) {
 			return ((A + 2.0) * t - (A + 3.0)) * t * t + 1;
 		}
@@ -157,8 +156,7 @@ public final class BicubicResize {
 			for (int o = 0; o < outSize; o++) {
 				double center = (o + 0.5) * scale;
 				// Casts truncate toward zero like C's, which matters for the +0.5
-				// rounding
-				// of negative window starts before they are clamped.
+				// rounding of negative window starts before they are clamped.
 				int start = Math.max(0, (int) (center - support + 0.5));
 				int end = Math.min(inSize, (int) (center + support + 0.5));
 				int n = end - start;

@@ -167,8 +167,7 @@ public final class ImageLoader {
 		byte[] out = new byte[width * height * 3];
 		if (model instanceof IndexColorModel palette) {
 			// Also covers 1/2/4-bit greyscale PNGs, which ImageIO maps to a grey ramp
-			// palette
-			// with the same 0..255 scaling PIL applies.
+			// palette with the same 0..255 scaling PIL applies.
 			int[] indices = new int[width];
 			for (int y = 0; y < height; y++) {
 				raster.getSamples(0, y, width, 1, 0, indices);

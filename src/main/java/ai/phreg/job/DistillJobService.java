@@ -98,8 +98,7 @@ class DistillJobService implements JobService {
 			return new JobList(this.records.page(from, count).stream().map(this::view).toList(), this.records.count());
 		}
 		// A job's state comes from its Spring Batch executions, not from a column, so
-		// only
-		// the filter reads every job; the views, with their files, are built for the
+		// only the filter reads every job; the views, with their files, are built for the
 		// page.
 		List<JobRecord> matching = this.records.all()
 			.stream()

@@ -56,14 +56,14 @@ class JobDispatcher implements SmartInitializingSingleton {
 
 	private final JobStates states;
 
-	private final RunningJobs running;
+	private final RunningJobs runningJobs;
 
 	private final AtomicLong queueLength = new AtomicLong();
 
 	private final Map<JobState, AtomicLong> byState = new EnumMap<>(JobState.class);
 
 	JobDispatcher(JobRecords records, JobOperator operator, JobRepository repository, Job distillJob, Job analyzeJob,
-			PhregProperties properties, JobProgressHub progress, JobStates states, RunningJobs running,
+			PhregProperties properties, JobProgressHub progress, JobStates states, RunningJobs runningJobs,
 			MeterRegistry meters, @Value("${phreg.dispatch-enabled:true}") boolean enabled) {
 		this.enabled = enabled;
 		this.records = records;
@@ -74,7 +74,7 @@ class JobDispatcher implements SmartInitializingSingleton {
 		this.slots = properties.deviceSlots();
 		this.progress = progress;
 		this.states = states;
-		this.running = running;
+		this.runningJobs = runningJobs;
 		Gauge.builder("phreg.queue.length", this.queueLength, AtomicLong::get)
 			.description("Jobs waiting for a free slot on their device")
 			.register(meters);
@@ -118,7 +118,7 @@ class JobDispatcher implements SmartInitializingSingleton {
 				// subscribers learn of it here, within one round.
 				this.progress.changed(record.id());
 				if (!state.isActive()) {
-					this.running.forget(record.id());
+					this.runningJobs.forget(record.id());
 				}
 			}
 			if (state.isActive()) {

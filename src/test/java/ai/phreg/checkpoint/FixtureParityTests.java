@@ -252,8 +252,7 @@ class FixtureParityTests {
 				if (outputName.equals("pos_embed_used") && !loaded.model().config().classTokenPositioned()
 						&& expected.getShape().get(1) == actual.getShape().get(1) + 1) {
 					// timm's no_embed_class layout folds the class row into cls_token:
-					// only
-					// the patch rows are a position embedding there.
+					// only the patch rows are a position embedding there.
 					expected = expected.get(":, 1:, :");
 				}
 				assertClose(checkpoint.getFileName() + " " + name, actual, expected);

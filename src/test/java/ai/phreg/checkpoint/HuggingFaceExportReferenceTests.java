@@ -120,9 +120,8 @@ class HuggingFaceExportReferenceTests {
 				assertThat(this.config.path("image_size").asInt()).isEqualTo(size);
 				int grid = size / patch;
 				// Dinov2Embeddings: patchify, class token first, position embeddings
-				// added,
-				// then (with registers) the register tokens inserted after the class
-				// token.
+				// added, then (with registers) the register tokens inserted after the
+				// class token.
 				double[][] patches = ReferenceMath.patchEmbeddings(pixels, size, patch,
 						doubles("embeddings.patch_embeddings.projection.weight"),
 						doubles("embeddings.patch_embeddings.projection.bias"), dim);

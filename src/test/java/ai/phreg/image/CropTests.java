@@ -44,8 +44,7 @@ class CropTests {
 	@Test
 	void cropLargerThanTheImagePadsWithBlackLikeTorchvision() {
 		// Width 3 -> 6: padding 3 splits 1 left (3 // 2), 2 right; height 2 -> 5: 1 top,
-		// 2
-		// bottom. Height is cropped from the padded image at offset 0.
+		// 2 bottom. Height is cropped from the padded image at offset 0.
 		RgbImage image = numbered(3, 2);
 		RgbImage cropped = Crop.center(image, 5, 6);
 		for (int y = 0; y < 5; y++) {

@@ -133,8 +133,7 @@ abstract class JobRepositoryScenarios {
 	@Test
 	void theDefaultsFitTheDataTheyAreGiven() throws Exception {
 		// given the demo teacher and its five photos, with no held-out count, batch size
-		// or
-		// learning rate
+		// or learning rate
 		DistillSpec spec = new DistillSpec("demo", "demo", 4, Unlock.DEFAULT, List.of(), 2, 0.15, null, 8, null, 5L,
 				null, null, 0.01, 1, "cpu", 2, List.of(), null, null, false, null, null);
 

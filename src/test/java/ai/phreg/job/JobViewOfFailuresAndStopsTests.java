@@ -111,8 +111,7 @@ class JobViewOfFailuresAndStopsTests extends SynchronousJobTests {
 
 		// then the request is still there: Spring Batch records the execution's end after
 		// its listeners ran, and until then the job must show as stopping (JobStates),
-		// not
-		// as started
+		// not as started
 		assertThat(status).isEqualTo(BatchStatus.STOPPED);
 		assertThat(this.running.isStopRequested(jobId)).isTrue();
 		assertThat(this.jobs.get(jobId).state()).isEqualTo(JobState.STOPPED);
@@ -130,8 +129,7 @@ class JobViewOfFailuresAndStopsTests extends SynchronousJobTests {
 		boolean launched = this.dispatcher.launch(this.records.find(jobId).orElseThrow());
 
 		// then the job is FAILED (not STARTING forever), restartable, and its view says
-		// it
-		// could not start and where the details are
+		// it could not start and where the details are
 		assertThat(launched).isFalse();
 		assertThat(this.jobs.get(jobId).state()).isEqualTo(JobState.FAILED);
 		assertThat(this.records.find(jobId).orElseThrow().launches()).isZero();

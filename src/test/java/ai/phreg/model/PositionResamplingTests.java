@@ -111,8 +111,8 @@ class PositionResamplingTests {
 	@Test
 	void offsetRuleIsNotTheIdentityAtTheSameSize() {
 		// The source of output o is (o+0.5)*16/16.1-0.5, not o: upstream therefore
-		// returns
-		// the embedding untouched at the native grid, and callers must skip resampling.
+		// returns the embedding untouched at the native grid, and callers must skip
+		// resampling.
 		double[][] weights = PositionResampling.BICUBIC_OFFSET.weights(16, 16);
 		assertThat(weights[15][15]).isLessThan(0.99);
 		assertThat(weights[15][14]).isGreaterThan(0.01);

@@ -431,8 +431,7 @@ class DeploymentFilesTests {
 		Map<String, String> env = dockerfileEnv();
 		assertThat(env).containsEntry("PYTORCH_LIBRARY_PATH", "/opt/libtorch/lib");
 		// DJL extracts its JNI glue for PYTORCH_FLAVOR from pytorch-jni; a flavor the jar
-		// lacks
-		// would make DJL download it at start-up, which fails offline.
+		// lacks would make DJL download it at start-up, which fails offline.
 		String flavor = env.get("PYTORCH_FLAVOR");
 		assertThat(getClass().getResource("/jnilib/linux-x86_64/" + flavor + "/libdjl_torch.so")).as(flavor)
 			.isNotNull();
@@ -445,8 +444,7 @@ class DeploymentFilesTests {
 	}
 
 	// PromQL: drop strings, label matchers, ranges and label lists; what remains as a
-	// bare
-	// identifier not followed by "(" (a function) nor a keyword is a metric name.
+	// bare identifier not followed by "(" (a function) nor a keyword is a metric name.
 	static Set<String> metricNames(String expr) {
 		String stripped = expr.replaceAll("\"(?:[^\"\\\\]|\\\\.)*\"", " ")
 			.replaceAll("\\{[^}]*}", " ")

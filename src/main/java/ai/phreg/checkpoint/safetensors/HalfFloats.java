@@ -77,11 +77,9 @@ public final class HalfFloats {
 			return (short) sign;
 		}
 		// Half subnormal: count units of 2^-24. The float is normal here (exponent
-		// 102..112),
-		// so its significand with the implicit bit, shifted by 126 - exponent, gives that
-		// count.
-		// A carry out of the subnormal range lands exactly on the smallest normal
-		// encoding.
+		// 102..112), so its significand with the implicit bit, shifted by 126 - exponent,
+		// gives that count. A carry out of the subnormal range lands exactly on the
+		// smallest normal encoding.
 		int exponent = magnitude >>> 23;
 		int significand = (magnitude & 0x7fffff) | 0x800000;
 		return (short) (sign | roundShift(significand, 126 - exponent));
@@ -107,9 +105,8 @@ public final class HalfFloats {
 			return (short) ((bits >>> 16) | 0x0040);
 		}
 		// Adding just under half an output unit, plus the kept LSB, makes the carry
-		// implement
-		// ties-to-even; a carry out of the largest finite value correctly yields
-		// infinity.
+		// implement ties-to-even; a carry out of the largest finite value correctly
+		// yields infinity.
 		int lsb = (bits >>> 16) & 1;
 		return (short) ((bits + 0x7fff + lsb) >>> 16);
 	}

@@ -391,8 +391,7 @@ public final class SafetensorsReader implements AutoCloseable {
 		long fileEnd = this.dataStart + info.end();
 		if (this.channel.size() < fileEnd) {
 			// Validated at open, so the file was truncated since; mapping past the end
-			// would
-			// crash with SIGBUS on first access rather than fail here.
+			// would crash with SIGBUS on first access rather than fail here.
 			throw new SafetensorsFormatException(this.file, "file shrank to " + this.channel.size()
 					+ " bytes since it was opened; tensor '" + info.name() + "' ends at byte " + fileEnd);
 		}

@@ -148,8 +148,7 @@ public final class SafetensorsWriter {
 		}
 		catch (AtomicMoveNotSupportedException ex) {
 			// Same folder, so this only happens on exotic file systems; replacing is the
-			// best
-			// they offer.
+			// best they offer.
 			Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
 		}
 	}
