@@ -5,13 +5,12 @@ import java.nio.file.Files;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 import ai.phreg.Fixtures;
@@ -35,8 +34,10 @@ import org.springframework.core.task.TaskExecutor;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.context.bean.override.convention.TestBean;
+import org.springframework.test.context.bean.override.mockito.MockitoSpyBean;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.BDDMockito.willAnswer;
 
 /**
  * The {@code targets} step in local mode: it splits the training images into shards,
@@ -78,6 +79,10 @@ class TargetsStepTests {
 
 	@Autowired
 	RunningJobs running;
+
+	/** The real leases on the target cache, which a test may stop a step in. */
+	@MockitoSpyBean
+	TargetPrefills prefills;
 
 	@Autowired
 	ResolvedJobs resolved;
@@ -145,16 +150,20 @@ class TargetsStepTests {
 
 	@Test
 	void aRestartRunsOnlyTheShardsThatDidNotComplete() throws Exception {
-		// given a job over 9 photos whose targets step is stopped once a shard completed
+		// given a job over 9 photos whose targets step is stopped as its second shard
+		// begins (the shards run one after the other), once the first completed
 		String jobId = submit(spec(photos(9).toString(), true, 1));
 		runStep(JobPhase.PREPARE, jobId);
 		Map<String, String> before = TargetShards.of(this.folders.targetCache());
 		JobParameters parameters = parameters(jobId);
-		CompletableFuture<Launched> first = CompletableFuture
-			.supplyAsync(() -> startStep(JobPhase.TARGETS, parameters));
-		awaitCompletedShard(jobId, Duration.ofMinutes(5));
-		this.running.requestStop(jobId);
-		Launched stopped = first.get();
+		AtomicInteger shardsBegun = new AtomicInteger();
+		willAnswer((call) -> {
+			if (shardsBegun.incrementAndGet() == 2) {
+				this.running.requestStop(jobId);
+			}
+			return call.callRealMethod();
+		}).given(this.prefills).acquire(jobId);
+		Launched stopped = startStep(JobPhase.TARGETS, parameters);
 		this.running.forget(jobId);
 		assertThat(stopped.status()).isEqualTo(BatchStatus.STOPPED);
 		Map<String, BatchStatus> firstRun = byName(shards(stopped));
@@ -188,19 +197,6 @@ class TargetsStepTests {
 			}
 		}
 		return folder;
-	}
-
-	private void awaitCompletedShard(String jobId, Duration timeout) throws InterruptedException {
-		Instant deadline = Instant.now().plus(timeout);
-		while (true) {
-			JobExecution execution = this.repository.getLastJobExecution(STEP_TEST_JOB, parameters(jobId));
-			if (execution != null
-					&& shards(execution).stream().anyMatch((shard) -> shard.getStatus() == BatchStatus.COMPLETED)) {
-				return;
-			}
-			assertThat(Instant.now()).as("waiting for a completed shard").isBefore(deadline);
-			Thread.sleep(100);
-		}
 	}
 
 	private Map<String, FileTime> modificationTimes() throws Exception {
