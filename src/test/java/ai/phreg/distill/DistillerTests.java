@@ -159,14 +159,18 @@ class DistillerTests {
 		Map<String, float[]> straight = train(6, null, null);
 		train(3, null, half);
 
+		// Its output goes to a file: written into the test's own it would garble
+		// Surefire's channel.
+		Path log = this.temp.resolve("resume.log");
 		Process process = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-cp",
 				System.getProperty("java.class.path"), "-Dai.djl.offline=true", ResumeInNewJvm.class.getName(),
 				Fixtures.root().toAbsolutePath().toString(), Fixtures.photos().toAbsolutePath().toString(),
 				half.toString(), "3", resumedFile.toString())
-			.inheritIO()
+			.redirectErrorStream(true)
+			.redirectOutput(log.toFile())
 			.start();
-		assertThat(process.waitFor(5, TimeUnit.MINUTES)).isTrue();
-		assertThat(process.exitValue()).isZero();
+		assertThat(process.waitFor(5, TimeUnit.MINUTES)).as("the resuming JVM ended").isTrue();
+		assertThat(process.exitValue()).as(Files.readString(log)).isZero();
 
 		try (NDManager manager = NDManager.newBaseManager();
 				Distiller distiller = new Distiller(SETTINGS, teacher(manager), ImageFolder.scan(Fixtures.photos()),
